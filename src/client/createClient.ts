@@ -1,0 +1,44 @@
+import { defaultObservers } from '../signals/defaultObservers.js';
+import type { Client, ClientOptions, RequestOptions } from '../types.js';
+import { executeCall } from './executeCall.js';
+import { createObserverFanout } from './observerFanout.js';
+import { resolveClientConfig } from './resolveClientConfig.js';
+
+/**
+ * Creates a client for one upstream. Every call is classified, retried by the strategy,
+ * authenticated, and told to the signals. Options left out come from the environment
+ * (`FAULTLINE_*`), then from the defaults.
+ *
+ * @throws {ConfigError} for an invalid option or environment variable.
+ * @example
+ * ```ts
+ * const payments = createClient({
+ *   name: 'payments',
+ *   baseUrl: 'https://payments.internal',
+ *   timeoutMs: 10_000,
+ *   attemptTimeoutMs: 3_000,
+ *   retry: exponentialBackoff({ maxAttempts: 4 }),
+ *   auth: bearerToken({ getToken, refresh }),
+ * });
+ * const charge = await payments.json<Charge>('/v1/charges/42', { route: '/v1/charges/{id}' });
+ * ```
+ */
+export function createClient(options: ClientOptions = {}): Client {
+  const config = resolveClientConfig(options, options.observers ?? defaultObservers(options));
+  const fanout = createObserverFanout(config.observers, config.diagnostics);
+  const send = (method: string) => (path: string | URL, init?: RequestOptions) =>
+    executeCall(config, fanout, method, path, init, 'response') as Promise<Response>;
+  return {
+    name: config.name,
+    request: send(''),
+    get: send('GET'),
+    post: send('POST'),
+    put: send('PUT'),
+    patch: send('PATCH'),
+    delete: send('DELETE'),
+    head: send('HEAD'),
+    json: <T>(path: string | URL, init?: RequestOptions) =>
+      executeCall(config, fanout, '', path, init, 'json') as Promise<T>,
+    close: () => config.transport.close(),
+  };
+}

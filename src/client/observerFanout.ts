@@ -1,0 +1,103 @@
+import type {
+  AttemptOutcome,
+  AttemptScope,
+  CallInfo,
+  CallOutcome,
+  RequestObserver,
+} from '../types.js';
+import { type Diagnostics, report } from '../util/guard.js';
+
+/** The observers of one client, called as one, each call guarded. */
+export interface ObserverFanout {
+  attemptStarted(call: CallInfo, attempt: number): AttemptScope | undefined;
+  callEnded(call: CallInfo, outcome: CallOutcome): void;
+}
+
+/**
+ * Combines observers so the pipeline calls one thing. A throwing observer is reported
+ * through diagnostics and skipped; the request never hears of it. Returns undefined for
+ * no observers, so the hot path can skip the whole business.
+ */
+export function createObserverFanout(
+  observers: readonly RequestObserver[],
+  diagnostics: Diagnostics,
+): ObserverFanout | undefined {
+  if (observers.length === 0) return undefined;
+  return {
+    attemptStarted(call, attempt) {
+      const scopes: AttemptScope[] = [];
+      for (const observer of observers) {
+        if (observer.attemptStarted === undefined) continue;
+        try {
+          const scope = observer.attemptStarted(call, attempt);
+          if (scope !== undefined) scopes.push(scope);
+        } catch (error) {
+          report(diagnostics, 'an observer (attemptStarted)', error);
+        }
+      }
+      if (scopes.length === 0) return undefined;
+      return scopes.length === 1
+        ? guardScope(scopes[0]!, diagnostics)
+        : combineScopes(scopes, diagnostics);
+    },
+    callEnded(call, outcome) {
+      for (const observer of observers) {
+        try {
+          observer.callEnded?.(call, outcome);
+        } catch (error) {
+          report(diagnostics, 'an observer (callEnded)', error);
+        }
+      }
+    },
+  };
+}
+
+function guardScope(scope: AttemptScope, diagnostics: Diagnostics): AttemptScope {
+  return {
+    run(fn) {
+      // The attempt's own errors are the request's; only the observer's are caught.
+      let entered = false;
+      try {
+        return scope.run(() => {
+          entered = true;
+          return fn();
+        });
+      } catch (error) {
+        if (entered) throw error;
+        report(diagnostics, 'an observer (run)', error);
+        return fn();
+      }
+    },
+    inject(headers) {
+      try {
+        scope.inject?.(headers);
+      } catch (error) {
+        report(diagnostics, 'an observer (inject)', error);
+      }
+    },
+    end(outcome: AttemptOutcome) {
+      try {
+        scope.end(outcome);
+      } catch (error) {
+        report(diagnostics, 'an observer (end)', error);
+      }
+    },
+  };
+}
+
+function combineScopes(scopes: readonly AttemptScope[], diagnostics: Diagnostics): AttemptScope {
+  const guarded = scopes.map((scope) => guardScope(scope, diagnostics));
+  return {
+    run: (fn) =>
+      guarded.reduceRight<() => ReturnType<typeof fn>>(
+        (inner, scope) => () => scope.run(inner),
+        fn,
+      )(),
+    inject(headers) {
+      for (const scope of guarded) scope.inject?.(headers);
+    },
+    end(outcome) {
+      for (const scope of guarded) scope.end(outcome);
+    },
+  };
+}

@@ -1,0 +1,188 @@
+import { FAILURE_KINDS, isFailureKind } from '../classification/failureKinds.js';
+import { ConfigError } from '../errors/ConfigError.js';
+import type { FailureKind } from '../types.js';
+
+/** The winston levels faultline accepts (npm levels). */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** faultline's settings as read from the environment; absent variables are absent here. */
+export interface EnvConfig {
+  readonly timeoutMs?: number;
+  readonly attemptTimeoutMs?: number;
+  readonly retryMaxAttempts?: number;
+  readonly retryBaseDelayMs?: number;
+  readonly retryMaxDelayMs?: number;
+  readonly retryMaxRetryAfterMs?: number;
+  readonly reportKinds?: readonly FailureKind[];
+  readonly reportCapPerMinute?: number;
+  readonly redactHeaders?: readonly string[];
+  readonly redactQuery?: readonly string[];
+  readonly logLevel?: LogLevel;
+  readonly logFormat?: 'json' | 'pretty';
+}
+
+/** Every variable faultline reads of its own, with what it accepts (for docs and `faultline check`). */
+export const FAULTLINE_VARIABLES = {
+  FAULTLINE_TIMEOUT_MS: 'whole milliseconds for a whole call, 0 disables (default 30000)',
+  FAULTLINE_ATTEMPT_TIMEOUT_MS: 'whole milliseconds for each attempt, 0 disables (default 10000)',
+  FAULTLINE_RETRY_MAX_ATTEMPTS: 'attempts per call including the first, 1 to 100 (default 3)',
+  FAULTLINE_RETRY_BASE_DELAY_MS: 'first backoff delay in ms (default 200)',
+  FAULTLINE_RETRY_MAX_DELAY_MS: 'largest backoff delay in ms (default 10000)',
+  FAULTLINE_RETRY_MAX_RETRY_AFTER_MS: 'longest Retry-After honoured, in ms (default 60000)',
+  FAULTLINE_REPORT_KINDS:
+    'comma list of failure kinds sent to Sentry (default all but client, cancelled, circuit_open)',
+  FAULTLINE_REPORT_CAP_PER_MINUTE:
+    'Sentry events per fingerprint per minute, 0 for none (default 10)',
+  FAULTLINE_REDACT_HEADERS: 'comma list of extra header names to redact',
+  FAULTLINE_REDACT_QUERY: 'comma list of extra query parameter names to redact',
+  FAULTLINE_LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')} (default LOG_LEVEL, else info)`,
+  FAULTLINE_LOG_FORMAT: 'json or pretty (default json)',
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and validates every `FAULTLINE_*` variable (and `LOG_LEVEL`).
+ *
+ * @throws {ConfigError} naming the first variable whose value is wrong.
+ */
+export function readEnvConfig(env: Env = process.env): EnvConfig {
+  const config: { -readonly [K in keyof EnvConfig]: EnvConfig[K] } = {};
+  const set = <K extends keyof EnvConfig>(key: K, value: EnvConfig[K] | undefined): void => {
+    if (value !== undefined) config[key] = value;
+  };
+  set('timeoutMs', readInteger(env, 'FAULTLINE_TIMEOUT_MS', 0, MAX_MS));
+  set('attemptTimeoutMs', readInteger(env, 'FAULTLINE_ATTEMPT_TIMEOUT_MS', 0, MAX_MS));
+  set('retryMaxAttempts', readInteger(env, 'FAULTLINE_RETRY_MAX_ATTEMPTS', 1, 100));
+  set('retryBaseDelayMs', readInteger(env, 'FAULTLINE_RETRY_BASE_DELAY_MS', 0, MAX_MS));
+  set('retryMaxDelayMs', readInteger(env, 'FAULTLINE_RETRY_MAX_DELAY_MS', 0, MAX_MS));
+  set('retryMaxRetryAfterMs', readInteger(env, 'FAULTLINE_RETRY_MAX_RETRY_AFTER_MS', 0, MAX_MS));
+  set('reportKinds', readKinds(env, 'FAULTLINE_REPORT_KINDS'));
+  set('reportCapPerMinute', readInteger(env, 'FAULTLINE_REPORT_CAP_PER_MINUTE', 0, 1_000_000));
+  set(
+    'redactHeaders',
+    readNames(
+      env,
+      'FAULTLINE_REDACT_HEADERS',
+      /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/,
+      'header names (letters, digits, - and _)',
+    ),
+  );
+  set(
+    'redactQuery',
+    readNames(
+      env,
+      'FAULTLINE_REDACT_QUERY',
+      /^[^\s=&#]+$/,
+      'query parameter names (no spaces, =, & or #)',
+    ),
+  );
+  set('logLevel', readChoice(env, 'FAULTLINE_LOG_LEVEL', LOG_LEVELS) ?? readSharedLogLevel(env));
+  set('logFormat', readChoice(env, 'FAULTLINE_LOG_FORMAT', ['json', 'pretty'] as const));
+  return config;
+}
+
+/** The largest delay a timer takes (about 24.8 days). */
+const MAX_MS = 2_147_483_647;
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function readInteger(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  const accepted = `a whole number from ${min} to ${max}`;
+  if (!/^[+]?\d+$/.test(raw)) {
+    const problem = /^-?\d*\.?\d+(e[+-]?\d+)?$/i.test(raw)
+      ? 'is not a whole number in range'
+      : 'is not a number';
+    throw new ConfigError(name, env[name], problem, accepted);
+  }
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, env[name], 'is out of range', accepted);
+  }
+  return value;
+}
+
+function readKinds(env: Env, name: string): FailureKind[] | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  const kinds: FailureKind[] = [];
+  for (const part of raw.split(',')) {
+    const kind = part.trim().toLowerCase();
+    if (kind === '') continue;
+    if (!isFailureKind(kind)) {
+      throw new ConfigError(
+        name,
+        env[name],
+        `names an unknown kind "${part.trim()}"`,
+        `a comma list of ${FAILURE_KINDS.join(', ')}`,
+      );
+    }
+    if (!kinds.includes(kind)) kinds.push(kind);
+  }
+  return kinds;
+}
+
+function readNames(
+  env: Env,
+  name: string,
+  pattern: RegExp,
+  accepted: string,
+): string[] | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  const names: string[] = [];
+  for (const part of raw.split(',')) {
+    const item = part.trim();
+    if (item === '') continue;
+    if (!pattern.test(item))
+      throw new ConfigError(
+        name,
+        env[name],
+        `has an invalid name "${item}"`,
+        `a comma list of ${accepted}`,
+      );
+    names.push(item.toLowerCase());
+  }
+  return names;
+}
+
+const LOG_LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {
+  trace: 'silly',
+  warning: 'warn',
+  fatal: 'error',
+  critical: 'error',
+  notice: 'info',
+};
+
+/**
+ * LOG_LEVEL belongs to the whole application, which may use another library's names for
+ * levels: map the common ones and ignore what we do not know rather than refuse to start.
+ */
+function readSharedLogLevel(env: Env): LogLevel | undefined {
+  const raw = present(env, 'LOG_LEVEL')?.toLowerCase();
+  if (raw === undefined) return undefined;
+  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
+  return LOG_LEVEL_ALIASES[raw];
+}
+
+function readChoice<T extends string>(
+  env: Env,
+  name: string,
+  choices: readonly T[],
+): T | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  const value = raw.toLowerCase();
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(name, env[name], 'is not a known value', `one of ${choices.join(', ')}`);
+  }
+  return value as T;
+}

@@ -1,0 +1,90 @@
+// faultline's public API, curated by hand. Types are exported as types; everything
+// else here is a value users call or test against.
+
+// Auth
+export { basicAuth } from './auth/basicAuth.js';
+export { type BearerTokenOptions, bearerToken } from './auth/bearerToken.js';
+export { type HmacAuthOptions, hmacAuth } from './auth/hmacAuth.js';
+// Classification
+export { classify } from './classification/classify.js';
+export { FAILURE_KINDS, isFailureKind } from './classification/failureKinds.js';
+export {
+  parseRateLimitReset,
+  parseRetryAfter,
+  retryAfterFromHeaders,
+} from './classification/retryAfter.js';
+export { type AuthChallenge, parseWwwAuthenticate } from './classification/wwwAuthenticate.js';
+// The client
+export { createClient } from './client/createClient.js';
+export { createFetch, type FetchFunction } from './client/createFetch.js';
+export { systemClock } from './client/systemClock.js';
+export { type EnvConfig, FAULTLINE_VARIABLES, readEnvConfig } from './config/envConfig.js';
+// Errors
+export { CancelledError } from './errors/CancelledError.js';
+export { CircuitOpenError } from './errors/CircuitOpenError.js';
+export { ClientError } from './errors/ClientError.js';
+export { ConfigError } from './errors/ConfigError.js';
+export { ForbiddenError } from './errors/ForbiddenError.js';
+export { InvalidResponseError } from './errors/InvalidResponseError.js';
+export { NetworkError } from './errors/NetworkError.js';
+export {
+  isRequestFailure,
+  RequestFailure,
+  type RequestFailureInit,
+} from './errors/RequestFailure.js';
+export { ServerError } from './errors/ServerError.js';
+export { ThrottledError } from './errors/ThrottledError.js';
+export { TimeoutError } from './errors/TimeoutError.js';
+export { UnauthorizedError } from './errors/UnauthorizedError.js';
+// Redaction and configuration
+export {
+  createRedactor,
+  REDACTED,
+  type Redactor,
+  type RedactorOptions,
+} from './redaction/Redactor.js';
+// Strategies
+export {
+  type CircuitBreakerOptions,
+  type CircuitBreakerStrategy,
+  type CircuitState,
+  circuitBreaker,
+} from './strategies/circuitBreaker.js';
+export {
+  type ExponentialBackoffOptions,
+  exponentialBackoff,
+  type Jitter,
+} from './strategies/exponentialBackoff.js';
+export { noRetry } from './strategies/noRetry.js';
+export {
+  type RetryBudgetOptions,
+  type RetryBudgetStrategy,
+  retryBudget,
+} from './strategies/retryBudget.js';
+export type {
+  AttemptContext,
+  AttemptOutcome,
+  AttemptScope,
+  AuthContext,
+  AuthStrategy,
+  CallInfo,
+  CallOutcome,
+  Client,
+  ClientOptions,
+  Clock,
+  Failure,
+  FailureKind,
+  FailurePhase,
+  HeadersLike,
+  ReportOptions,
+  RequestBody,
+  RequestObserver,
+  RequestOptions,
+  ResponseLike,
+  RetryContext,
+  RetryDecision,
+  RetryStrategy,
+  RetryVerdict,
+  SuccessContext,
+  UnauthorizedContext,
+} from './types.js';

@@ -1,0 +1,63 @@
+import { Agent, type Dispatcher, interceptors } from 'undici';
+
+/** One attempt as the transport sends it. */
+export interface TransportRequest {
+  readonly origin: string;
+  /** Path with query, starting with '/'. */
+  readonly path: string;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | Uint8Array | NodeJS.ReadableStream | FormData | undefined;
+  readonly signal: AbortSignal;
+  /** Milliseconds to wait for headers and between body chunks (0: no limit). */
+  readonly timeoutMs: number;
+  readonly followRedirects: boolean;
+}
+
+/** The response as undici hands it over: status, raw headers and a Node stream body. */
+export type TransportResponse = Dispatcher.ResponseData<null>;
+
+/** Sends attempts. One keep-alive connection pool per origin. */
+export interface Transport {
+  send(request: TransportRequest): Promise<TransportResponse>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link createUndiciTransport}. */
+export interface UndiciTransportOptions {
+  /** Connect timeout in ms (undici's `connect.timeout`). */
+  readonly connectTimeoutMs: number;
+  /** Redirects followed when a request asks to follow them. */
+  readonly maxRedirects: number;
+}
+
+/**
+ * The transport over undici's `Dispatcher.request`: the cheapest HTTP client Node has
+ * (see bench/), with keep-alive pools per origin held by one Agent.
+ */
+export function createUndiciTransport(options: UndiciTransportOptions): Transport {
+  const agent = new Agent({
+    connect: { timeout: options.connectTimeoutMs > 0 ? options.connectTimeoutMs : 10_000 },
+  });
+  const following: Dispatcher =
+    options.maxRedirects > 0
+      ? agent.compose(interceptors.redirect({ maxRedirections: options.maxRedirects }))
+      : agent;
+  return {
+    send(request) {
+      const dispatcher = request.followRedirects ? following : agent;
+      const timeout = request.timeoutMs > 0 ? request.timeoutMs : null;
+      return dispatcher.request({
+        origin: request.origin,
+        path: request.path,
+        method: request.method as Dispatcher.HttpMethod,
+        headers: request.headers,
+        body: (request.body ?? null) as Exclude<Dispatcher.DispatchOptions['body'], undefined>,
+        signal: request.signal,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      }) as Promise<TransportResponse>;
+    },
+    close: () => agent.close(),
+  };
+}

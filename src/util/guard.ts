@@ -1,0 +1,71 @@
+/** Where faultline reports its own trouble: a user hook that threw, a signal that failed. */
+export interface Diagnostics {
+  warn(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** Reports nothing. */
+export const silentDiagnostics: Diagnostics = { warn: () => {} };
+
+/**
+ * Calls user code (a hook, strategy, observer) so that its failure never reaches the
+ * request: the error is reported through diagnostics and `fallback` is returned.
+ */
+export function guard<T>(diagnostics: Diagnostics, what: string, fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch (error) {
+    report(diagnostics, what, error);
+    return fallback;
+  }
+}
+
+/** Reports a failure of user or signal code; a throwing logger is ignored. */
+export function report(diagnostics: Diagnostics, what: string, error: unknown): void {
+  try {
+    diagnostics.warn(`faultline: ${what} failed; the request goes on`, {
+      error: describeError(error),
+    });
+  } catch {
+    // The logger itself failed: nowhere left to report.
+  }
+}
+
+function describeError(error: unknown): string {
+  try {
+    if (error instanceof Error) return `${error.name}: ${error.message}`;
+    return String(error);
+  } catch {
+    return 'unprintable error';
+  }
+}
+
+/**
+ * Waits for a user promise, but no longer than the signal allows. A hook that never
+ * settles cannot hold a request past its deadline.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** True for objects with a callable `then`. */
+export function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

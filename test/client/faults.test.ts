@@ -1,0 +1,353 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CancelledError,
+  ClientError,
+  createClient,
+  exponentialBackoff,
+  ForbiddenError,
+  InvalidResponseError,
+  isRequestFailure,
+  NetworkError,
+  noRetry,
+  type RequestFailure,
+  ServerError,
+  ThrottledError,
+  TimeoutError,
+  UnauthorizedError,
+} from '../../src/index.js';
+import { fakeClock } from '../helpers/fakeClock.js';
+import { closedPort, type FaultServer, startFaultServer } from '../helpers/faultServer.js';
+
+/** Runs `fn`, expecting it to reject with a RequestFailure; returns it. */
+async function failureOf(fn: () => Promise<unknown>): Promise<RequestFailure> {
+  try {
+    await fn();
+  } catch (error) {
+    assert.ok(isRequestFailure(error), `expected a RequestFailure, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected the call to fail');
+}
+
+describe('client against the fault server', () => {
+  let server: FaultServer;
+  before(async () => {
+    server = await startFaultServer();
+  });
+  after(() => server.close());
+
+  const client = (options: Parameters<typeof createClient>[0] = {}) =>
+    createClient({ baseUrl: server.url, name: 'faults', clock: fakeClock(), env: {}, ...options });
+
+  it('returns the Response on success and parses json()', async () => {
+    server.script('/charge', { status: 200, body: '{"id":42}' });
+    const c = client();
+    const res = await c.get('/charge');
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { id: 42 });
+    assert.deepEqual(await c.json('/charge'), { id: 42 });
+    assert.equal(server.hits('/charge'), 2);
+  });
+
+  it('401 is unauthorized with the parsed WWW-Authenticate challenge, not retried', async () => {
+    server.script('/private', {
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer realm="api", error="invalid_token"' },
+    });
+    const error = await failureOf(() => client().get('/private'));
+    assert.ok(error instanceof UnauthorizedError);
+    assert.equal(error.name, 'UnauthorizedError');
+    assert.equal(error.kind, 'unauthorized');
+    assert.equal(error.code, '401');
+    assert.equal(error.status, 401);
+    assert.equal(error.attempts, 1);
+    assert.deepEqual(error.challenges, [
+      { scheme: 'Bearer', params: { realm: 'api', error: 'invalid_token' } },
+    ]);
+    assert.equal(server.hits('/private'), 1);
+  });
+
+  it('403 is forbidden, not retried', async () => {
+    server.script('/forbidden', { status: 403 });
+    const error = await failureOf(() => client().get('/forbidden'));
+    assert.ok(error instanceof ForbiddenError);
+    assert.equal(error.kind, 'forbidden');
+    assert.equal(server.hits('/forbidden'), 1);
+  });
+
+  it('429 with Retry-After seconds waits exactly as asked, then succeeds', async () => {
+    server.script(
+      '/throttled',
+      { status: 429, headers: { 'retry-after': '7' } },
+      { status: 200, body: '{}' },
+    );
+    const clock = fakeClock();
+    const res = await client({ clock }).get('/throttled');
+    assert.equal(res.status, 200);
+    assert.deepEqual(clock.sleeps, [7000]);
+    assert.equal(server.hits('/throttled'), 2);
+  });
+
+  it('429 with an HTTP-date Retry-After waits until that date', async () => {
+    const clock = fakeClock();
+    const date = new Date(clock.now() + 12_000).toUTCString();
+    server.script(
+      '/throttled-date',
+      { status: 429, headers: { 'retry-after': date } },
+      { status: 200, body: '{}' },
+    );
+    await client({ clock }).get('/throttled-date');
+    assert.equal(clock.sleeps.length, 1);
+    assert.ok(clock.sleeps[0]! > 11_000 && clock.sleeps[0]! <= 12_000, `slept ${clock.sleeps[0]}`);
+  });
+
+  it('429 that keeps coming is a ThrottledError carrying retryAfterMs after maxAttempts', async () => {
+    server.script('/always-throttled', { status: 429, headers: { 'retry-after': '2' } });
+    const clock = fakeClock();
+    const error = await failureOf(() =>
+      client({ clock, retry: exponentialBackoff({ maxAttempts: 3 }) }).get('/always-throttled'),
+    );
+    assert.ok(error instanceof ThrottledError);
+    assert.equal(error.retryAfterMs, 2000);
+    assert.equal(error.attempts, 3);
+    assert.deepEqual(clock.sleeps, [2000, 2000]);
+    assert.equal(server.hits('/always-throttled'), 3);
+  });
+
+  it('a Retry-After beyond maxRetryAfterMs stops at once', async () => {
+    server.script('/too-long', { status: 429, headers: { 'retry-after': '3600' } });
+    const clock = fakeClock();
+    const error = await failureOf(() =>
+      client({ clock, retry: exponentialBackoff({ maxRetryAfterMs: 60_000 }) }).get('/too-long'),
+    );
+    assert.equal(error.kind, 'throttled');
+    assert.equal(error.attempts, 1);
+    assert.deepEqual(clock.sleeps, []);
+  });
+
+  it('503 with Retry-After is throttled; without it, server', async () => {
+    server.script('/busy', { status: 503, headers: { 'retry-after': '1' } });
+    server.script('/down', { status: 503 });
+    const busy = await failureOf(() => client({ retry: noRetry() }).get('/busy'));
+    assert.equal(busy.kind, 'throttled');
+    assert.equal(busy.retryAfterMs, 1000);
+    const down = await failureOf(() => client({ retry: noRetry() }).get('/down'));
+    assert.ok(down instanceof ServerError);
+    assert.equal(down.code, '503');
+  });
+
+  it('500 is not retried; 502 and 503 are retried for GET', async () => {
+    server.script('/500', { status: 500 });
+    server.script('/502', { status: 502 });
+    const e500 = await failureOf(() => client().get('/500'));
+    assert.equal(e500.kind, 'server');
+    assert.equal(e500.attempts, 1);
+    assert.equal(server.hits('/500'), 1);
+    const e502 = await failureOf(() => client().get('/502'));
+    assert.equal(e502.attempts, 3);
+    assert.equal(server.hits('/502'), 3);
+  });
+
+  it('504 is a timeout and retried; 408 too', async () => {
+    server.script('/504', { status: 504 });
+    server.script('/408', { status: 408 }, { status: 200, body: '{}' });
+    const e504 = await failureOf(() => client().get('/504'));
+    assert.ok(e504 instanceof TimeoutError);
+    assert.equal(e504.code, '504');
+    assert.equal(server.hits('/504'), 3);
+    assert.equal((await client().get('/408')).status, 200);
+  });
+
+  it('POST is not retried on 503 unless idempotent: true', async () => {
+    server.script('/orders', { status: 503 });
+    const plain = await failureOf(() => client().post('/orders', { json: { a: 1 } }));
+    assert.equal(plain.attempts, 1);
+    assert.equal(server.hits('/orders'), 1);
+    server.script('/orders', { status: 503 });
+    const opted = await failureOf(() =>
+      client().post('/orders', {
+        json: { a: 1 },
+        idempotent: true,
+        headers: { 'idempotency-key': 'k1' },
+      }),
+    );
+    assert.equal(opted.attempts, 3);
+    assert.equal(server.hits('/orders'), 3);
+    assert.deepEqual(
+      server.seen('/orders').map((r) => r.body),
+      ['{"a":1}', '{"a":1}', '{"a":1}'],
+    );
+  });
+
+  it('400 and 404 are client errors, not retried', async () => {
+    server.script('/missing', { status: 404 });
+    const error = await failureOf(() => client().get('/missing'));
+    assert.ok(error instanceof ClientError);
+    assert.equal(error.code, '404');
+    assert.equal(server.hits('/missing'), 1);
+  });
+
+  it('throwHttpErrors: false returns the final Response after retries', async () => {
+    server.script('/soft', { status: 502, body: '{"why":"gateway"}' });
+    const res = await client().get('/soft', { throwHttpErrors: false });
+    assert.equal(res.status, 502);
+    assert.deepEqual(await res.json(), { why: 'gateway' });
+    assert.equal(server.hits('/soft'), 3);
+  });
+
+  it('the error carries the final response with its body', async () => {
+    server.script('/explain', { status: 422, body: '{"field":"amount"}' });
+    const error = await failureOf(() => client().post('/explain', { json: {} }));
+    assert.equal(error.response?.status, 422);
+    assert.deepEqual(await error.response?.json(), { field: 'amount' });
+  });
+
+  it('connection refused is a connect-phase network failure, retried even for POST', async () => {
+    const port = await closedPort();
+    const c = createClient({ baseUrl: `http://127.0.0.1:${port}`, clock: fakeClock(), env: {} });
+    const error = await failureOf(() => c.post('/x', { json: {} }));
+    assert.ok(error instanceof NetworkError);
+    assert.equal(error.code, 'ECONNREFUSED');
+    assert.equal(error.phase, 'connect');
+    assert.equal(error.attempts, 3);
+  });
+
+  it('a reset before headers is a network failure, retried for GET', async () => {
+    server.script('/reset', { fault: 'reset-before-headers' });
+    const error = await failureOf(() => client().get('/reset'));
+    assert.equal(error.kind, 'network');
+    assert.match(error.code, /^(ECONNRESET|UND_ERR_SOCKET)$/);
+    assert.equal(server.hits('/reset'), 3);
+  });
+
+  it('a reset after headers fails json() as network and is retried', async () => {
+    server.script(
+      '/reset-body',
+      { fault: 'reset-after-headers' },
+      { status: 200, body: '{"ok":1}' },
+    );
+    assert.deepEqual(await client().json('/reset-body'), { ok: 1 });
+    assert.equal(server.hits('/reset-body'), 2);
+  });
+
+  it('a server that hangs before headers times out in the headers phase, per attempt', async () => {
+    server.script('/hang', { fault: 'hang' });
+    const error = await failureOf(() =>
+      client({ attemptTimeoutMs: 50, retry: exponentialBackoff({ maxAttempts: 2 }) }).get('/hang'),
+    );
+    assert.ok(error instanceof TimeoutError);
+    assert.equal(error.phase, 'headers');
+    assert.equal(error.code, 'UND_ERR_HEADERS_TIMEOUT');
+    assert.equal(error.attempts, 2);
+    assert.equal(server.hits('/hang'), 2);
+  });
+
+  it('the total deadline ends a hanging call with phase total', async () => {
+    server.script('/hang-total', { fault: 'hang' });
+    const error = await failureOf(() =>
+      client({ timeoutMs: 60, attemptTimeoutMs: 0 }).get('/hang-total'),
+    );
+    assert.equal(error.kind, 'timeout');
+    assert.equal(error.phase, 'total');
+    assert.equal(error.attempts, 1);
+  });
+
+  it('a body that stalls mid-way times out in the body phase', async () => {
+    server.script('/stall', { fault: 'stall-mid-body' });
+    const error = await failureOf(() =>
+      client({ attemptTimeoutMs: 50, retry: noRetry() }).json('/stall'),
+    );
+    assert.equal(error.kind, 'timeout');
+    assert.equal(error.phase, 'body');
+  });
+
+  it('a stall in a streamed Response body rejects the reader with a classified error', async () => {
+    server.script('/stall-stream', { fault: 'stall-mid-body' });
+    const res = await client({ timeoutMs: 80, attemptTimeoutMs: 0 }).get('/stall-stream');
+    const error = await failureOf(() => res.text());
+    assert.equal(error.kind, 'timeout');
+  });
+
+  it('a wrong content-length is invalid_response', async () => {
+    server.script('/short', { fault: 'wrong-length' });
+    const error = await failureOf(() => client({ retry: noRetry() }).json('/short'));
+    assert.ok(error instanceof InvalidResponseError || error instanceof NetworkError, error.name);
+    assert.match(error.code, /UND_ERR_RES_CONTENT_LENGTH_MISMATCH|UND_ERR_SOCKET/);
+  });
+
+  it('invalid JSON is invalid_response, not retried', async () => {
+    server.script('/bad-json', { status: 200, body: '{"oops":' });
+    const error = await failureOf(() => client().json('/bad-json'));
+    assert.ok(error instanceof InvalidResponseError);
+    assert.equal(error.code, 'INVALID_JSON');
+    assert.equal(error.attempts, 1);
+  });
+
+  it("the caller's abort is cancelled, including during a backoff wait", async () => {
+    server.script('/slow', { fault: 'hang' });
+    const controller = new AbortController();
+    const pending = failureOf(() => client().get('/slow', { signal: controller.signal }));
+    setImmediate(() => controller.abort());
+    const error = await pending;
+    assert.ok(error instanceof CancelledError);
+
+    server.script('/wait', { status: 503 });
+    const waiting = new AbortController();
+    const neverSleeps = {
+      now: Date.now,
+      sleep: (_ms: number, signal: AbortSignal) =>
+        new Promise<void>((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason)),
+        ),
+    };
+    const during = failureOf(() =>
+      client({ clock: neverSleeps }).get('/wait', { signal: waiting.signal }),
+    );
+    while (server.hits('/wait') < 1) await new Promise((r) => setImmediate(r));
+    waiting.abort();
+    const stopped = await during;
+    assert.equal(stopped.kind, 'cancelled');
+    assert.equal(server.hits('/wait'), 1);
+  });
+
+  it('an already-aborted signal sends nothing', async () => {
+    server.script('/never', { status: 200 });
+    const error = await failureOf(() => client().get('/never', { signal: AbortSignal.abort() }));
+    assert.equal(error.kind, 'cancelled');
+    assert.equal(server.hits('/never'), 0);
+  });
+
+  it('a stream body is never retried', async () => {
+    server.script('/upload', { status: 503 });
+    const { Readable } = await import('node:stream');
+    const error = await failureOf(() =>
+      client().put('/upload', { body: Readable.from([Buffer.from('abc')]) }),
+    );
+    assert.equal(error.attempts, 1);
+    assert.equal(server.hits('/upload'), 1);
+  });
+
+  it('userinfo in the URL is sent as Basic auth and redacted from the error', async () => {
+    server.script('/who', { status: 500 });
+    const c = createClient({ clock: fakeClock(), env: {} });
+    const error = await failureOf(() =>
+      c.get(`http://alice:s3cret@127.0.0.1:${server.port}/who?token=abc123&page=2`),
+    );
+    assert.equal(
+      server.seen('/who')[0]?.headers.authorization,
+      `Basic ${Buffer.from('alice:s3cret').toString('base64')}`,
+    );
+    assert.equal(error.url, `http://127.0.0.1:${server.port}/who?token=REDACTED&page=2`);
+    assert.doesNotMatch(error.message, /s3cret|abc123/);
+  });
+
+  it('a delay that would pass the total deadline stops instead of sleeping into it', async () => {
+    server.script('/late', { status: 429, headers: { 'retry-after': '20' } });
+    const clock = fakeClock();
+    const error = await failureOf(() => client({ clock, timeoutMs: 5_000 }).get('/late'));
+    assert.equal(error.kind, 'throttled');
+    assert.equal(error.attempts, 1);
+    assert.deepEqual(clock.sleeps, []);
+  });
+});
