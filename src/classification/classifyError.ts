@@ -11,70 +11,74 @@ const connectNetwork: CodeRule = { kind: 'network', phase: 'connect' };
 const network: CodeRule = { kind: 'network' };
 
 /** System, undici, axios and got codes, each mapped to a kind (and phase). */
-const CODE_RULES: Readonly<Record<string, CodeRule>> = {
-  // Refused before anything was sent: safe to retry whatever the method.
-  ECONNREFUSED: connectNetwork,
-  ENOTFOUND: connectNetwork,
-  EAI_AGAIN: connectNetwork,
-  EAI_NONAME: connectNetwork,
-  EAI_FAIL: connectNetwork,
-  EHOSTUNREACH: connectNetwork,
-  ENETUNREACH: connectNetwork,
-  EHOSTDOWN: connectNetwork,
-  ENETDOWN: connectNetwork,
-  EADDRNOTAVAIL: connectNetwork,
-  // TLS handshakes fail before the request is written.
-  CERT_HAS_EXPIRED: connectNetwork,
-  DEPTH_ZERO_SELF_SIGNED_CERT: connectNetwork,
-  SELF_SIGNED_CERT_IN_CHAIN: connectNetwork,
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: connectNetwork,
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: connectNetwork,
-  ERR_TLS_CERT_ALTNAME_INVALID: connectNetwork,
-  ERR_TLS_HANDSHAKE_TIMEOUT: { kind: 'timeout', phase: 'connect' },
-  // Broken mid-flight.
-  ECONNRESET: network,
-  EPIPE: network,
-  ECONNABORTED: network,
-  ESOCKETTIMEDOUT: { kind: 'timeout', phase: 'body' },
-  ETIMEDOUT: { kind: 'timeout', phase: 'connect' },
-  ERR_SOCKET_CONNECTION_TIMEOUT: { kind: 'timeout', phase: 'connect' },
-  ERR_STREAM_PREMATURE_CLOSE: network,
-  UND_ERR_SOCKET: network,
-  UND_ERR_CLOSED: network,
-  UND_ERR_DESTROYED: network,
-  UND_ERR_INFO: network,
-  UND_ERR_CONNECT_TIMEOUT: { kind: 'timeout', phase: 'connect' },
-  UND_ERR_HEADERS_TIMEOUT: { kind: 'timeout', phase: 'headers' },
-  UND_ERR_BODY_TIMEOUT: { kind: 'timeout', phase: 'body' },
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: { kind: 'invalid_response' },
-  UND_ERR_RES_EXCEEDED_MAX_SIZE: { kind: 'invalid_response' },
-  HPE_INVALID_CONSTANT: { kind: 'invalid_response' },
-  HPE_INVALID_CHUNK_SIZE: { kind: 'invalid_response' },
-  HPE_UNEXPECTED_CONTENT_LENGTH: { kind: 'invalid_response' },
-  UND_ERR_ABORTED: { kind: 'cancelled' },
-  ABORT_ERR: { kind: 'cancelled' },
-  // axios
-  ERR_CANCELED: { kind: 'cancelled' },
-  ERR_NETWORK: network,
-  ERR_BAD_RESPONSE: { kind: 'server' },
-  ERR_BAD_REQUEST: { kind: 'client' },
-  ERR_FR_TOO_MANY_REDIRECTS: { kind: 'invalid_response' },
-  // got
-  ERR_BODY_PARSE_FAILURE: { kind: 'invalid_response' },
-  ERR_TOO_MANY_REDIRECTS: { kind: 'invalid_response' },
-};
+const CODE_RULES: ReadonlyMap<string, CodeRule> = new Map(
+  Object.entries({
+    // Refused before anything was sent: safe to retry whatever the method.
+    ECONNREFUSED: connectNetwork,
+    ENOTFOUND: connectNetwork,
+    EAI_AGAIN: connectNetwork,
+    EAI_NONAME: connectNetwork,
+    EAI_FAIL: connectNetwork,
+    EHOSTUNREACH: connectNetwork,
+    ENETUNREACH: connectNetwork,
+    EHOSTDOWN: connectNetwork,
+    ENETDOWN: connectNetwork,
+    EADDRNOTAVAIL: connectNetwork,
+    // TLS handshakes fail before the request is written.
+    CERT_HAS_EXPIRED: connectNetwork,
+    DEPTH_ZERO_SELF_SIGNED_CERT: connectNetwork,
+    SELF_SIGNED_CERT_IN_CHAIN: connectNetwork,
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: connectNetwork,
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: connectNetwork,
+    ERR_TLS_CERT_ALTNAME_INVALID: connectNetwork,
+    ERR_TLS_HANDSHAKE_TIMEOUT: { kind: 'timeout', phase: 'connect' },
+    // Broken mid-flight.
+    ECONNRESET: network,
+    EPIPE: network,
+    ECONNABORTED: network,
+    ESOCKETTIMEDOUT: { kind: 'timeout', phase: 'body' },
+    ETIMEDOUT: { kind: 'timeout', phase: 'connect' },
+    ERR_SOCKET_CONNECTION_TIMEOUT: { kind: 'timeout', phase: 'connect' },
+    ERR_STREAM_PREMATURE_CLOSE: network,
+    UND_ERR_SOCKET: network,
+    UND_ERR_CLOSED: network,
+    UND_ERR_DESTROYED: network,
+    UND_ERR_INFO: network,
+    UND_ERR_CONNECT_TIMEOUT: { kind: 'timeout', phase: 'connect' },
+    UND_ERR_HEADERS_TIMEOUT: { kind: 'timeout', phase: 'headers' },
+    UND_ERR_BODY_TIMEOUT: { kind: 'timeout', phase: 'body' },
+    UND_ERR_RES_CONTENT_LENGTH_MISMATCH: { kind: 'invalid_response' },
+    UND_ERR_RES_EXCEEDED_MAX_SIZE: { kind: 'invalid_response' },
+    HPE_INVALID_CONSTANT: { kind: 'invalid_response' },
+    HPE_INVALID_CHUNK_SIZE: { kind: 'invalid_response' },
+    HPE_UNEXPECTED_CONTENT_LENGTH: { kind: 'invalid_response' },
+    UND_ERR_ABORTED: { kind: 'cancelled' },
+    ABORT_ERR: { kind: 'cancelled' },
+    // axios
+    ERR_CANCELED: { kind: 'cancelled' },
+    ERR_NETWORK: network,
+    ERR_BAD_RESPONSE: { kind: 'server' },
+    ERR_BAD_REQUEST: { kind: 'client' },
+    ERR_FR_TOO_MANY_REDIRECTS: { kind: 'invalid_response' },
+    // got
+    ERR_BODY_PARSE_FAILURE: { kind: 'invalid_response' },
+    ERR_TOO_MANY_REDIRECTS: { kind: 'invalid_response' },
+  } satisfies Record<string, CodeRule>),
+);
 
 /** got's TimeoutError names the event that timed out; map it to our phases. */
-const GOT_TIMEOUT_PHASES: Readonly<Record<string, FailurePhase>> = {
-  lookup: 'connect',
-  connect: 'connect',
-  secureConnect: 'connect',
-  socket: 'headers',
-  send: 'headers',
-  response: 'headers',
-  read: 'body',
-  request: 'total',
-};
+const GOT_TIMEOUT_PHASES: ReadonlyMap<string, FailurePhase> = new Map(
+  Object.entries({
+    lookup: 'connect',
+    connect: 'connect',
+    secureConnect: 'connect',
+    socket: 'headers',
+    send: 'headers',
+    response: 'headers',
+    read: 'body',
+    request: 'total',
+  } satisfies Record<string, FailurePhase>),
+);
 
 const MAX_CAUSE_DEPTH = 6;
 
@@ -124,7 +128,7 @@ function classifyAt(error: unknown, now: number, depth: number): Failure | undef
   if (code !== undefined) {
     // got's timeouts: code ETIMEDOUT plus the event that timed out.
     if (name === 'TimeoutError' && typeof e['event'] === 'string') {
-      const phase = GOT_TIMEOUT_PHASES[e['event']] ?? 'total';
+      const phase = GOT_TIMEOUT_PHASES.get(e['event']) ?? 'total';
       return { kind: 'timeout', code, phase, message, cause: error };
     }
     // axios: ECONNABORTED means its own timeout fired.
@@ -132,7 +136,7 @@ function classifyAt(error: unknown, now: number, depth: number): Failure | undef
       return { kind: 'timeout', code, phase: 'total', message, cause: error };
     }
     const rule =
-      CODE_RULES[code] ??
+      CODE_RULES.get(code) ??
       (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') ? connectNetwork : undefined);
     if (rule !== undefined) {
       if (depth < MAX_CAUSE_DEPTH && (code === 'ERR_NETWORK' || code === 'ECONNABORTED')) {

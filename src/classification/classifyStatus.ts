@@ -2,25 +2,25 @@ import type { Failure, HeadersLike } from '../types.js';
 import { retryAfterFromHeaders } from './retryAfter.js';
 
 /** HTTP status phrases for messages; unknown statuses just show the number. */
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  409: 'Conflict',
-  410: 'Gone',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
+const REASONS: ReadonlyMap<number, string> = new Map([
+  [400, 'Bad Request'],
+  [401, 'Unauthorized'],
+  [403, 'Forbidden'],
+  [404, 'Not Found'],
+  [405, 'Method Not Allowed'],
+  [408, 'Request Timeout'],
+  [409, 'Conflict'],
+  [410, 'Gone'],
+  [413, 'Content Too Large'],
+  [415, 'Unsupported Media Type'],
+  [422, 'Unprocessable Content'],
+  [429, 'Too Many Requests'],
+  [500, 'Internal Server Error'],
+  [501, 'Not Implemented'],
+  [502, 'Bad Gateway'],
+  [503, 'Service Unavailable'],
+  [504, 'Gateway Timeout'],
+]);
 
 /**
  * Classifies an HTTP status (with its headers, for Retry-After). Statuses below 400 are
@@ -38,7 +38,7 @@ export function classifyStatus(
   }
   if (status < 400) return null;
   const code = String(status);
-  const reason = REASONS[status];
+  const reason = REASONS.get(status);
   const message = reason === undefined ? `HTTP ${code}` : `HTTP ${code} ${reason}`;
   const retryAfterMs =
     status === 429 || status >= 500 ? retryAfterFromHeaders(headers, now) : undefined;

@@ -182,7 +182,7 @@ export function lowerCaseHeaders(init: HeadersInput | undefined): Record<string,
   for (const [key, value] of pairs) {
     if (value === undefined) continue;
     const name = key.toLowerCase();
-    out[name] = out[name] === undefined ? String(value) : `${out[name]}, ${String(value)}`;
+    out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${String(value)}` : String(value);
   }
   return out;
 }

@@ -170,7 +170,7 @@ function readSharedLogLevel(env: Env): LogLevel | undefined {
   const raw = present(env, 'LOG_LEVEL')?.toLowerCase();
   if (raw === undefined) return undefined;
   if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
-  return LOG_LEVEL_ALIASES[raw];
+  return Object.hasOwn(LOG_LEVEL_ALIASES, raw) ? LOG_LEVEL_ALIASES[raw] : undefined;
 }
 
 function readChoice<T extends string>(

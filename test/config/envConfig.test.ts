@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { ConfigError, createClient, FAULTLINE_VARIABLES, readEnvConfig } from '../../src/index.js';
+import { NUM_RUNS } from '../helpers/propertyRuns.js';
+
+describe('configuration from the environment', () => {
+  it('reads every FAULTLINE_* variable', () => {
+    const config = readEnvConfig({
+      FAULTLINE_TIMEOUT_MS: '5000',
+      FAULTLINE_ATTEMPT_TIMEOUT_MS: '1000',
+      FAULTLINE_RETRY_MAX_ATTEMPTS: '4',
+      FAULTLINE_RETRY_BASE_DELAY_MS: '50',
+      FAULTLINE_RETRY_MAX_DELAY_MS: '2000',
+      FAULTLINE_RETRY_MAX_RETRY_AFTER_MS: '30000',
+      FAULTLINE_REPORT_KINDS: 'server, timeout,network',
+      FAULTLINE_REPORT_CAP_PER_MINUTE: '5',
+      FAULTLINE_REDACT_HEADERS: 'X-Tenant-Secret',
+      FAULTLINE_REDACT_QUERY: 'otp',
+      FAULTLINE_LOG_LEVEL: 'debug',
+      FAULTLINE_LOG_FORMAT: 'pretty',
+    });
+    assert.deepEqual(config, {
+      timeoutMs: 5000,
+      attemptTimeoutMs: 1000,
+      retryMaxAttempts: 4,
+      retryBaseDelayMs: 50,
+      retryMaxDelayMs: 2000,
+      retryMaxRetryAfterMs: 30000,
+      reportKinds: ['server', 'timeout', 'network'],
+      reportCapPerMinute: 5,
+      redactHeaders: ['x-tenant-secret'],
+      redactQuery: ['otp'],
+      logLevel: 'debug',
+      logFormat: 'pretty',
+    });
+  });
+
+  it('names the variable, the problem and what is accepted', () => {
+    const cases: [string, string, RegExp][] = [
+      [
+        'FAULTLINE_TIMEOUT_MS',
+        'soon',
+        /FAULTLINE_TIMEOUT_MS="soon" is not a number; expected a whole number from 0/,
+      ],
+      ['FAULTLINE_TIMEOUT_MS', '-1', /FAULTLINE_TIMEOUT_MS="-1" is not a whole number/],
+      [
+        'FAULTLINE_RETRY_MAX_ATTEMPTS',
+        '0',
+        /FAULTLINE_RETRY_MAX_ATTEMPTS="0" is out of range; expected a whole number from 1 to 100/,
+      ],
+      [
+        'FAULTLINE_REPORT_KINDS',
+        'server,oops',
+        /unknown kind "oops"; expected a comma list of unauthorized, forbidden/,
+      ],
+      ['FAULTLINE_LOG_FORMAT', 'xml', /expected one of json, pretty/],
+      ['FAULTLINE_LOG_LEVEL', 'loud', /expected one of error, warn, info/],
+      ['FAULTLINE_REDACT_HEADERS', 'bad header', /invalid name "bad header"/],
+    ];
+    for (const [variable, value, message] of cases) {
+      assert.throws(
+        () => readEnvConfig({ [variable]: value }),
+        (error) =>
+          error instanceof ConfigError &&
+          error.variable === variable &&
+          message.test(error.message),
+        `${variable}=${value}`,
+      );
+    }
+  });
+
+  it("LOG_LEVEL is the application's: aliases map, unknown values are ignored", () => {
+    assert.equal(readEnvConfig({ LOG_LEVEL: 'WARNING' }).logLevel, 'warn');
+    assert.equal(readEnvConfig({ LOG_LEVEL: 'shout' }).logLevel, undefined);
+    assert.equal(
+      readEnvConfig({ LOG_LEVEL: 'debug', FAULTLINE_LOG_LEVEL: 'error' }).logLevel,
+      'error',
+    );
+  });
+
+  it('createClient validates its environment, and code options win', () => {
+    assert.throws(
+      () => createClient({ env: { FAULTLINE_ATTEMPT_TIMEOUT_MS: '1.5' } }),
+      ConfigError,
+    );
+    assert.throws(
+      () => createClient({ baseUrl: 'not a url', env: {} }),
+      (error) => error instanceof ConfigError && error.variable === 'baseUrl',
+    );
+    assert.doesNotThrow(() => createClient({ timeoutMs: 100, env: { FAULTLINE_TIMEOUT_MS: '5' } }));
+  });
+
+  it('every FAULTLINE_* variable: arbitrary values parse or fail with a ConfigError naming it', () => {
+    const names = Object.keys(FAULTLINE_VARIABLES);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...names),
+        fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.integer().map(String)),
+        (name, value) => {
+          try {
+            readEnvConfig({ [name]: value });
+          } catch (error) {
+            assert.ok(error instanceof ConfigError, String(error));
+            assert.equal(error.variable, name);
+          }
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
