@@ -1,20 +1,27 @@
 import { classifyError } from '../classification/classifyError.js';
 import type { Failure } from '../types.js';
 
-/** Why the call's signal aborted. */
-type AbortCause = 'caller' | 'total' | 'attempt';
+/** Why the call was aborted. */
+type AbortCause = 'caller' | 'total';
+
+type Listener = () => void;
 
 /**
- * The deadlines and cancellation of one call: the caller's AbortSignal, the total
- * deadline and each attempt's deadline all abort one signal that the transport, the
- * backoff wait and user hooks listen to. It knows which of them fired, so a failure can
- * be told as `cancelled` or as a `timeout` with its phase.
+ * The cancellation and total deadline of one call. The caller's AbortSignal and the
+ * total deadline abort the call; it remembers which fired, so a failure is told as
+ * `cancelled` or as a `timeout` in the `total` phase. (Each attempt's own deadline is
+ * enforced by undici's headers and body timeouts, whose errors carry their phase.)
+ *
+ * undici accepts an EventEmitter as a request's `signal`; this object is one, so the
+ * hot path creates no AbortController. A real AbortSignal is made only when someone —
+ * a backoff wait, a user hook — asks for `signal`.
  */
 export class CallControl {
-  private controller = new AbortController();
   private abortCause: AbortCause | undefined;
+  private abortReason: unknown;
+  private controller: AbortController | undefined;
+  private listeners: Listener[] | undefined;
   private totalTimer: NodeJS.Timeout | undefined;
-  private attemptTimer: NodeJS.Timeout | undefined;
   private readonly callerSignal: AbortSignal | undefined;
 
   constructor(callerSignal: AbortSignal | null | undefined, timeoutMs: number) {
@@ -25,43 +32,48 @@ export class CallControl {
     }
     if (timeoutMs > 0 && this.abortCause === undefined) {
       this.totalTimer = setTimeout(this.onTotalTimeout, timeoutMs);
+      // A body the caller never reads must not keep the process alive.
       this.totalTimer.unref();
     }
   }
 
-  /** Aborts when the caller gives up or a deadline passes. */
+  /** Aborts when the caller gives up or the total deadline passes. */
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortCause !== undefined) this.controller.abort(this.abortReason);
+    }
     return this.controller.signal;
   }
 
   /** True once the caller aborted or the total deadline passed: nothing more may be tried. */
-  get ended(): boolean {
-    return this.abortCause === 'caller' || this.abortCause === 'total';
+  get aborted(): boolean {
+    return this.abortCause !== undefined;
   }
 
-  /** Arms the attempt deadline. */
-  startAttempt(attemptTimeoutMs: number, remainingMs: number): void {
-    // The total deadline's own timer covers an attempt that would outlive it.
-    if (attemptTimeoutMs > 0 && attemptTimeoutMs < remainingMs) {
-      this.attemptTimer = setTimeout(this.onAttemptTimeout, attemptTimeoutMs);
-    }
+  /** What the transport rejects with once aborted. */
+  get reason(): unknown {
+    return this.abortReason;
   }
 
-  /** Disarms the attempt deadline; after an attempt timeout the call goes on with a fresh signal. */
-  endAttempt(): void {
-    if (this.attemptTimer !== undefined) {
-      clearTimeout(this.attemptTimer);
-      this.attemptTimer = undefined;
-    }
-    if (this.abortCause === 'attempt') {
-      this.controller = new AbortController();
-      this.abortCause = undefined;
-    }
+  // The EventEmitter surface undici uses for a request's signal.
+  on(_event: 'abort', listener: Listener): this {
+    (this.listeners ??= []).push(listener);
+    return this;
   }
 
-  /** Disarms everything and lets go of the caller's signal. */
+  once(event: 'abort', listener: Listener): this {
+    return this.on(event, listener);
+  }
+
+  removeListener(_event: 'abort', listener: Listener): this {
+    const index = this.listeners?.indexOf(listener) ?? -1;
+    if (index !== -1) this.listeners?.splice(index, 1);
+    return this;
+  }
+
+  /** Disarms the deadline and lets go of the caller's signal. */
   finish(): void {
-    this.endAttempt();
     if (this.totalTimer !== undefined) {
       clearTimeout(this.totalTimer);
       this.totalTimer = undefined;
@@ -70,17 +82,17 @@ export class CallControl {
   }
 
   /**
-   * Classifies an error thrown while the call was under way: an abort we caused is a
-   * timeout (with the phase the attempt was in) or the caller's cancellation.
+   * Classifies an error thrown while the call was under way: an abort we caused is the
+   * caller's cancellation or the total deadline; anything else is classified as it is.
    */
-  failureOf(error: unknown, phase: 'headers' | 'body', now: number): Failure {
+  failureOf(error: unknown, now: number): Failure {
     switch (this.abortCause) {
       case 'caller':
         return {
           kind: 'cancelled',
           code: 'AbortError',
           message: 'The caller aborted the request',
-          cause: this.callerSignal?.reason,
+          cause: this.abortReason,
         };
       case 'total':
         return {
@@ -89,27 +101,25 @@ export class CallControl {
           phase: 'total',
           message: 'The call exceeded its total deadline',
         };
-      case 'attempt':
-        return {
-          kind: 'timeout',
-          code: phase === 'headers' ? 'UND_ERR_HEADERS_TIMEOUT' : 'UND_ERR_BODY_TIMEOUT',
-          phase,
-          message: `The attempt exceeded its deadline waiting for the ${phase === 'headers' ? 'response headers' : 'response body'}`,
-        };
       default:
         return classifyError(error, now);
     }
   }
 
   private abort(cause: AbortCause): void {
-    if (this.abortCause === 'caller' || this.abortCause === 'total') return;
+    if (this.abortCause !== undefined) return;
     this.abortCause = cause;
-    this.controller.abort(
-      cause === 'caller' ? this.callerSignal?.reason : new DOMException(cause, 'TimeoutError'),
-    );
+    this.abortReason =
+      cause === 'caller'
+        ? (this.callerSignal?.reason ??
+          new DOMException('This operation was aborted', 'AbortError'))
+        : new DOMException('The call exceeded its total deadline', 'TimeoutError');
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners !== undefined) for (const listener of listeners) listener();
+    this.controller?.abort(this.abortReason);
   }
 
   private readonly onCallerAbort = (): void => this.abort('caller');
   private readonly onTotalTimeout = (): void => this.abort('total');
-  private readonly onAttemptTimeout = (): void => this.abort('attempt');
 }

@@ -2,10 +2,17 @@ import { classifyStatus } from '../classification/classifyStatus.js';
 import { createRequestFailure } from '../errors/createRequestFailure.js';
 import type { RequestFailure } from '../errors/RequestFailure.js';
 import { normalizeDecision } from '../strategies/normalizeDecision.js';
+import { createLazyResponse } from '../transport/LazyResponse.js';
 import { type PreparedBody, prepareBody } from '../transport/prepareBody.js';
-import { toResponse } from '../transport/toResponse.js';
 import type { TransportResponse } from '../transport/undiciTransport.js';
-import type { AttemptScope, CallInfo, Failure, RequestOptions, RetryVerdict } from '../types.js';
+import type {
+  AttemptScope,
+  CallInfo,
+  Failure,
+  RequestOptions,
+  RetryStrategy,
+  RetryVerdict,
+} from '../types.js';
 import { guard, isPromiseLike, report, untilAborted } from '../util/guard.js';
 import { templatePath } from '../util/templatePath.js';
 import { CallControl } from './CallControl.js';
@@ -18,6 +25,8 @@ export type CallMode = 'response' | 'json';
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const NO_BODY: PreparedBody = { body: undefined, signable: undefined, replayable: true };
+/** A failed response's body is kept up to this size for the error; the rest is dropped. */
+const MAX_FAILURE_BODY_BYTES = 1024 * 1024;
 
 /** The outcome of one attempt. */
 interface AttemptResult {
@@ -27,6 +36,8 @@ interface AttemptResult {
   readonly value?: unknown;
   /** The observers' hold on this attempt. */
   readonly scope?: AttemptScope;
+  /** A failed response's body, already read. */
+  readonly failureBody?: Uint8Array;
 }
 
 /** Everything that stays the same across the attempts of one call. */
@@ -37,8 +48,10 @@ interface Call {
   readonly method: string;
   readonly target: Target;
   readonly headers: Record<string, string>;
-  readonly prepared: PreparedBody;
-  readonly replayable: boolean;
+  /** The body; filled in after the synchronous preparation when there is one. */
+  prepared: PreparedBody;
+  /** Idempotent (or opted in) and a body that can be sent again. */
+  replayable: boolean;
   readonly attemptTimeoutMs: number;
   readonly followRedirects: boolean;
   readonly deadline: number;
@@ -58,70 +71,46 @@ export async function executeCall(
   init: RequestOptions | undefined,
   mode: CallMode,
 ): Promise<unknown> {
-  const call = await prepareCall(config, fanout, method, path, init, mode);
+  const call = prepareCall(config, fanout, method, path, init, mode);
+  if (init?.json !== undefined || (init?.body !== undefined && init.body !== null)) {
+    call.prepared = await prepareBody(init.body, init.json);
+    call.replayable &&= call.prepared.replayable;
+    const { contentType } = call.prepared;
+    if (contentType !== undefined && call.headers['content-type'] === undefined)
+      call.headers['content-type'] = contentType;
+  }
   const { control, info } = call;
   const strategy = init?.retry ?? config.retry;
-  let attempt = 0;
+  const elapsed = (): number => config.clock.now() - info.startedAt;
+  let detached = false;
   let previousDelayMs = 0;
   let authReplayed = false;
-  let detach = false;
   try {
-    for (;;) {
-      attempt++;
+    for (let attempt = 1; ; attempt++) {
       const refusal =
         strategy.beforeAttempt === undefined
           ? undefined
-          : guard(
-              config.diagnostics,
-              'retry strategy (beforeAttempt)',
-              () =>
-                strategy.beforeAttempt?.({
-                  attempt,
-                  method: call.method,
-                  url: info.url,
-                  upstream: info.upstream,
-                }),
-              undefined,
-            );
+          : askBeforeAttempt(call, strategy, attempt);
       const started = config.clock.now();
       const result: AttemptResult = refusal
         ? { failure: refusal }
         : await attemptOnce(call, attempt);
       const durationMs = config.clock.now() - started;
-      const { failure } = result;
+      const { failure, response } = result;
+      const status = response?.statusCode;
 
       if (failure === null) {
-        const status = result.response?.statusCode ?? 0;
-        if (strategy.onSuccess !== undefined) {
-          guard(
-            config.diagnostics,
-            'retry strategy (onSuccess)',
-            () =>
-              strategy.onSuccess?.({
-                attempt,
-                method: call.method,
-                url: info.url,
-                upstream: info.upstream,
-                status,
-                elapsedMs: config.clock.now() - info.startedAt,
-              }),
-            undefined,
-          );
-        }
-        endAttempt(result, { attempt, status, durationMs });
-        fanout?.callEnded(info, {
-          attempts: attempt,
-          status,
-          durationMs: config.clock.now() - info.startedAt,
-        });
+        if (strategy.onSuccess !== undefined) tellSuccess(call, strategy, attempt, status ?? 0);
+        result.scope?.end({ attempt, status, durationMs });
+        fanout?.callEnded(info, { attempts: attempt, status, durationMs: elapsed() });
         if (mode === 'json') return result.value;
-        detach = true;
-        return responseOf(call, result.response!, attempt, true);
+        detached = true;
+        return responseOf(call, result, attempt);
       }
 
       // Decide whether to go again, and why.
       let verdict: RetryVerdict;
-      if (failure.kind === 'cancelled' || control.ended) {
+      if (failure.kind === 'cancelled' || control.aborted) {
         verdict = {
           delayMs: null,
           reason: failure.kind === 'cancelled' ? 'cancelled' : 'deadline',
@@ -138,29 +127,27 @@ export async function executeCall(
         verdict = await askStrategy(call, strategy, attempt, failure, previousDelayMs);
         if (verdict.delayMs !== null && !call.prepared.replayable)
           verdict = { delayMs: null, reason: 'stream_body' };
-        if (verdict.delayMs !== null && verdict.delayMs >= call.deadline - config.clock.now())
+        else if (verdict.delayMs !== null && verdict.delayMs >= call.deadline - config.clock.now())
           verdict = { delayMs: null, reason: 'deadline' };
       }
-      const status = result.response?.statusCode;
-      const delayMs = verdict.delayMs;
+
+      const { delayMs } = verdict;
       if (delayMs === null) {
-        endAttempt(result, { attempt, status, failure, durationMs, stopReason: verdict.reason });
+        result.scope?.end({ attempt, status, failure, durationMs, stopReason: verdict.reason });
         fanout?.callEnded(info, {
           attempts: attempt,
           status,
           failure,
-          durationMs: config.clock.now() - info.startedAt,
+          durationMs: elapsed(),
           stopReason: verdict.reason,
         });
         if (status !== undefined && init?.throwHttpErrors === false) {
-          if (mode === 'json') return await result.response!.body.json();
-          detach = true;
-          return responseOf(call, result.response!, attempt, true);
+          if (mode === 'json') return parseJson(result.failureBody);
+          return responseOf(call, result, attempt);
         }
-        throw failureError(call, failure, attempt, result.response);
+        throw failureError(call, result, attempt);
       }
-      result.response?.body.dump().catch(() => {});
-      endAttempt(result, {
+      result.scope?.end({
         attempt,
         status,
         failure,
@@ -171,28 +158,69 @@ export async function executeCall(
         try {
           await config.clock.sleep(delayMs, control.signal);
         } catch (error) {
-          const stopped = control.failureOf(error, 'headers', config.clock.now());
+          const stopped = control.failureOf(error, config.clock.now());
           fanout?.callEnded(info, {
             attempts: attempt,
             failure: stopped,
-            durationMs: config.clock.now() - info.startedAt,
+            durationMs: elapsed(),
             stopReason: 'aborted_while_waiting',
           });
-          throw failureError(call, stopped, attempt, undefined);
+          throw failureError(call, { failure: stopped }, attempt);
         }
       }
       previousDelayMs = delayMs;
     }
   } finally {
-    if (!detach) control.finish();
-  }
-
-  function endAttempt(result: AttemptResult, outcome: Parameters<AttemptScope['end']>[0]): void {
-    result.scope?.end(outcome);
+    // A streamed Response keeps the deadline armed until its body is read.
+    if (!detached) control.finish();
   }
 }
 
-async function prepareCall(
+function askBeforeAttempt(
+  call: Call,
+  strategy: RetryStrategy,
+  attempt: number,
+): Failure | undefined {
+  const { info } = call;
+  const refusal = guard(
+    call.config.diagnostics,
+    'retry strategy (beforeAttempt)',
+    () =>
+      strategy.beforeAttempt?.({
+        attempt,
+        method: call.method,
+        url: info.url,
+        upstream: info.upstream,
+      }),
+    undefined,
+  );
+  return refusal === null || refusal === undefined ? undefined : refusal;
+}
+
+function tellSuccess(call: Call, strategy: RetryStrategy, attempt: number, status: number): void {
+  const { info, config } = call;
+  guard(
+    config.diagnostics,
+    'retry strategy (onSuccess)',
+    () =>
+      strategy.onSuccess?.({
+        attempt,
+        method: call.method,
+        url: info.url,
+        upstream: info.upstream,
+        status,
+        elapsedMs: config.clock.now() - info.startedAt,
+      }),
+    undefined,
+  );
+}
+
+function parseJson(body: Uint8Array | undefined): unknown {
+  if (body === undefined || body.byteLength === 0) return undefined;
+  return JSON.parse(Buffer.from(body).toString('utf8'));
+}
+
+function prepareCall(
   config: ClientConfig,
   fanout: ObserverFanout | undefined,
   /** The verb, or '' to take `init.method` (default GET). */
@@ -200,7 +228,7 @@ async function prepareCall(
   path: string | URL,
   init: RequestOptions | undefined,
   mode: CallMode,
-): Promise<Call> {
+): Call {
   const method = (rawMethod === '' ? (init?.method ?? 'GET') : rawMethod).toUpperCase();
   const target = resolveTarget(config, path);
   const headers =
@@ -210,17 +238,8 @@ async function prepareCall(
   if (target.authorization !== undefined && headers['authorization'] === undefined)
     headers['authorization'] = target.authorization;
   if (mode === 'json' && headers['accept'] === undefined) headers['accept'] = 'application/json';
-  const prepared =
-    init?.json === undefined && (init?.body === undefined || init.body === null)
-      ? NO_BODY
-      : await prepareBody(init.body, init.json);
-  if (prepared.contentType !== undefined && headers['content-type'] === undefined)
-    headers['content-type'] = prepared.contentType;
-  const idempotent = init?.idempotent ?? IDEMPOTENT_METHODS.has(method);
   const timeoutMs = init?.timeoutMs ?? config.timeoutMs;
   const startedAt = config.clock.now();
-  const control = new CallControl(init?.signal, timeoutMs);
-  const url = config.redactor.url(target.href);
   return {
     config,
     fanout,
@@ -228,16 +247,16 @@ async function prepareCall(
     method,
     target,
     headers,
-    prepared,
-    replayable: idempotent && prepared.replayable,
+    prepared: NO_BODY,
+    replayable: init?.idempotent ?? IDEMPOTENT_METHODS.has(method),
     attemptTimeoutMs: init?.attemptTimeoutMs ?? config.attemptTimeoutMs,
     followRedirects: config.maxRedirects > 0 && init?.redirect !== 'manual',
     deadline: timeoutMs > 0 ? startedAt + timeoutMs : Number.POSITIVE_INFINITY,
-    control,
+    control: new CallControl(init?.signal, timeoutMs),
     info: {
       upstream: config.name,
       method,
-      url,
+      url: config.redactor.url(target.href),
       serverAddress: target.hostname,
       serverPort: target.port,
       route: init?.route ?? templatePath(target.path),
@@ -249,55 +268,104 @@ async function prepareCall(
 /** Sends one attempt and classifies what came back; never throws. */
 async function attemptOnce(call: Call, attempt: number): Promise<AttemptResult> {
   const { config, control } = call;
-  if (control.ended)
-    return { failure: control.failureOf(undefined, 'headers', config.clock.now()) };
-  control.startAttempt(call.attemptTimeoutMs, call.deadline - config.clock.now());
+  if (control.aborted) return { failure: control.failureOf(undefined, config.clock.now()) };
   const scope = call.fanout?.attemptStarted(call.info, attempt);
-  let phase: 'headers' | 'body' = 'headers';
-  const send = async (): Promise<AttemptResult> => {
-    const { auth } = config;
-    if (auth !== undefined) await applyAuth(call, attempt);
-    scope?.inject?.(call.headers);
-    const response = await config.transport.send({
-      origin: call.target.origin,
-      path: call.target.path,
-      method: call.method,
-      headers: call.headers,
-      body: call.prepared.body,
-      signal: control.signal,
-      timeoutMs: call.attemptTimeoutMs,
-      followRedirects: call.followRedirects,
-    });
-    phase = 'body';
-    const failure = classifyStatus(response.statusCode, response.headers, config.clock.now());
-    if (failure !== null || call.mode !== 'json') return { failure, response };
-    const text = await response.body.text();
-    if (text === '') return { failure: null, response, value: undefined };
-    try {
-      return { failure: null, response, value: JSON.parse(text) };
-    } catch (error) {
-      return {
-        failure: {
-          kind: 'invalid_response',
-          code: 'INVALID_JSON',
-          status: response.statusCode,
-          message: `The response body is not valid JSON (${(error as Error).message})`,
-          cause: error,
-        },
-        response,
-      };
-    }
-  };
   try {
-    const result = await (scope === undefined ? send() : scope.run(send));
+    const result = await (scope === undefined
+      ? send(call, attempt, undefined)
+      : scope.run(() => send(call, attempt, scope)));
     return scope === undefined ? result : { ...result, scope };
   } catch (error) {
-    const failure = control.failureOf(error, phase, config.clock.now());
+    const failure = control.failureOf(error, config.clock.now());
     return scope === undefined ? { failure } : { failure, scope };
-  } finally {
-    // In response mode the body is still to be read: the attempt deadline ends with the headers.
-    control.endAttempt();
   }
+}
+
+/** The attempt itself: credentials, the request, and (in json mode) the parsed body. */
+async function send(
+  call: Call,
+  attempt: number,
+  scope: AttemptScope | undefined,
+): Promise<AttemptResult> {
+  const { config, control } = call;
+  if (config.auth !== undefined) await applyAuth(call, attempt);
+  scope?.inject?.(call.headers);
+  const response = await config.transport.send({
+    origin: call.target.origin,
+    path: call.target.path,
+    method: call.method,
+    headers: call.headers,
+    body: call.prepared.body,
+    signal: control,
+    timeoutMs: call.attemptTimeoutMs,
+    followRedirects: call.followRedirects,
+  });
+  const failure =
+    response.statusCode < 400
+      ? null
+      : classifyStatus(response.statusCode, lowerCaseReader(response.headers), config.clock.now());
+  if (failure !== null) {
+    // Read now (bounded) so the connection goes back to the pool and the error can carry it.
+    return {
+      failure,
+      response,
+      failureBody: await readBounded(response, MAX_FAILURE_BODY_BYTES),
+    };
+  }
+  if (call.mode !== 'json') return { failure, response };
+  const text = await response.body.text();
+  if (text === '') return { failure: null, response, value: undefined };
+  try {
+    return { failure: null, response, value: JSON.parse(text) };
+  } catch (error) {
+    return {
+      failure: {
+        kind: 'invalid_response',
+        code: 'INVALID_JSON',
+        status: response.statusCode,
+        message: `The response body is not valid JSON (${(error as Error).message})`,
+        cause: error,
+      },
+      response,
+      failureBody: Buffer.from(text),
+    };
+  }
+}
+
+/** undici's header names are already lower case: read them without a case-insensitive search. */
+function lowerCaseReader(headers: TransportResponse['headers']): { get(name: string): unknown } {
+  return { get: (name) => headers[name] };
+}
+
+/** Reads up to `limit` bytes of a body and drops the rest; a broken body reads as what arrived. */
+async function readBounded(response: TransportResponse, limit: number): Promise<Uint8Array> {
+  const { body } = response;
+  const length = Number(response.headers['content-length']);
+  if (length <= limit) {
+    // The common case, and undici's own fast path.
+    try {
+      return new Uint8Array(await body.arrayBuffer());
+    } catch {
+      return new Uint8Array(0);
+    }
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const buffer = chunk as Buffer;
+      if (size + buffer.byteLength > limit) {
+        chunks.push(buffer.subarray(0, limit - size));
+        body.destroy();
+        break;
+      }
+      chunks.push(buffer);
+      size += buffer.byteLength;
+    }
+  } catch {
+    // What arrived is what the error can show.
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 async function applyAuth(call: Call, attempt: number): Promise<void> {
@@ -352,7 +420,7 @@ async function askAuthToReplay(call: Call, attempt: number, failure: Failure): P
 
 async function askStrategy(
   call: Call,
-  strategy: NonNullable<RequestOptions['retry']>,
+  strategy: RetryStrategy,
   attempt: number,
   failure: Failure,
   previousDelayMs: number,
@@ -370,7 +438,10 @@ async function askStrategy(
       elapsedMs: now - info.startedAt,
       previousDelayMs,
       remainingMs: call.deadline - now,
-      signal: control.signal,
+      // Made on demand: most strategies never look at it.
+      get signal() {
+        return control.signal;
+      },
     });
     return normalizeDecision(
       isPromiseLike(decision)
@@ -383,37 +454,26 @@ async function askStrategy(
   }
 }
 
-/** The final Response handed to the caller; its body keeps the call's deadline until read. */
-function responseOf(
-  call: Call,
-  response: TransportResponse,
-  attempts: number,
-  ownsControl: boolean,
-): Response {
+/** The Response handed to the caller; a streamed body keeps the call's deadline until read. */
+function responseOf(call: Call, result: AttemptResult, attempts: number): Response {
+  const response = result.response!;
   const { control } = call;
-  if (ownsControl) response.body.once('close', () => control.finish());
-  return toResponse(
+  const body = result.failureBody ?? response.body;
+  if (result.failureBody === undefined) response.body.once('close', () => control.finish());
+  return createLazyResponse(
     response.statusCode,
+    response.statusText,
     response.headers,
-    response.body,
+    body,
     call.method,
     call.info.url,
     (error) =>
-      failureError(
-        call,
-        control.failureOf(error, 'body', call.config.clock.now()),
-        attempts,
-        undefined,
-      ),
+      failureError(call, { failure: control.failureOf(error, call.config.clock.now()) }, attempts),
   );
 }
 
-function failureError(
-  call: Call,
-  failure: Failure,
-  attempts: number,
-  response: TransportResponse | undefined,
-): RequestFailure {
+function failureError(call: Call, result: AttemptResult, attempts: number): RequestFailure {
+  const failure = result.failure!;
   const secrets = secretsOf(call);
   const message =
     secrets.length === 0 ? failure.message : call.config.redactor.scrub(failure.message, secrets);
@@ -422,7 +482,7 @@ function failureError(
     method: call.method,
     url: call.info.url,
     attempts,
-    ...(response === undefined ? {} : { response: responseOf(call, response, attempts, false) }),
+    ...(result.response === undefined ? {} : { response: responseOf(call, result, attempts) }),
   });
 }
 

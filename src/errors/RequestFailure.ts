@@ -11,6 +11,8 @@ export interface RequestFailureInit {
   readonly attempts: number;
   /** The final response, when the failure is an HTTP status (its body still unread). */
   readonly response?: Response;
+  /** Builds the final response on first access instead (most errors are never asked). */
+  readonly responseFactory?: () => Response;
 }
 
 /**
@@ -45,8 +47,7 @@ export class RequestFailure extends Error {
   readonly retryAfterMs?: number;
   /** Where a timeout (or connect-phase network failure) happened. */
   readonly phase?: FailurePhase;
-  /** The final response, body unread, when the failure was an HTTP status. */
-  readonly response?: Response;
+  #response: Response | (() => Response) | undefined;
 
   constructor(init: RequestFailureInit) {
     const { failure } = init;
@@ -62,8 +63,13 @@ export class RequestFailure extends Error {
     if (failure.status !== undefined) this.status = failure.status;
     if (failure.retryAfterMs !== undefined) this.retryAfterMs = failure.retryAfterMs;
     if (failure.phase !== undefined) this.phase = failure.phase;
-    if (init.response !== undefined) this.response = init.response;
-    Object.defineProperty(this, BRAND, { value: true });
+    this.#response = init.response ?? init.responseFactory;
+  }
+
+  /** The final response, body unread, when the failure was an HTTP status. */
+  get response(): Response | undefined {
+    if (typeof this.#response === 'function') this.#response = this.#response();
+    return this.#response;
   }
 
   /** This failure as a plain {@link Failure}. */
@@ -80,6 +86,10 @@ export class RequestFailure extends Error {
     return failure;
   }
 }
+
+// The brand lives on the prototype: defining it on each instance would cost more than the
+// rest of the error. Symbol.for makes it the same in every realm and copy of the package.
+Object.defineProperty(RequestFailure.prototype, BRAND, { value: true });
 
 /**
  * True for any faultline {@link RequestFailure}, including one from another realm or

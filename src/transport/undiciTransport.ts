@@ -8,10 +8,20 @@ export interface TransportRequest {
   readonly method: string;
   readonly headers: Record<string, string>;
   readonly body: string | Uint8Array | NodeJS.ReadableStream | FormData | undefined;
-  readonly signal: AbortSignal;
+  /** An AbortSignal, or an EventEmitter that emits 'abort' (cheaper; undici takes both). */
+  readonly signal: AbortSignal | TransportAbortEmitter;
   /** Milliseconds to wait for headers and between body chunks (0: no limit). */
   readonly timeoutMs: number;
   readonly followRedirects: boolean;
+}
+
+/** The EventEmitter form of an abort signal that undici accepts. */
+export interface TransportAbortEmitter {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  on(event: 'abort', listener: () => void): unknown;
+  once(event: 'abort', listener: () => void): unknown;
+  removeListener(event: 'abort', listener: () => void): unknown;
 }
 
 /** The response as undici hands it over: status, raw headers and a Node stream body. */
@@ -53,7 +63,7 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
         method: request.method as Dispatcher.HttpMethod,
         headers: request.headers,
         body: (request.body ?? null) as Exclude<Dispatcher.DispatchOptions['body'], undefined>,
-        signal: request.signal,
+        signal: request.signal as AbortSignal,
         headersTimeout: timeout,
         bodyTimeout: timeout,
       }) as Promise<TransportResponse>;

@@ -1,0 +1,95 @@
+import axios from 'axios';
+import got from 'got';
+import ky from 'ky';
+import { Agent, request } from 'undici';
+import { createClient, isRequestFailure, noRetry } from '../src/index.js';
+
+/** One request of a contender: resolves once the body is read and parsed (or the failure seen). */
+export type Send = (path: string) => Promise<void>;
+
+export interface Contender {
+  readonly name: string;
+  readonly send: Send;
+  close(): Promise<void>;
+}
+
+/** Swallows the failure a 503 is meant to produce, re-throws anything else. */
+const expectFailure = (error: unknown): void => {
+  const status = (error as { response?: { status?: number; statusCode?: number } }).response;
+  if (isRequestFailure(error) || status?.status === 503 || status?.statusCode === 503) return;
+  throw error;
+};
+
+/** The clients compared, each set up as its users would, single attempt, JSON parsed. */
+export function contenders(baseUrl: string, extra: readonly Contender[] = []): Contender[] {
+  const faultlineJson = createClient({
+    baseUrl,
+    name: 'bench',
+    retry: noRetry(),
+    observers: [],
+    env: {},
+  });
+  const faultlineGet = createClient({
+    baseUrl,
+    name: 'bench',
+    retry: noRetry(),
+    observers: [],
+    env: {},
+  });
+  const undiciAgent = new Agent();
+  const gotClient = got.extend({ prefixUrl: baseUrl, retry: { limit: 0 } });
+  const axiosClient = axios.create({ baseURL: baseUrl });
+  const kyClient = ky.create({ prefixUrl: baseUrl, retry: 0 });
+  return [
+    {
+      name: 'faultline client.json()',
+      send: (path) => faultlineJson.json(path).then(() => {}, expectFailure),
+      close: () => faultlineJson.close(),
+    },
+    {
+      name: 'faultline client.get()',
+      send: (path) =>
+        faultlineGet.get(path).then((res) => res.json().then(() => {}), expectFailure),
+      close: () => faultlineGet.close(),
+    },
+    ...extra,
+    {
+      name: 'undici.request',
+      send: async (path) => {
+        const { body } = await request(baseUrl + path, { dispatcher: undiciAgent });
+        await body.json();
+      },
+      close: () => undiciAgent.close(),
+    },
+    {
+      name: 'global fetch',
+      send: async (path) => {
+        const res = await fetch(baseUrl + path);
+        await res.json();
+      },
+      close: async () => {},
+    },
+    {
+      name: 'got',
+      send: (path) =>
+        gotClient(path.slice(1))
+          .json()
+          .then(() => {}, expectFailure),
+      close: async () => {},
+    },
+    {
+      name: 'axios',
+      send: (path) => axiosClient.get(path).then(() => {}, expectFailure),
+      close: async () => {},
+    },
+    {
+      name: 'ky',
+      send: (path) =>
+        kyClient
+          .get(path.slice(1))
+          .json()
+          .then(() => {}, expectFailure),
+      close: async () => {},
+    },
+  ];
+}
