@@ -365,11 +365,13 @@ export interface AttemptOutcome {
   readonly failure?: Failure | undefined;
   readonly durationMs: number;
   /** When the attempt will be retried: the wait and why. */
-  readonly retry?: {
-    readonly delayMs: number | undefined;
-    readonly reason: string;
-    readonly delaySource: 'server' | 'backoff';
-  };
+  readonly retry?:
+    | {
+        readonly delayMs: number;
+        readonly reason: string;
+        readonly delaySource: 'server' | 'backoff';
+      }
+    | undefined;
   /** When it will not be: why the strategy stopped. */
   readonly stopReason?: string | undefined;
 }
@@ -389,6 +391,11 @@ export interface CallOutcome {
 export interface AttemptScope {
   /** Runs the attempt inside this scope (e.g. with its span active). */
   run<T>(fn: () => T): T;
+  /**
+   * Runs the network request itself (e.g. with other instrumentations' tracing
+   * suppressed, so one attempt yields one span).
+   */
+  send?<T>(fn: () => T): T;
   /** Headers the attempt should carry (e.g. `traceparent`). */
   inject?(headers: Record<string, string>): void;
   /** The attempt ended. */

@@ -24,8 +24,11 @@ import { resolveClientConfig } from './resolveClientConfig.js';
  * ```
  */
 export function createClient(options: ClientOptions = {}): Client {
-  const config = resolveClientConfig(options, options.observers ?? defaultObservers(options));
-  const fanout = createObserverFanout(config.observers, config.diagnostics);
+  const config = resolveClientConfig(options);
+  const fanout = createObserverFanout(
+    options.observers ?? defaultObservers(options, config),
+    config.diagnostics,
+  );
   const send = (method: string) => (path: string | URL, init?: RequestOptions) =>
     executeCall(config, fanout, method, path, init, 'response') as Promise<Response>;
   return {

@@ -290,7 +290,7 @@ async function send(
   const { config, control } = call;
   if (config.auth !== undefined) await applyAuth(call, attempt);
   scope?.inject?.(call.headers);
-  const response = await config.transport.send({
+  const request = {
     origin: call.target.origin,
     path: call.target.path,
     method: call.method,
@@ -299,7 +299,10 @@ async function send(
     signal: control,
     timeoutMs: call.attemptTimeoutMs,
     followRedirects: call.followRedirects,
-  });
+  };
+  const response = await (scope?.send === undefined
+    ? config.transport.send(request)
+    : scope.send(() => config.transport.send(request)));
   const failure =
     response.statusCode < 400
       ? null

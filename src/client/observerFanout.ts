@@ -68,6 +68,20 @@ function guardScope(scope: AttemptScope, diagnostics: Diagnostics): AttemptScope
         return fn();
       }
     },
+    send(fn) {
+      if (scope.send === undefined) return fn();
+      let entered = false;
+      try {
+        return scope.send(() => {
+          entered = true;
+          return fn();
+        });
+      } catch (error) {
+        if (entered) throw error;
+        report(diagnostics, 'an observer (send)', error);
+        return fn();
+      }
+    },
     inject(headers) {
       try {
         scope.inject?.(headers);

@@ -3,6 +3,7 @@ import { basicAuthorization } from '../auth/basicAuth.js';
 import { type EnvConfig, readEnvConfig } from '../config/envConfig.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { createRedactor, type Redactor } from '../redaction/Redactor.js';
+import { defaultLogger } from '../signals/defaultLogger.js';
 import { exponentialBackoff } from '../strategies/exponentialBackoff.js';
 import { createUndiciTransport, type Transport } from '../transport/undiciTransport.js';
 import type {
@@ -13,7 +14,7 @@ import type {
   RequestObserver,
   RetryStrategy,
 } from '../types.js';
-import { type Diagnostics, silentDiagnostics } from '../util/guard.js';
+import type { Diagnostics } from '../util/guard.js';
 import { withoutUndefined } from '../util/withoutUndefined.js';
 import { systemClock } from './systemClock.js';
 
@@ -44,9 +45,8 @@ export interface ClientConfig {
   readonly clock: Clock;
   readonly transport: Transport;
   readonly redactor: Redactor;
-  readonly observers: readonly RequestObserver[];
   readonly diagnostics: Diagnostics;
-  readonly logger: Logger | undefined;
+  readonly logger: Logger;
   readonly env: EnvConfig;
 }
 
@@ -56,10 +56,7 @@ export interface ClientConfig {
  *
  * @throws {ConfigError} for an invalid option or environment variable.
  */
-export function resolveClientConfig(
-  options: ClientOptions,
-  observers: readonly RequestObserver[],
-): ClientConfig {
+export function resolveClientConfig(options: ClientOptions): ClientConfig {
   const env = readEnvConfig(options.env ?? process.env);
   const base = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl);
   const timeoutMs =
@@ -78,7 +75,7 @@ export function resolveClientConfig(
   if (typeof name !== 'string' || name.trim() === '') {
     throw new ConfigError('name', name, 'is empty', 'a non-empty upstream name');
   }
-  const logger = options.logger;
+  const logger = options.logger ?? defaultLogger(env);
   return {
     name,
     baseOrigin: base?.url.origin,
@@ -113,11 +110,7 @@ export function resolveClientConfig(
       headers: options.redactHeaders ?? env.redactHeaders ?? [],
       query: options.redactQuery ?? env.redactQuery ?? [],
     }),
-    observers,
-    diagnostics:
-      logger === undefined
-        ? silentDiagnostics
-        : { warn: (message, meta) => logger.warn(message, meta) },
+    diagnostics: { warn: (message, meta) => logger.warn(message, meta) },
     logger,
     env,
   };

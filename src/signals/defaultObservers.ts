@@ -1,6 +1,24 @@
+import type { ClientConfig } from '../client/resolveClientConfig.js';
 import type { ClientOptions, RequestObserver } from '../types.js';
+import { createSignalsObserver } from './createSignalsObserver.js';
 
-/** The observers a client gets when its options name none: the signals of the process. */
-export function defaultObservers(_options: ClientOptions): RequestObserver[] {
-  return [];
+/** The observers a client gets when its options name none: every signal faultline has. */
+export function defaultObservers(options: ClientOptions, config: ClientConfig): RequestObserver[] {
+  const { env } = config;
+  const report =
+    options.report === false
+      ? false
+      : {
+          ...(env.reportKinds === undefined ? {} : { kinds: env.reportKinds }),
+          ...(env.reportCapPerMinute === undefined ? {} : { capPerMinute: env.reportCapPerMinute }),
+          ...options.report,
+        };
+  return [
+    createSignalsObserver({
+      logger: config.logger,
+      report,
+      redactor: config.redactor,
+      diagnostics: config.diagnostics,
+    }),
+  ];
 }

@@ -1,5 +1,6 @@
 import type { Failure, FailureKind, RetryStrategy, RetryVerdict } from '../types.js';
 import { withoutUndefined } from '../util/withoutUndefined.js';
+import { recordCircuitState } from './circuitRegistry.js';
 import { normalizeDecision } from './normalizeDecision.js';
 
 /** `closed`: traffic flows. `open`: attempts fail fast. `half-open`: one trial is let through. */
@@ -22,7 +23,12 @@ export interface CircuitBreakerOptions {
    * @default ['server', 'network', 'timeout']
    */
   readonly tripOn?: readonly FailureKind[];
-  /** Hears every change of state (metrics use it). */
+  /**
+   * The upstream's name in the `faultline.circuit.state` metric.
+   * @default the `upstream` of the first call it sees
+   */
+  readonly name?: string;
+  /** Hears every change of state. */
   readonly onStateChange?: (state: CircuitState, previous: CircuitState) => void;
   /** Milliseconds now; for tests. @default Date.now */
   readonly now?: () => number;
@@ -35,7 +41,7 @@ export const defaultCircuitBreakerOptions = {
   tripOn: ['server', 'network', 'timeout'],
   onStateChange: () => {},
   now: Date.now,
-} as const satisfies Required<CircuitBreakerOptions>;
+} as const satisfies Required<Omit<CircuitBreakerOptions, 'name'>>;
 
 /** A retry strategy that is also a circuit breaker, whose state can be read. */
 export interface CircuitBreakerStrategy extends RetryStrategy {
@@ -63,11 +69,13 @@ export function circuitBreaker(
   let consecutiveFailures = 0;
   let openedAt = 0;
   let trialStartedAt: number | undefined;
+  let name = options.name;
 
   const moveTo = (next: CircuitState): void => {
     if (next === state) return;
     const previous = state;
     state = next;
+    if (name !== undefined) recordCircuitState(name, next);
     try {
       o.onStateChange(next, previous);
     } catch {
@@ -90,6 +98,10 @@ export function circuitBreaker(
       return state;
     },
     beforeAttempt(context) {
+      if (name === undefined) {
+        name = context.upstream;
+        recordCircuitState(name, state);
+      }
       const now = o.now();
       if (state === 'open') {
         if (now - openedAt < o.halfOpenAfterMs) return refusal();

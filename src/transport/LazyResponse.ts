@@ -6,6 +6,17 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 type Source = Readable | Uint8Array | null;
 
+type LazyResponseClass = new (
+  status: number,
+  statusText: string,
+  headers: Headers,
+  source: Source,
+  url: string,
+  toError: (error: unknown) => unknown,
+) => Response;
+
+let lazyResponseClass: LazyResponseClass | undefined;
+
 /**
  * A WHATWG `Response` whose body stays undici's Node stream until someone asks for a web
  * stream. Building a ReadableStream costs more than the whole undici request (about 12 µs
@@ -13,168 +24,179 @@ type Source = Readable | Uint8Array | null;
  * directly, and `body` converts only when touched. It is a real Response subclass:
  * `instanceof Response`, `headers`, `status`, `ok` and `clone()` work as usual.
  */
-// Typed as a bare constructor: Node's type definitions declare Response's methods as
-// properties, which a subclass may not as methods. At run time this is Response.
-const ResponseBase: new (body: null, init: ResponseInit) => object = Response;
+function defineLazyResponse(): LazyResponseClass {
+  // Typed as a bare constructor: Node's type definitions declare Response's methods as
+  // properties, which a subclass may not override as methods. At run time this is Response.
+  // Defined on first use: touching the global Response loads Node's bundled undici (~15 ms),
+  // which `import 'faultline'` must not pay.
+  const ResponseBase: new (body: null, init: ResponseInit) => object = Response;
 
-class LazyResponse extends ResponseBase {
-  #source: Source;
-  #stream: ReadableStream<Uint8Array> | null | undefined;
-  #used = false;
-  readonly #url: string;
-  readonly #status: number;
-  readonly #statusText: string;
-  readonly #headers: Headers;
-  readonly #toError: (error: unknown) => unknown;
+  class LazyResponse extends ResponseBase {
+    #source: Source;
+    #stream: ReadableStream<Uint8Array> | null | undefined;
+    #used = false;
+    readonly #url: string;
+    readonly #status: number;
+    readonly #statusText: string;
+    readonly #headers: Headers;
+    readonly #toError: (error: unknown) => unknown;
 
-  constructor(
-    status: number,
-    statusText: string,
-    headers: Headers,
-    source: Source,
-    url: string,
-    toError: (error: unknown) => unknown,
-  ) {
-    super(null, { status, statusText, headers });
-    this.#status = status;
-    this.#statusText = statusText;
-    this.#headers = headers;
-    this.#source = source;
-    this.#url = url;
-    this.#toError = toError;
-  }
+    constructor(
+      status: number,
+      statusText: string,
+      headers: Headers,
+      source: Source,
+      url: string,
+      toError: (error: unknown) => unknown,
+    ) {
+      super(null, { status, statusText, headers });
+      this.#status = status;
+      this.#statusText = statusText;
+      this.#headers = headers;
+      this.#source = source;
+      this.#url = url;
+      this.#toError = toError;
+    }
 
-  get url(): string {
-    return this.#url;
-  }
+    get url(): string {
+      return this.#url;
+    }
 
-  get bodyUsed(): boolean {
-    return this.#used;
-  }
+    get bodyUsed(): boolean {
+      return this.#used;
+    }
 
-  get body(): ReadableStream<Uint8Array> | null {
-    if (this.#stream === undefined) this.#stream = this.#toWebStream();
-    return this.#stream;
-  }
+    get body(): ReadableStream<Uint8Array> | null {
+      if (this.#stream === undefined) this.#stream = this.#toWebStream();
+      return this.#stream;
+    }
 
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = await this.#readAll();
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  }
+    async arrayBuffer(): Promise<ArrayBuffer> {
+      const bytes = await this.#readAll();
+      return bytes.buffer.slice(
+        bytes.byteOffset,
+        bytes.byteOffset + bytes.byteLength,
+      ) as ArrayBuffer;
+    }
 
-  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return new Uint8Array(await this.arrayBuffer());
-  }
+    async bytes(): Promise<Uint8Array<ArrayBuffer>> {
+      return new Uint8Array(await this.arrayBuffer());
+    }
 
-  async text(): Promise<string> {
-    return Buffer.from((await this.#readAll()) as Uint8Array).toString('utf8');
-  }
+    async text(): Promise<string> {
+      return Buffer.from((await this.#readAll()) as Uint8Array).toString('utf8');
+    }
 
-  async json(): Promise<unknown> {
-    const text = await this.text();
-    return JSON.parse(text);
-  }
+    async json(): Promise<unknown> {
+      const text = await this.text();
+      return JSON.parse(text);
+    }
 
-  async blob(): Promise<Blob> {
-    return new Blob([await this.arrayBuffer()], { type: this.#headers.get('content-type') ?? '' });
-  }
+    async blob(): Promise<Blob> {
+      return new Blob([await this.arrayBuffer()], {
+        type: this.#headers.get('content-type') ?? '',
+      });
+    }
 
-  async formData(): Promise<FormData> {
-    return this.#standard().formData();
-  }
+    async formData(): Promise<FormData> {
+      return this.#standard().formData();
+    }
 
-  clone(): Response {
-    if (this.#used) throw new TypeError('Response.clone: Body has already been consumed.');
-    const stream = this.body;
-    if (stream === null)
+    clone(): Response {
+      if (this.#used) throw new TypeError('Response.clone: Body has already been consumed.');
+      const stream = this.body;
+      if (stream === null)
+        return new LazyResponse(
+          this.#status,
+          this.#statusText,
+          this.#headers,
+          null,
+          this.#url,
+          this.#toError,
+        ) as unknown as Response;
+      const [mine, theirs] = stream.tee();
+      this.#stream = mine;
       return new LazyResponse(
         this.#status,
         this.#statusText,
         this.#headers,
-        null,
+        Readable.fromWeb(theirs as never),
         this.#url,
         this.#toError,
       ) as unknown as Response;
-    const [mine, theirs] = stream.tee();
-    this.#stream = mine;
-    return new LazyResponse(
-      this.#status,
-      this.#statusText,
-      this.#headers,
-      Readable.fromWeb(theirs as never),
-      this.#url,
-      this.#toError,
-    ) as unknown as Response;
-  }
-
-  /** A plain Response over the same body, for the rarely used methods. */
-  #standard(): Response {
-    return new Response(this.body, {
-      status: this.#status,
-      statusText: this.#statusText,
-      headers: this.#headers,
-    });
-  }
-
-  async #readAll(): Promise<Uint8Array> {
-    if (this.#used) throw new TypeError('Body is unusable: Body has already been read');
-    this.#used = true;
-    if (this.#stream !== undefined) {
-      if (this.#stream === null) return new Uint8Array(0);
-      return new Uint8Array(await new Response(this.#stream).arrayBuffer());
     }
-    const source = this.#source;
-    this.#source = null;
-    if (source === null) return new Uint8Array(0);
-    if (source instanceof Uint8Array) return source;
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of source) chunks.push(chunk as Buffer);
-    } catch (error) {
-      throw this.#toError(error);
-    }
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  }
 
-  #toWebStream(): ReadableStream<Uint8Array> | null {
-    const source = this.#source;
-    this.#source = null;
-    if (source === null) return null;
-    if (source instanceof Uint8Array) {
-      return new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.enqueue(source);
-          controller.close();
-        },
+    /** A plain Response over the same body, for the rarely used methods. */
+    #standard(): Response {
+      return new Response(this.body, {
+        status: this.#status,
+        statusText: this.#statusText,
+        headers: this.#headers,
       });
     }
-    const toError = this.#toError;
-    const markUsed = (): void => {
+
+    async #readAll(): Promise<Uint8Array> {
+      if (this.#used) throw new TypeError('Body is unusable: Body has already been read');
       this.#used = true;
-    };
-    return new ReadableStream<Uint8Array>(
-      {
-        start(controller) {
-          source.on('data', (chunk: Buffer) => {
+      if (this.#stream !== undefined) {
+        if (this.#stream === null) return new Uint8Array(0);
+        return new Uint8Array(await new Response(this.#stream).arrayBuffer());
+      }
+      const source = this.#source;
+      this.#source = null;
+      if (source === null) return new Uint8Array(0);
+      if (source instanceof Uint8Array) return source;
+      const chunks: Buffer[] = [];
+      try {
+        for await (const chunk of source) chunks.push(chunk as Buffer);
+      } catch (error) {
+        throw this.#toError(error);
+      }
+      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    }
+
+    #toWebStream(): ReadableStream<Uint8Array> | null {
+      const source = this.#source;
+      this.#source = null;
+      if (source === null) return null;
+      if (source instanceof Uint8Array) {
+        return new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(source);
+            controller.close();
+          },
+        });
+      }
+      const toError = this.#toError;
+      const markUsed = (): void => {
+        this.#used = true;
+      };
+      return new ReadableStream<Uint8Array>(
+        {
+          start(controller) {
+            source.on('data', (chunk: Buffer) => {
+              markUsed();
+              controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+              if ((controller.desiredSize ?? 0) <= 0) source.pause();
+            });
+            source.once('end', () => controller.close());
+            source.once('error', (error) => controller.error(toError(error)));
+            source.pause();
+          },
+          pull() {
+            source.resume();
+          },
+          cancel() {
             markUsed();
-            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-            if ((controller.desiredSize ?? 0) <= 0) source.pause();
-          });
-          source.once('end', () => controller.close());
-          source.once('error', (error) => controller.error(toError(error)));
-          source.pause();
+            source.destroy();
+          },
         },
-        pull() {
-          source.resume();
-        },
-        cancel() {
-          markUsed();
-          source.destroy();
-        },
-      },
-      { highWaterMark: 65_536, size: (chunk) => chunk.byteLength },
-    );
+        { highWaterMark: 65_536, size: (chunk) => chunk.byteLength },
+      );
+    }
   }
+
+  return LazyResponse as unknown as LazyResponseClass;
 }
 
 /**
@@ -203,5 +225,6 @@ export function createLazyResponse(
     if (body instanceof Readable) body.resume();
     source = null;
   }
-  return new LazyResponse(status, statusText, headers, source, url, toError) as unknown as Response;
+  lazyResponseClass ??= defineLazyResponse();
+  return new lazyResponseClass(status, statusText, headers, source, url, toError);
 }

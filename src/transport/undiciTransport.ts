@@ -1,4 +1,7 @@
-import { Agent, type Dispatcher, interceptors } from 'undici';
+import type { Dispatcher } from 'undici';
+import { lazyRequire } from '../util/lazyRequire.js';
+
+const undici = lazyRequire<typeof import('undici')>('undici');
 
 /** One attempt as the transport sends it. */
 export interface TransportRequest {
@@ -46,6 +49,7 @@ export interface UndiciTransportOptions {
  * (see bench/), with keep-alive pools per origin held by one Agent.
  */
 export function createUndiciTransport(options: UndiciTransportOptions): Transport {
+  const { Agent, interceptors } = undici();
   const agent = new Agent({
     connect: { timeout: options.connectTimeoutMs > 0 ? options.connectTimeoutMs : 10_000 },
   });

@@ -1,3 +1,4 @@
+import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { classify, createFetch, isRequestFailure } from '../../src/index.js';

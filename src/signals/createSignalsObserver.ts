@@ -1,0 +1,210 @@
+import type { Context, Meter, Span, Tracer } from '@opentelemetry/api';
+import type { Logger } from 'winston';
+import type { Redactor } from '../redaction/Redactor.js';
+import type {
+  AttemptOutcome,
+  AttemptScope,
+  CallInfo,
+  CallOutcome,
+  ReportOptions,
+  RequestObserver,
+} from '../types.js';
+import { type Diagnostics, report } from '../util/guard.js';
+import { ATTR } from './attributes.js';
+import { createLogSignal, type LogSignal, type TraceIds } from './logs/logSignal.js';
+import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
+import { otelApi } from './otelApi.js';
+import type { SentryBreadcrumb } from './sentry/sentryApi.js';
+import { createSentrySignal, type SentrySignal } from './sentry/sentrySignal.js';
+import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
+
+/** What the signals are built from. */
+export interface SignalsOptions {
+  /** Where log lines go; none means no log lines. */
+  readonly logger?: Logger | undefined;
+  /** @default the global tracer provider's `faultline` tracer */
+  readonly tracer?: Tracer;
+  /** @default the global meter provider's `faultline` meter */
+  readonly meter?: Meter;
+  /** Sentry reporting, or false for none. */
+  readonly report: ReportOptions | false;
+  readonly redactor: Redactor;
+  readonly diagnostics: Diagnostics;
+}
+
+/** What a failed call's attempts leave for its Sentry event. */
+interface FailedCallState {
+  readonly breadcrumbs: SentryBreadcrumb[];
+  last: AttemptSpan;
+}
+
+interface Signals {
+  readonly spans: SpanSignal;
+  readonly metrics: MetricSignal;
+  readonly logs: LogSignal | undefined;
+  readonly sentry: SentrySignal | undefined;
+  readonly diagnostics: Diagnostics;
+  readonly failedCalls: WeakMap<CallInfo, FailedCallState>;
+  readonly propagate: (context: Context, headers: Record<string, string>) => void;
+  readonly withContext: <T>(context: Context, fn: () => T) => T;
+}
+
+/**
+ * Every attempt and outcome told in four places at once: a CLIENT span and metrics per
+ * attempt, log lines, and one Sentry event per failed call. One observer for all four
+ * keeps the per-attempt cost to one scope object; each signal is guarded on its own, so
+ * a broken exporter, transport or logger silences only itself.
+ */
+export function createSignalsObserver(options: SignalsOptions): RequestObserver {
+  const { diagnostics } = options;
+  const api = otelApi();
+  let metrics: MetricSignal | undefined;
+  const signals: Signals = {
+    spans: createSpanSignal(options.tracer),
+    get metrics() {
+      // Instruments are made lazily so a meter provider registered after the client is used.
+      metrics ??= createMetricSignal(options.meter);
+      return metrics;
+    },
+    logs: options.logger === undefined ? undefined : createLogSignal(options.logger),
+    sentry:
+      options.report === false
+        ? undefined
+        : createSentrySignal(
+            options.report,
+            options.redactor,
+            (call, kind) =>
+              guarded(diagnostics, 'metrics (sentry suppressed)', () =>
+                signals.metrics.sentrySuppressed(call, kind),
+              ),
+            (what, error) => report(diagnostics, what, error),
+          ),
+    diagnostics,
+    failedCalls: new WeakMap(),
+    propagate: (context, headers) => api.propagation.inject(context, headers),
+    withContext: (context, fn) => api.context.with(context, fn),
+  };
+  return {
+    attemptStarted(call, attempt) {
+      return new SignalsScope(signals, call, signals.spans.start(call, attempt));
+    },
+    callEnded(call, outcome) {
+      const state = signals.failedCalls.get(call);
+      if (state !== undefined) signals.failedCalls.delete(call);
+      const last = state?.last;
+      const ids = last === undefined ? undefined : traceIdsOf(last.span);
+      guarded(diagnostics, 'metrics', () => signals.metrics.callEnded(call, outcome));
+      if (signals.logs !== undefined)
+        guarded(diagnostics, 'logger', () => signals.logs?.callEnded(call, outcome, ids));
+      if (outcome.failure !== undefined && signals.sentry !== undefined) {
+        const runInTrace =
+          last === undefined
+            ? <T>(fn: () => T): T => fn()
+            : <T>(fn: () => T): T => signals.withContext(last.context, fn);
+        guarded(diagnostics, 'Sentry', () =>
+          signals.sentry?.report({
+            call,
+            outcome,
+            breadcrumbs: state?.breadcrumbs ?? [],
+            ids,
+            runInTrace,
+          }),
+        );
+      }
+    },
+  };
+}
+
+/** One attempt as the signals see it. */
+class SignalsScope implements AttemptScope {
+  constructor(
+    private readonly signals: Signals,
+    private readonly call: CallInfo,
+    private readonly attemptSpan: AttemptSpan,
+  ) {}
+
+  run<T>(fn: () => T): T {
+    return this.signals.withContext(this.attemptSpan.context, fn);
+  }
+
+  send<T>(fn: () => T): T {
+    const { sentry } = this.signals;
+    return this.signals.withContext(
+      this.attemptSpan.sendContext,
+      sentry === undefined ? fn : () => sentry.suppressTracing(fn),
+    );
+  }
+
+  inject(headers: Record<string, string>): void {
+    this.signals.propagate(this.attemptSpan.context, headers);
+  }
+
+  end(outcome: AttemptOutcome): void {
+    const { signals, call, attemptSpan } = this;
+    const { diagnostics } = signals;
+    guarded(diagnostics, 'span', () => signals.spans.end(attemptSpan, outcome));
+    guarded(diagnostics, 'metrics', () => signals.metrics.attemptEnded(call, outcome));
+    if (outcome.failure === undefined) {
+      // A success is logged by callEnded, which needs this span's ids.
+      if (signals.logs?.logsSuccesses() === true)
+        signals.failedCalls.set(call, { breadcrumbs: [], last: attemptSpan });
+      return;
+    }
+    let state = signals.failedCalls.get(call);
+    if (state === undefined) {
+      state = { breadcrumbs: [], last: attemptSpan };
+      signals.failedCalls.set(call, state);
+    }
+    state.last = attemptSpan;
+    state.breadcrumbs.push(breadcrumbOf(call, outcome));
+    if (outcome.retry !== undefined && signals.logs !== undefined) {
+      const ids = traceIdsOf(attemptSpan.span);
+      guarded(diagnostics, 'logger', () => signals.logs?.attemptRetried(call, outcome, ids));
+    }
+  }
+}
+
+function breadcrumbOf(call: CallInfo, outcome: AttemptOutcome): SentryBreadcrumb {
+  const { failure, retry } = outcome;
+  const data: Record<string, unknown> = {
+    [ATTR.HTTP_REQUEST_METHOD]: call.method,
+    url: call.url,
+    [ATTR.ATTEMPT]: outcome.attempt,
+    [ATTR.DURATION_MS]: Math.round(outcome.durationMs),
+  };
+  if (outcome.status !== undefined) data['status_code'] = outcome.status;
+  if (failure !== undefined) {
+    data[ATTR.ERROR_TYPE] = failure.code;
+    data[ATTR.FAILURE_KIND] = failure.kind;
+  }
+  let next = outcome.stopReason === undefined ? '' : `; gave up (${outcome.stopReason})`;
+  if (retry !== undefined) {
+    data[ATTR.RETRY_DELAY_MS] = retry.delayMs;
+    data[ATTR.RETRY_REASON] = retry.reason;
+    data[ATTR.RETRY_DELAY_SOURCE] = retry.delaySource;
+    next = `; retry in ${retry.delayMs} ms (${retry.reason})`;
+  }
+  return {
+    type: 'http',
+    category: 'faultline.attempt',
+    level: retry === undefined ? 'error' : 'warning',
+    message: `${call.method} ${call.route} attempt ${outcome.attempt}: ${failure?.kind ?? 'ok'} ${failure?.code ?? ''}${next}`,
+    data,
+    timestamp: Date.now() / 1000,
+  };
+}
+
+function traceIdsOf(span: Span): TraceIds | undefined {
+  const context = span.spanContext();
+  return otelApi().isSpanContextValid(context)
+    ? { traceId: context.traceId, spanId: context.spanId }
+    : undefined;
+}
+
+function guarded(diagnostics: Diagnostics, what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    report(diagnostics, what, error);
+  }
+}

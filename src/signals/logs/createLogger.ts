@@ -1,0 +1,74 @@
+import type { Logger } from 'winston';
+import type { EnvConfig } from '../../config/envConfig.js';
+import { lazyRequire } from '../../util/lazyRequire.js';
+import { otelApi } from '../otelApi.js';
+
+const winston = lazyRequire<typeof import('winston')>('winston');
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** @default FAULTLINE_LOG_LEVEL, else LOG_LEVEL, else 'info' */
+  readonly level?: string;
+  /** @default FAULTLINE_LOG_FORMAT, else 'json' */
+  readonly format?: 'json' | 'pretty';
+  /** Fields on every line, e.g. `{ 'service.name': 'checkout' }`. */
+  readonly defaultMeta?: Record<string, unknown>;
+  /** Where lines go. @default a Console transport (stdout) */
+  readonly transports?: import('winston').transport[];
+}
+
+/**
+ * A winston format that adds `trace_id` and `span_id` of the active span to lines that
+ * carry none, whatever order winston and the OpenTelemetry SDK were loaded in.
+ */
+export function traceContextFormat(): import('winston').Logform.Format {
+  return winston().format((info) => {
+    if (info['trace_id'] === undefined) {
+      const span = otelApi().trace.getActiveSpan();
+      const context = span?.spanContext();
+      if (context !== undefined && otelApi().isSpanContextValid(context)) {
+        info['trace_id'] = context.traceId;
+        info['span_id'] = context.spanId;
+      }
+    }
+    return info;
+  })();
+}
+
+/**
+ * Builds the winston logger faultline uses when the application passes none: JSON lines
+ * (or a readable one-liner with FAULTLINE_LOG_FORMAT=pretty) with a timestamp and the
+ * trace ids, at FAULTLINE_LOG_LEVEL / LOG_LEVEL.
+ *
+ * @example
+ * ```ts
+ * const logger = createLogger({ level: 'debug', defaultMeta: { 'service.name': 'checkout' } });
+ * const payments = createClient({ baseUrl, logger });
+ * ```
+ */
+export function createLogger(options: LoggerOptions = {}, env: EnvConfig = {}): Logger {
+  const w = winston();
+  const { format } = w;
+  const pretty = (options.format ?? env.logFormat) === 'pretty';
+  return w.createLogger({
+    level: options.level ?? env.logLevel ?? 'info',
+    defaultMeta: options.defaultMeta,
+    format: format.combine(
+      format.timestamp(),
+      traceContextFormat(),
+      pretty
+        ? format.printf(({ timestamp, level, message, ...fields }) => {
+            const extras = Object.entries(fields)
+              .filter(([key]) => key !== 'trace_id' && key !== 'span_id')
+              .map(
+                ([key, value]) =>
+                  `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
+              )
+              .join(' ');
+            return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${extras === '' ? '' : `  ${extras}`}`;
+          })
+        : format.json(),
+    ),
+    transports: options.transports ?? [new w.transports.Console()],
+  });
+}

@@ -1,0 +1,114 @@
+import type { Logger } from 'winston';
+import type { AttemptOutcome, CallInfo, CallOutcome, FailureKind } from '../../types.js';
+import { ATTR } from '../attributes.js';
+
+/** The ids that join a log line to its span. */
+export interface TraceIds {
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
+/** Writes faultline's log lines. */
+export interface LogSignal {
+  /** A failed attempt that will be retried: one warn line. */
+  attemptRetried(call: CallInfo, outcome: AttemptOutcome, ids: TraceIds | undefined): void;
+  /** True when successes are logged (debug), so callers can skip gathering for them. */
+  logsSuccesses(): boolean;
+  /** The call's outcome: debug for a success, error or warn for a failure. */
+  callEnded(call: CallInfo, outcome: CallOutcome, ids: TraceIds | undefined): void;
+}
+
+/** Failures that are the caller's or the upstream's policy rather than breakage: warn, not error. */
+const WARN_KINDS: ReadonlySet<FailureKind> = new Set([
+  'unauthorized',
+  'forbidden',
+  'throttled',
+  'client',
+  'circuit_open',
+]);
+
+/** The level of a failed call's line. */
+export function levelOf(kind: FailureKind): 'error' | 'warn' | 'info' {
+  if (kind === 'cancelled') return 'info';
+  return WARN_KINDS.has(kind) ? 'warn' : 'error';
+}
+
+/**
+ * One JSON line per failed attempt that is retried (warn), one per failed call (error,
+ * or warn for unauthorized / forbidden / throttled / client), successes at debug. Each
+ * line carries the OpenTelemetry attribute names and `trace_id` / `span_id`. The last
+ * attempt of a failed call is told by the call's line, so no attempt is logged twice.
+ */
+export function createLogSignal(logger: Logger): LogSignal {
+  const base = (call: CallInfo, ids: TraceIds | undefined): Record<string, unknown> => {
+    const fields: Record<string, unknown> = {
+      [ATTR.HTTP_REQUEST_METHOD]: call.method,
+      [ATTR.URL_FULL]: call.url,
+      [ATTR.SERVER_ADDRESS]: call.serverAddress,
+      [ATTR.SERVER_PORT]: call.serverPort,
+      [ATTR.UPSTREAM]: call.upstream,
+      [ATTR.ROUTE]: call.route,
+    };
+    if (ids !== undefined) {
+      fields['trace_id'] = ids.traceId;
+      fields['span_id'] = ids.spanId;
+    }
+    return fields;
+  };
+
+  return {
+    logsSuccesses: () => logger.isLevelEnabled('debug'),
+    attemptRetried(call, outcome, ids) {
+      if (!logger.isLevelEnabled('warn')) return;
+      const { failure, retry } = outcome;
+      const fields = base(call, ids);
+      fields[ATTR.ATTEMPT] = outcome.attempt;
+      if (outcome.attempt > 1) fields[ATTR.HTTP_REQUEST_RESEND_COUNT] = outcome.attempt - 1;
+      if (outcome.status !== undefined) fields[ATTR.HTTP_RESPONSE_STATUS_CODE] = outcome.status;
+      if (failure !== undefined) {
+        fields[ATTR.ERROR_TYPE] = failure.code;
+        fields[ATTR.FAILURE_KIND] = failure.kind;
+      }
+      fields[ATTR.DURATION_MS] = Math.round(outcome.durationMs);
+      if (retry !== undefined) {
+        fields[ATTR.RETRY_DELAY_MS] = retry.delayMs;
+        fields[ATTR.RETRY_REASON] = retry.reason;
+        fields[ATTR.RETRY_DELAY_SOURCE] = retry.delaySource;
+      }
+      const why = failure === undefined ? '' : ` (${failure.kind} ${failure.code})`;
+      const wait = retry === undefined ? '' : `; retrying in ${retry.delayMs} ms (${retry.reason})`;
+      logger.log(
+        'warn',
+        `${call.upstream} ${call.method} ${call.route} attempt ${outcome.attempt} failed${why}${wait}`,
+        fields,
+      );
+    },
+    callEnded(call, outcome, ids) {
+      const { failure } = outcome;
+      const level = failure === undefined ? 'debug' : levelOf(failure.kind);
+      if (!logger.isLevelEnabled(level)) return;
+      const fields = base(call, ids);
+      fields[ATTR.ATTEMPTS] = outcome.attempts;
+      if (outcome.attempts > 1) fields[ATTR.HTTP_REQUEST_RESEND_COUNT] = outcome.attempts - 1;
+      if (outcome.status !== undefined) fields[ATTR.HTTP_RESPONSE_STATUS_CODE] = outcome.status;
+      fields[ATTR.DURATION_MS] = Math.round(outcome.durationMs);
+      if (failure === undefined) {
+        logger.log(
+          level,
+          `${call.upstream} ${call.method} ${call.route} ${outcome.status ?? ''} in ${Math.round(outcome.durationMs)} ms`,
+          fields,
+        );
+        return;
+      }
+      fields[ATTR.ERROR_TYPE] = failure.code;
+      fields[ATTR.FAILURE_KIND] = failure.kind;
+      if (outcome.stopReason !== undefined) fields[ATTR.STOP_REASON] = outcome.stopReason;
+      const attempts = outcome.attempts === 1 ? '1 attempt' : `${outcome.attempts} attempts`;
+      logger.log(
+        level,
+        `${call.upstream} ${call.method} ${call.route} failed: ${failure.kind} ${failure.code} after ${attempts}`,
+        fields,
+      );
+    },
+  };
+}

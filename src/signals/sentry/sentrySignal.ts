@@ -1,0 +1,171 @@
+import { createRequestFailure } from '../../errors/createRequestFailure.js';
+import type { Redactor } from '../../redaction/Redactor.js';
+import type { CallInfo, CallOutcome, FailureKind, ReportOptions } from '../../types.js';
+import { ATTR } from '../attributes.js';
+import type { TraceIds } from '../logs/logSignal.js';
+import { ReportCap } from './reportCap.js';
+import {
+  findSentry,
+  type SentryApi,
+  type SentryBreadcrumb,
+  type SentryClientLike,
+  sentryNow,
+} from './sentryApi.js';
+
+/** Kinds reported to Sentry unless configured otherwise. */
+export const DEFAULT_REPORT_KINDS: readonly FailureKind[] = Object.freeze([
+  'unauthorized',
+  'forbidden',
+  'throttled',
+  'timeout',
+  'network',
+  'server',
+  'invalid_response',
+]);
+
+/** Events per fingerprint per minute unless configured otherwise. */
+export const DEFAULT_REPORT_CAP_PER_MINUTE = 10;
+
+const LEVELS: Readonly<Record<FailureKind, 'error' | 'warning' | 'info'>> = {
+  server: 'error',
+  network: 'error',
+  timeout: 'error',
+  invalid_response: 'error',
+  throttled: 'warning',
+  unauthorized: 'warning',
+  forbidden: 'warning',
+  client: 'warning',
+  circuit_open: 'warning',
+  cancelled: 'info',
+};
+
+/** What the Sentry signal is told of a failed call. */
+export interface FailedCall {
+  readonly call: CallInfo;
+  readonly outcome: CallOutcome;
+  readonly breadcrumbs: readonly SentryBreadcrumb[];
+  readonly ids: TraceIds | undefined;
+  /** Runs the capture with the failing attempt's span active (links the event to the trace). */
+  readonly runInTrace: <T>(fn: () => T) => T;
+}
+
+/** Sends one Sentry event per failed call, capped per fingerprint. */
+export interface SentrySignal {
+  report(failed: FailedCall): void;
+  /** Runs `fn` with Sentry's own tracing suppressed, when Sentry is loaded. */
+  suppressTracing<T>(fn: () => T): T;
+}
+
+/**
+ * One event per failed call (not per attempt), after retries: tags, a fingerprint of
+ * `faultline / upstream / method / route / kind` so a thousand URLs of one endpoint are
+ * one issue, the level by kind, attempts as breadcrumbs, linked to the trace.
+ */
+export function createSentrySignal(
+  options: ReportOptions,
+  redactor: Redactor,
+  onSuppressed: (call: CallInfo, kind: FailureKind) => void,
+  report: (what: string, error: unknown) => void,
+): SentrySignal {
+  const kinds = new Set(options.kinds ?? DEFAULT_REPORT_KINDS);
+  const cap = new ReportCap(options.capPerMinute ?? DEFAULT_REPORT_CAP_PER_MINUTE);
+  const redactedClients = new WeakSet<object>();
+
+  const capture = (api: SentryApi, failed: FailedCall, suppressedBefore: number): void => {
+    const client = api.getClient();
+    if (client === undefined) return;
+    redactBreadcrumbsOf(client, redactor, redactedClients);
+    const { call, outcome } = failed;
+    const failure = outcome.failure!;
+    const error = createRequestFailure({
+      failure,
+      method: call.method,
+      url: call.url,
+      attempts: outcome.attempts,
+    });
+    failed.runInTrace(() =>
+      api.withScope((scope) => {
+        const tags: Record<string, string> = {
+          [ATTR.FAILURE_KIND]: failure.kind,
+          'http.method': call.method,
+          [ATTR.SERVER_ADDRESS]: call.serverAddress,
+          [ATTR.UPSTREAM]: call.upstream,
+          [ATTR.ROUTE]: call.route,
+          [ATTR.ERROR_TYPE]: failure.code,
+        };
+        if (failure.status !== undefined) tags['http.status_code'] = String(failure.status);
+        scope.setTags(tags);
+        scope.setFingerprint(['faultline', call.upstream, call.method, call.route, failure.kind]);
+        scope.setLevel(LEVELS[failure.kind]);
+        const context: Record<string, unknown> = {
+          attempts: outcome.attempts,
+          url: call.url,
+          duration_ms: Math.round(outcome.durationMs),
+          stop_reason: outcome.stopReason,
+        };
+        if (suppressedBefore > 0) context['suppressed_events'] = suppressedBefore;
+        scope.setContext('faultline', context);
+        if (failed.ids !== undefined)
+          scope.setContext('trace', { trace_id: failed.ids.traceId, span_id: failed.ids.spanId });
+        for (const breadcrumb of failed.breadcrumbs) scope.addBreadcrumb(breadcrumb);
+        api.captureException(error);
+      }),
+    );
+  };
+
+  return {
+    report(failed) {
+      const kind = failed.outcome.failure?.kind;
+      if (kind === undefined || !kinds.has(kind)) return;
+      const known = sentryNow();
+      // No Sentry in this process: nothing to count against the cap.
+      if (known === undefined && !('__SENTRY__' in globalThis)) return;
+      const { call } = failed;
+      const decision = cap.admit(
+        `${call.upstream}\u0000${call.method}\u0000${call.route}\u0000${kind}`,
+        Date.now(),
+      );
+      if (!decision.admitted) {
+        onSuppressed(call, kind);
+        return;
+      }
+      if (known !== undefined) {
+        capture(known, failed, decision.suppressedBefore);
+        return;
+      }
+      findSentry().then(
+        (api) => {
+          if (api !== undefined) capture(api, failed, decision.suppressedBefore);
+        },
+        (error: unknown) => report('Sentry lookup', error),
+      );
+    },
+    suppressTracing(fn) {
+      const api = sentryNow();
+      return api?.suppressTracing === undefined ? fn() : api.suppressTracing(fn);
+    },
+  };
+}
+
+/**
+ * Sentry's own fetch/undici integration records a breadcrumb for every request,
+ * faultline's included, with the query string. Secrets in it are redacted on the way in.
+ */
+function redactBreadcrumbsOf(
+  client: SentryClientLike,
+  redactor: Redactor,
+  done: WeakSet<object>,
+): void {
+  if (done.has(client) || typeof client.on !== 'function') return;
+  done.add(client);
+  client.on('beforeAddBreadcrumb', (breadcrumb) => {
+    const data = breadcrumb.data;
+    if (data === undefined) return;
+    if (typeof data['url'] === 'string') data['url'] = redactor.url(data['url']);
+    const query = data['http.query'];
+    if (typeof query === 'string' && query !== '') {
+      data['http.query'] =
+        redactor.url(`http://x/${query.startsWith('?') ? query : `?${query}`}`).split('?')[1] ?? '';
+    }
+  });
+}

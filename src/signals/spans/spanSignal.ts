@@ -1,0 +1,88 @@
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import type { AttemptOutcome, CallInfo } from '../../types.js';
+import { ATTR, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
+import { otelApi } from '../otelApi.js';
+
+/** One attempt's CLIENT span and the contexts it runs in. */
+export interface AttemptSpan {
+  readonly span: Span;
+  /** The caller's context with this span active: user hooks run here. */
+  readonly context: Context;
+  /**
+   * The same with tracing suppressed: the request itself runs here, so undici
+   * instrumentations (OpenTelemetry's, Sentry's) add no second span for it.
+   */
+  readonly sendContext: Context;
+}
+
+/** Starts and ends the CLIENT span of each attempt, per the HTTP client semantic conventions. */
+export interface SpanSignal {
+  start(call: CallInfo, attempt: number): AttemptSpan;
+  end(attemptSpan: AttemptSpan, outcome: AttemptOutcome): void;
+}
+
+/**
+ * OpenTelemetry's SDK reads this context key to suppress tracing. The API builds context
+ * keys with Symbol.for, so the same key can be made from the API alone.
+ */
+const SUPPRESS_TRACING_KEY_NAME = 'OpenTelemetry SDK Context Key SUPPRESS_TRACING';
+
+export function createSpanSignal(tracer?: Tracer): SpanSignal {
+  const api = otelApi();
+  const activeTracer = tracer ?? api.trace.getTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
+  const suppressKey = api.createContextKey(SUPPRESS_TRACING_KEY_NAME);
+  const { SpanKind, SpanStatusCode, context, trace } = api;
+
+  return {
+    start(call, attempt) {
+      const parent = context.active();
+      const attributes: Attributes = {
+        [ATTR.HTTP_REQUEST_METHOD]: call.method,
+        [ATTR.URL_FULL]: call.url,
+        [ATTR.SERVER_ADDRESS]: call.serverAddress,
+        [ATTR.SERVER_PORT]: call.serverPort,
+        [ATTR.URL_TEMPLATE]: call.route,
+        [ATTR.UPSTREAM]: call.upstream,
+        [ATTR.ROUTE]: call.route,
+        [ATTR.ATTEMPT]: attempt,
+      };
+      if (attempt > 1) attributes[ATTR.HTTP_REQUEST_RESEND_COUNT] = attempt - 1;
+      const span = activeTracer.startSpan(
+        `${call.method} ${call.route}`,
+        { kind: SpanKind.CLIENT, attributes },
+        parent,
+      );
+      const spanContext = trace.setSpan(parent, span);
+      return { span, context: spanContext, sendContext: spanContext.setValue(suppressKey, true) };
+    },
+    end({ span }, outcome) {
+      if (!span.isRecording()) {
+        span.end();
+        return;
+      }
+      if (outcome.status !== undefined)
+        span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, outcome.status);
+      const { failure, retry } = outcome;
+      if (failure !== undefined) {
+        span.setAttribute(ATTR.ERROR_TYPE, failure.code);
+        span.setAttribute(ATTR.FAILURE_KIND, failure.kind);
+        // Cancellation is the caller's choice, not an error (as instrumentation-undici does).
+        if (failure.kind !== 'cancelled')
+          span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+      }
+      if (retry !== undefined) {
+        span.setAttribute(ATTR.RETRY_DELAY_MS, retry.delayMs);
+        span.setAttribute(ATTR.RETRY_REASON, retry.reason);
+        span.setAttribute(ATTR.RETRY_DELAY_SOURCE, retry.delaySource);
+        span.addEvent('faultline.retry_scheduled', {
+          [ATTR.RETRY_DELAY_MS]: retry.delayMs,
+          [ATTR.RETRY_REASON]: retry.reason,
+          [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
+        });
+      } else if (outcome.stopReason !== undefined) {
+        span.setAttribute(ATTR.STOP_REASON, outcome.stopReason);
+      }
+      span.end();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+/** A Sentry event as the real SDK put it on the wire. */
+export interface SentryEvent {
+  readonly event_id: string;
+  readonly level?: string;
+  readonly tags?: Record<string, string>;
+  readonly fingerprint?: string[];
+  readonly contexts?: Record<string, Record<string, unknown>>;
+  readonly extra?: Record<string, unknown>;
+  readonly breadcrumbs?: {
+    category?: string;
+    message?: string;
+    data?: Record<string, unknown>;
+    level?: string;
+  }[];
+  readonly exception?: { values: { type: string; value: string }[] };
+}
+
+export type SinkMode = 'ok' | 'hang' | '429' | 'rate-limits';
+
+/** A loopback Sentry ingest endpoint: `http://public@127.0.0.1:PORT/1` as the DSN. */
+export interface SentrySink {
+  readonly dsn: string;
+  /** Every raw envelope body received (for leak checks). */
+  readonly raw: string[];
+  events(): SentryEvent[];
+  setMode(mode: SinkMode): void;
+  /** Resolves once at least `count` events have arrived (or after `ms`). */
+  waitForEvents(count: number, ms?: number): Promise<SentryEvent[]>;
+  close(): Promise<void>;
+}
+
+export async function startSentrySink(): Promise<SentrySink> {
+  const raw: string[] = [];
+  const events: SentryEvent[] = [];
+  const sockets = new Set<Socket>();
+  let mode: SinkMode = 'ok';
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+      const text = body.toString('utf8');
+      raw.push(text);
+      const lines = text.split('\n').filter((line) => line.trim() !== '');
+      for (let i = 1; i + 1 < lines.length; i += 2) {
+        try {
+          const header = JSON.parse(lines[i]!) as { type?: string };
+          if (header.type === 'event') events.push(JSON.parse(lines[i + 1]!) as SentryEvent);
+        } catch {
+          // not an item we read
+        }
+      }
+      if (mode === 'hang') return;
+      if (mode === '429') {
+        res.writeHead(429, { 'retry-after': '60' });
+        res.end();
+        return;
+      }
+      if (mode === 'rate-limits') {
+        res.writeHead(200, { 'x-sentry-rate-limits': '60:error;transaction:key' });
+        res.end('{}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    dsn: `http://public@127.0.0.1:${port}/1`,
+    raw,
+    events: () => [...events],
+    setMode(next) {
+      mode = next;
+    },
+    async waitForEvents(count, ms = 5000) {
+      const deadline = Date.now() + ms;
+      while (events.length < count && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      return [...events];
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
