@@ -30,6 +30,8 @@ export interface SignalsOptions {
   readonly report: ReportOptions | false;
   readonly redactor: Redactor;
   readonly diagnostics: Diagnostics;
+  /** Milliseconds now, for the Sentry cap's minute. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** What a failed call's attempts leave for its Sentry event. */
@@ -78,6 +80,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
                 signals.metrics.sentrySuppressed(call, kind),
               ),
             (what, error) => report(diagnostics, what, error),
+            options.now ?? Date.now,
           ),
     diagnostics,
     failedCalls: new WeakMap(),

@@ -19,6 +19,7 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
       report,
       redactor: config.redactor,
       diagnostics: config.diagnostics,
+      now: () => config.clock.now(),
     }),
   ];
 }

@@ -33,7 +33,7 @@ export interface FaultServer {
   seen(path: string): SeenRequest[];
   /** Number of requests seen on a path. */
   hits(path: string): number;
-  /** Answers the n-th request on `path` with steps[n] (the last step repeats). */
+  /** Answers the n-th request on `path` with steps[n] (the last step repeats); `prefix/*` matches a subtree. */
   script(path: string, ...steps: Step[]): void;
   /** Answers by a function instead of a script. */
   handle(path: string, handler: (request: SeenRequest, response: ServerResponse) => void): void;
@@ -70,7 +70,7 @@ export async function startFaultServer(): Promise<FaultServer> {
         handler(seen, res);
         return;
       }
-      const steps = scripts.get(path);
+      const steps = scripts.get(path) ?? scriptFor(path);
       if (steps === undefined) {
         const status = /^\/status\/(\d{3})$/.exec(path)?.[1];
         return answer(res, {
@@ -87,6 +87,13 @@ export async function startFaultServer(): Promise<FaultServer> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+
+  // A script keyed 'prefix/*' answers every path under the prefix.
+  const scriptFor = (path: string): Step[] | undefined => {
+    for (const [key, steps] of scripts)
+      if (key.endsWith('/*') && path.startsWith(key.slice(0, -1))) return steps;
+    return undefined;
+  };
 
   const later = (fn: () => void, ms: number): void => {
     const timer = setTimeout(() => {

@@ -19,6 +19,13 @@ export interface SentryEvent {
   readonly exception?: { values: { type: string; value: string }[] };
 }
 
+/** One streamed span: its name, trace and attributes. */
+export interface SentrySpan {
+  readonly name: string;
+  readonly trace_id: string;
+  readonly attributes: Record<string, unknown>;
+}
+
 export type SinkMode = 'ok' | 'hang' | '429' | 'rate-limits';
 
 /** A loopback Sentry ingest endpoint: `http://public@127.0.0.1:PORT/1` as the DSN. */
@@ -27,6 +34,8 @@ export interface SentrySink {
   /** Every raw envelope body received (for leak checks). */
   readonly raw: string[];
   events(): SentryEvent[];
+  /** Spans the SDK streamed (Sentry 11 sends `span` items), attributes flattened. */
+  spans(): SentrySpan[];
   setMode(mode: SinkMode): void;
   /** Resolves once at least `count` events have arrived (or after `ms`). */
   waitForEvents(count: number, ms?: number): Promise<SentryEvent[]>;
@@ -36,6 +45,7 @@ export interface SentrySink {
 export async function startSentrySink(): Promise<SentrySink> {
   const raw: string[] = [];
   const events: SentryEvent[] = [];
+  const spans: SentrySpan[] = [];
   const sockets = new Set<Socket>();
   let mode: SinkMode = 'ok';
   const server: Server = createServer((req, res) => {
@@ -51,6 +61,21 @@ export async function startSentrySink(): Promise<SentrySink> {
         try {
           const header = JSON.parse(lines[i]!) as { type?: string };
           if (header.type === 'event') events.push(JSON.parse(lines[i + 1]!) as SentryEvent);
+          if (header.type === 'span') {
+            const payload = JSON.parse(lines[i + 1]!) as {
+              items?: {
+                name: string;
+                trace_id: string;
+                attributes?: Record<string, { value: unknown }>;
+              }[];
+            };
+            for (const item of payload.items ?? []) {
+              const attributes = Object.fromEntries(
+                Object.entries(item.attributes ?? {}).map(([key, { value }]) => [key, value]),
+              );
+              spans.push({ name: item.name, trace_id: item.trace_id, attributes });
+            }
+          }
         } catch {
           // not an item we read
         }
@@ -80,6 +105,7 @@ export async function startSentrySink(): Promise<SentrySink> {
     dsn: `http://public@127.0.0.1:${port}/1`,
     raw,
     events: () => [...events],
+    spans: () => [...spans],
     setMode(next) {
       mode = next;
     },

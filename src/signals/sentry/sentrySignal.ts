@@ -66,10 +66,14 @@ export function createSentrySignal(
   redactor: Redactor,
   onSuppressed: (call: CallInfo, kind: FailureKind) => void,
   report: (what: string, error: unknown) => void,
+  now: () => number,
 ): SentrySignal {
   const kinds = new Set(options.kinds ?? DEFAULT_REPORT_KINDS);
   const cap = new ReportCap(options.capPerMinute ?? DEFAULT_REPORT_CAP_PER_MINUTE);
   const redactedClients = new WeakSet<object>();
+  // Look for the application's Sentry now, so it is at hand (and its tracing can be
+  // suppressed around our requests) before the first failure.
+  findSentry().catch((error: unknown) => report('Sentry lookup', error));
 
   const capture = (api: SentryApi, failed: FailedCall, suppressedBefore: number): void => {
     const client = api.getClient();
@@ -123,7 +127,7 @@ export function createSentrySignal(
       const { call } = failed;
       const decision = cap.admit(
         `${call.upstream}\u0000${call.method}\u0000${call.route}\u0000${kind}`,
-        Date.now(),
+        now(),
       );
       if (!decision.admitted) {
         onSuppressed(call, kind);
