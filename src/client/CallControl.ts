@@ -58,7 +58,8 @@ export class CallControl {
 
   // The EventEmitter surface undici uses for a request's signal.
   on(_event: 'abort', listener: Listener): this {
-    (this.listeners ??= []).push(listener);
+    if (this.listeners === undefined) this.listeners = [listener];
+    else this.listeners.push(listener);
     return this;
   }
 

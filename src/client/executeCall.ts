@@ -158,7 +158,8 @@ export async function executeCall(
         try {
           await config.clock.sleep(delayMs, control.signal);
         } catch (error) {
-          const stopped = control.failureOf(error, config.clock.now());
+          const stopped = withoutSecrets(call, control.failureOf(error, config.clock.now()));
+
           fanout?.callEnded(info, {
             attempts: attempt,
             failure: stopped,
@@ -276,7 +277,7 @@ async function attemptOnce(call: Call, attempt: number): Promise<AttemptResult> 
       : scope.run(() => send(call, attempt, scope)));
     return scope === undefined ? result : { ...result, scope };
   } catch (error) {
-    const failure = control.failureOf(error, config.clock.now());
+    const failure = withoutSecrets(call, control.failureOf(error, config.clock.now()));
     return scope === undefined ? { failure } : { failure, scope };
   }
 }
@@ -471,21 +472,35 @@ function responseOf(call: Call, result: AttemptResult, attempts: number): Respon
     call.method,
     call.info.url,
     (error) =>
-      failureError(call, { failure: control.failureOf(error, call.config.clock.now()) }, attempts),
+      failureError(
+        call,
+        { failure: withoutSecrets(call, control.failureOf(error, call.config.clock.now())) },
+        attempts,
+      ),
   );
 }
 
+/**
+ * A thrown error's message may repeat what the request carried (a URL with its query, a
+ * token); the messages faultline writes for statuses never do. Scrubbed once, where the
+ * failure arises, so no signal and no error sees the secret.
+ */
+function withoutSecrets(call: Call, failure: Failure): Failure {
+  if (failure.status !== undefined) return failure;
+  const message = call.config.redactor.scrub(failure.message, secretsOf(call));
+  return message === failure.message ? failure : { ...failure, message };
+}
+
 function failureError(call: Call, result: AttemptResult, attempts: number): RequestFailure {
-  const failure = result.failure!;
-  const secrets = secretsOf(call);
-  const message =
-    secrets.length === 0 ? failure.message : call.config.redactor.scrub(failure.message, secrets);
   return createRequestFailure({
-    failure: message === failure.message ? failure : { ...failure, message },
+    failure: result.failure!,
     method: call.method,
     url: call.info.url,
     attempts,
-    ...(result.response === undefined ? {} : { response: responseOf(call, result, attempts) }),
+    // Built on first access: most errors are never asked for their response.
+    ...(result.response === undefined
+      ? {}
+      : { responseFactory: () => responseOf(call, result, attempts) }),
   });
 }
 

@@ -6,14 +6,7 @@ import { createRedactor, type Redactor } from '../redaction/Redactor.js';
 import { defaultLogger } from '../signals/defaultLogger.js';
 import { exponentialBackoff } from '../strategies/exponentialBackoff.js';
 import { createUndiciTransport, type Transport } from '../transport/undiciTransport.js';
-import type {
-  AuthStrategy,
-  ClientOptions,
-  Clock,
-  HeadersInput,
-  RequestObserver,
-  RetryStrategy,
-} from '../types.js';
+import type { AuthStrategy, ClientOptions, Clock, HeadersInput, RetryStrategy } from '../types.js';
 import type { Diagnostics } from '../util/guard.js';
 import { withoutUndefined } from '../util/withoutUndefined.js';
 import { systemClock } from './systemClock.js';

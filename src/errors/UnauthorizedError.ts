@@ -10,6 +10,7 @@ export class UnauthorizedError extends RequestFailure {
 
   constructor(init: RequestFailureInit) {
     super(init);
-    this.challenges = parseWwwAuthenticate(readHeader(init.response?.headers, 'www-authenticate'));
+    this.challenges = parseWwwAuthenticate(readHeader(this.response?.headers, 'www-authenticate'));
+
   }
 }

@@ -5,7 +5,6 @@ import type {
   AttemptOutcome,
   AttemptScope,
   CallInfo,
-  CallOutcome,
   ReportOptions,
   RequestObserver,
 } from '../types.js';

@@ -50,7 +50,7 @@ export function createLogger(options: LoggerOptions = {}, env: EnvConfig = {}): 
   const w = winston();
   const { format } = w;
   const pretty = (options.format ?? env.logFormat) === 'pretty';
-  return w.createLogger({
+  const logger = w.createLogger({
     level: options.level ?? env.logLevel ?? 'info',
     defaultMeta: options.defaultMeta,
     format: format.combine(
@@ -71,4 +71,13 @@ export function createLogger(options: LoggerOptions = {}, env: EnvConfig = {}): 
     ),
     transports: options.transports ?? [new w.transports.Console()],
   });
+  // A transport that fails later (a full disk, a closed pipe) must not become an uncaught
+  // 'error' event in the application: it is told once on stderr and logging goes on.
+  let told = false;
+  logger.on('error', (error: unknown) => {
+    if (told) return;
+    told = true;
+    process.stderr.write(`faultline: a log transport failed: ${String(error)}\n`);
+  });
+  return logger;
 }

@@ -81,12 +81,22 @@ export function createSentrySignal(
     redactBreadcrumbsOf(client, redactor, redactedClients);
     const { call, outcome } = failed;
     const failure = outcome.failure!;
+    // Without its cause: Sentry would send the cause chain as linked exceptions, and the
+    // kind, code and message already say what it was.
+    const { cause: _cause, ...withoutCause } = failure;
+    // The count in the message also keeps Sentry's Dedupe from dropping this event as a
+    // repeat of the last one let through.
+    const message =
+      suppressedBefore > 0
+        ? `${failure.message}; ${suppressedBefore} more like it held back by the cap`
+        : failure.message;
     const error = createRequestFailure({
-      failure,
+      failure: { ...withoutCause, message },
       method: call.method,
       url: call.url,
       attempts: outcome.attempts,
     });
+
     failed.runInTrace(() =>
       api.withScope((scope) => {
         const tags: Record<string, string> = {
