@@ -11,6 +11,5 @@ export class UnauthorizedError extends RequestFailure {
   constructor(init: RequestFailureInit) {
     super(init);
     this.challenges = parseWwwAuthenticate(readHeader(this.response?.headers, 'www-authenticate'));
-
   }
 }
