@@ -194,6 +194,7 @@ function askBeforeAttempt(
         upstream: info.upstream,
       }),
     undefined,
+    scrubberOf(call),
   );
   return refusal === null || refusal === undefined ? undefined : refusal;
 }
@@ -213,6 +214,7 @@ function tellSuccess(call: Call, strategy: RetryStrategy, attempt: number, statu
         elapsedMs: config.clock.now() - info.startedAt,
       }),
     undefined,
+    scrubberOf(call),
   );
 }
 
@@ -388,13 +390,14 @@ async function applyAuth(call: Call, attempt: number): Promise<void> {
         signal: control.signal,
       }),
     undefined,
+    scrubberOf(call),
   );
   if (isPromiseLike(applied)) {
     try {
       await untilAborted(Promise.resolve(applied), control.signal);
     } catch (error) {
       if (control.signal.aborted) throw error;
-      report(config.diagnostics, 'auth strategy (apply)', error);
+      report(config.diagnostics, 'auth strategy (apply)', error, scrubberOf(call));
     }
   }
 }
@@ -417,7 +420,7 @@ async function askAuthToReplay(call: Call, attempt: number, failure: Failure): P
     );
   } catch (error) {
     if (!control.signal.aborted)
-      report(config.diagnostics, 'auth strategy (onUnauthorized)', error);
+      report(config.diagnostics, 'auth strategy (onUnauthorized)', error, scrubberOf(call));
     return false;
   }
 }
@@ -453,7 +456,8 @@ async function askStrategy(
         : decision,
     );
   } catch (error) {
-    if (!control.signal.aborted) report(config.diagnostics, 'retry strategy (nextDelay)', error);
+    if (!control.signal.aborted)
+      report(config.diagnostics, 'retry strategy (nextDelay)', error, scrubberOf(call));
     return { delayMs: null, reason: control.signal.aborted ? 'deadline' : 'strategy_error' };
   }
 }
@@ -502,6 +506,11 @@ function failureError(call: Call, result: AttemptResult, attempts: number): Requ
       ? {}
       : { responseFactory: () => responseOf(call, result, attempts) }),
   });
+}
+
+/** Scrubs this call's secrets from a diagnostic message about its hooks. */
+function scrubberOf(call: Call): (text: string) => string {
+  return (text) => call.config.redactor.scrub(text, secretsOf(call));
 }
 
 /** The secret values this call carries, so no message repeats them. */

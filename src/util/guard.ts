@@ -6,25 +6,57 @@ export interface Diagnostics {
 /** Reports nothing. */
 export const silentDiagnostics: Diagnostics = { warn: () => {} };
 
+/** Removes secrets from a text before it is reported. */
+export type Scrub = (text: string) => string;
+
 /**
  * Calls user code (a hook, strategy, observer) so that its failure never reaches the
  * request: the error is reported through diagnostics and `fallback` is returned.
  */
-export function guard<T>(diagnostics: Diagnostics, what: string, fn: () => T, fallback: T): T {
+export function guard<T>(
+  diagnostics: Diagnostics,
+  what: string,
+  fn: () => T,
+  fallback: T,
+  scrub?: Scrub,
+): T {
   try {
     return fn();
   } catch (error) {
-    report(diagnostics, what, error);
+    report(diagnostics, what, error, scrub);
     return fallback;
   }
 }
 
-/** Reports a failure of user or signal code; a throwing logger is ignored. */
-export function report(diagnostics: Diagnostics, what: string, error: unknown): void {
+// A hook that throws on every request must not turn into a log line per request.
+const REPORT_INTERVAL_MS = 10_000;
+const lastReported = new Map<string, { at: number; held: number }>();
+
+/**
+ * Reports a failure of user or signal code, at most once per 10 s for each `what` (the
+ * next report says how many were held back). A throwing logger is ignored.
+ */
+export function report(
+  diagnostics: Diagnostics,
+  what: string,
+  error: unknown,
+  scrub?: Scrub,
+): void {
+  const now = Date.now();
+  const last = lastReported.get(what);
+  if (last !== undefined && now - last.at < REPORT_INTERVAL_MS) {
+    last.held++;
+    return;
+  }
+  if (lastReported.size > 1000) lastReported.clear();
+  lastReported.set(what, { at: now, held: 0 });
   try {
-    diagnostics.warn(`faultline: ${what} failed; the request goes on`, {
-      error: describeError(error),
-    });
+    const described = describeError(error);
+    const meta: Record<string, unknown> = {
+      error: scrub === undefined ? described : scrub(described),
+    };
+    if (last !== undefined && last.held > 0) meta['faultline.reports_held_back'] = last.held;
+    diagnostics.warn(`faultline: ${what} failed; the request goes on`, meta);
   } catch {
     // The logger itself failed: nowhere left to report.
   }
