@@ -36,6 +36,8 @@ export { ServerError } from './errors/ServerError.js';
 export { ThrottledError } from './errors/ThrottledError.js';
 export { TimeoutError } from './errors/TimeoutError.js';
 export { UnauthorizedError } from './errors/UnauthorizedError.js';
+// Set-up
+export { type FaultlineRuntime, type InitOptions, init } from './init.js';
 // Redaction and configuration
 export {
   createRedactor,
@@ -43,6 +45,12 @@ export {
   type Redactor,
   type RedactorOptions,
 } from './redaction/Redactor.js';
+export { createSignalsObserver, type SignalsOptions } from './signals/createSignalsObserver.js';
+export {
+  createLogger,
+  type LoggerOptions,
+  traceContextFormat,
+} from './signals/logs/createLogger.js';
 // Strategies
 export {
   type CircuitBreakerOptions,

@@ -1,0 +1,117 @@
+import { defaultClientOptions } from '../client/resolveClientConfig.js';
+import {
+  createRedactor,
+  DEFAULT_REDACTED_HEADERS,
+  DEFAULT_REDACTED_QUERY,
+} from '../redaction/Redactor.js';
+import {
+  DEFAULT_REPORT_CAP_PER_MINUTE,
+  DEFAULT_REPORT_KINDS,
+} from '../signals/sentry/sentrySignal.js';
+import { defaultBackoffOptions } from '../strategies/exponentialBackoff.js';
+import { readEnvConfig } from './envConfig.js';
+
+/** One line of the effective configuration. */
+export interface EffectiveSetting {
+  readonly name: string;
+  /** The value in force, secrets masked. */
+  readonly value: string;
+  readonly source: 'environment' | 'default' | 'unset';
+}
+
+const MASK = '****';
+
+/**
+ * The configuration faultline would run with, from the environment and the defaults,
+ * with secrets masked: what `faultline check` prints.
+ *
+ * @throws {ConfigError} for an invalid `FAULTLINE_*` variable.
+ */
+export function effectiveConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): EffectiveSetting[] {
+  const config = readEnvConfig(env);
+  const redactor = createRedactor({
+    headers: config.redactHeaders ?? [],
+    query: config.redactQuery ?? [],
+  });
+  const setting = (name: string, value: unknown, fallback: unknown): EffectiveSetting => {
+    const chosen = value ?? fallback;
+    const text = Array.isArray(chosen)
+      ? chosen.join(',')
+      : chosen === undefined
+        ? ''
+        : String(chosen);
+    return {
+      name,
+      value: text,
+      source: value !== undefined ? 'environment' : fallback !== undefined ? 'default' : 'unset',
+    };
+  };
+  const list: EffectiveSetting[] = [
+    setting('FAULTLINE_TIMEOUT_MS', config.timeoutMs, defaultClientOptions.timeoutMs),
+    setting(
+      'FAULTLINE_ATTEMPT_TIMEOUT_MS',
+      config.attemptTimeoutMs,
+      defaultClientOptions.attemptTimeoutMs,
+    ),
+    setting(
+      'FAULTLINE_RETRY_MAX_ATTEMPTS',
+      config.retryMaxAttempts,
+      defaultBackoffOptions.maxAttempts,
+    ),
+    setting(
+      'FAULTLINE_RETRY_BASE_DELAY_MS',
+      config.retryBaseDelayMs,
+      defaultBackoffOptions.baseDelayMs,
+    ),
+    setting(
+      'FAULTLINE_RETRY_MAX_DELAY_MS',
+      config.retryMaxDelayMs,
+      defaultBackoffOptions.maxDelayMs,
+    ),
+    setting(
+      'FAULTLINE_RETRY_MAX_RETRY_AFTER_MS',
+      config.retryMaxRetryAfterMs,
+      defaultBackoffOptions.maxRetryAfterMs,
+    ),
+    setting('FAULTLINE_REPORT_KINDS', config.reportKinds, DEFAULT_REPORT_KINDS),
+    setting(
+      'FAULTLINE_REPORT_CAP_PER_MINUTE',
+      config.reportCapPerMinute,
+      DEFAULT_REPORT_CAP_PER_MINUTE,
+    ),
+    setting(
+      'FAULTLINE_REDACT_HEADERS',
+      config.redactHeaders === undefined
+        ? undefined
+        : [...DEFAULT_REDACTED_HEADERS, ...config.redactHeaders],
+      DEFAULT_REDACTED_HEADERS,
+    ),
+    setting(
+      'FAULTLINE_REDACT_QUERY',
+      config.redactQuery === undefined
+        ? undefined
+        : [...DEFAULT_REDACTED_QUERY, ...config.redactQuery],
+      DEFAULT_REDACTED_QUERY,
+    ),
+    setting('FAULTLINE_LOG_LEVEL', config.logLevel, 'info'),
+    setting('FAULTLINE_LOG_FORMAT', config.logFormat, 'json'),
+  ];
+  const standard = Object.keys(env)
+    .filter((name) => /^(SENTRY_|OTEL_)/.test(name) || name === 'LOG_LEVEL')
+    .sort();
+  for (const name of standard) {
+    list.push({ name, value: mask(name, env[name] ?? '', redactor.url), source: 'environment' });
+  }
+  return list;
+}
+
+/** Masks what an operator must not see printed: keys, tokens, header values, userinfo. */
+function mask(name: string, value: string, redactUrl: (url: string) => string): string {
+  if (name === 'SENTRY_DSN') return value.replace(/\/\/[^@/]*@/, `//${MASK}@`);
+  if (/HEADERS$/.test(name)) return value.replace(/=([^,]*)/g, `=${MASK}`);
+  if (/(TOKEN|SECRET|PASSWORD|KEY|AUTH)/.test(name)) return MASK;
+  if (/^https?:\/\//.test(value)) return redactUrl(value);
+  return value;
+}
