@@ -1,8 +1,83 @@
+import { createWriteStream } from 'node:fs';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  type ExportResult,
+  ExportResultCode,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
+import * as Sentry from '@sentry/node';
+import winston from 'winston';
+import { createClient, createLogger, isRequestFailure, noRetry } from '../src/index.js';
 import type { Contender } from './contenders.js';
 
-/** faultline with every signal on; filled in once the signals exist. */
+/** Accepts spans and drops them: the export pipeline runs, the network does not. */
+class DiscardingExporter implements SpanExporter {
+  export(_spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  async shutdown(): Promise<void> {}
+}
+
+class PullReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+/**
+ * faultline with every signal on, as a service would run it: the OpenTelemetry SDK with a
+ * BatchSpanProcessor and a meter provider, winston writing JSON lines at info (to
+ * /dev/null), Sentry initialised (events to the bench server) with the default cap.
+ */
 export async function signalContenders(
-  _baseUrl: string,
+  baseUrl: string,
 ): Promise<{ contenders: Contender[]; shutdown: () => Promise<void> }> {
-  return { contenders: [], shutdown: async () => {} };
+  const tracerProvider = new BasicTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(new DiscardingExporter())],
+  });
+  const reader = new PullReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(tracerProvider);
+  metrics.setGlobalMeterProvider(meterProvider);
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  Sentry.init({
+    dsn: `${baseUrl.replace('http://', 'http://public@')}/1`,
+    integrations: [Sentry.openTelemetryIntegration()],
+  });
+  const logger = createLogger({
+    level: 'info',
+    transports: [new winston.transports.Stream({ stream: createWriteStream('/dev/null') })],
+  });
+  const json = createClient({ baseUrl, name: 'bench-signals', retry: noRetry(), logger, env: {} });
+  const get = createClient({ baseUrl, name: 'bench-signals', retry: noRetry(), logger, env: {} });
+  const expectFailure = (error: unknown): void => {
+    if (!isRequestFailure(error)) throw error;
+  };
+  return {
+    contenders: [
+      {
+        name: 'faultline client.json(), signals on',
+        send: (path) => json.json(path).then(() => {}, expectFailure),
+        close: () => json.close(),
+      },
+      {
+        name: 'faultline client.get(), signals on',
+        send: (path) => get.get(path).then((res) => res.json().then(() => {}), expectFailure),
+        close: () => get.close(),
+      },
+    ],
+    async shutdown() {
+      await Sentry.close(1000);
+      await tracerProvider.shutdown();
+      await meterProvider.shutdown();
+    },
+  };
 }

@@ -389,7 +389,11 @@ export interface CallOutcome {
 
 /** A live attempt, as an observer tracks it. */
 export interface AttemptScope {
-  /** Runs the attempt inside this scope (e.g. with its span active). */
+  /**
+   * Runs the attempt's own user code — the auth strategy — inside this scope (e.g. with
+   * its span active, so a token refresh is traced as its child). Not called when the
+   * client has no auth strategy.
+   */
   run<T>(fn: () => T): T;
   /**
    * Runs the network request itself (e.g. with other instrumentations' tracing

@@ -274,8 +274,10 @@ async function attemptOnce(call: Call, attempt: number): Promise<AttemptResult> 
   if (control.aborted) return { failure: control.failureOf(undefined, config.clock.now()) };
   const scope = call.fanout?.attemptStarted(call.info, attempt);
   try {
-    const result = await (scope === undefined
-      ? send(call, attempt, undefined)
+    // Only the credentials step runs user code that may want the attempt's span active;
+    // without it, entering the scope is skipped (the request itself goes through send()).
+    const result = await (scope === undefined || config.auth === undefined
+      ? send(call, attempt, scope)
       : scope.run(() => send(call, attempt, scope)));
     return scope === undefined ? result : { ...result, scope };
   } catch (error) {

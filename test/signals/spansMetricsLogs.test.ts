@@ -249,10 +249,11 @@ describe('spans, metrics and logs of a call', () => {
       'faultline.stop_reason': 'no_retry',
     });
     assert.equal(failures[0]?.value, 1);
-    const calls = pointsOf(metrics.get('faultline.calls'), { 'faultline.upstream': 'metered' });
+    // Calls are attempts minus retries: 3 attempts, 1 retry.
+    const retried = pointsOf(metrics.get('faultline.retries'), { 'faultline.upstream': 'metered' });
     assert.equal(
-      calls.reduce((sum, p) => sum + (p.value as number), 0),
-      2,
+      retried.reduce((sum, p) => sum + (p.value as number), 0),
+      1,
     );
   });
 

@@ -20,13 +20,17 @@ export interface MetricSignal {
 
 /**
  * Instruments:
- * - `http.client.request.duration` (histogram, s): every attempt, semconv attributes and buckets;
- * - `faultline.attempts` (counter): every attempt, by upstream and outcome kind;
- * - `faultline.retries` (counter): by upstream, reason and delay source;
- * - `faultline.retry.delay` (histogram, s): the waits, by upstream, reason and source;
- * - `faultline.calls` / `faultline.failures` (counters): calls, and final failures by kind and stop reason;
- * - `faultline.circuit.state` (gauge): 0 closed, 1 half-open, 2 open, by upstream;
- * - `faultline.sentry.suppressed` (counter): events kept back by the cap.
+ * - `http.client.request.duration` (histogram, s): every attempt, with the semantic
+ *   conventions' attributes and buckets plus `faultline.upstream` and
+ *   `faultline.failure.kind`. Its count is the attempts counter: a success records
+ *   nothing else, which keeps the hot path to one attribute set (the SDK hashes every
+ *   set it is given).
+ * - `faultline.retries` (counter): retries by upstream, reason, delay source and kind.
+ * - `faultline.retry.delay` (histogram, s): how long each retry waited.
+ * - `faultline.failures` (counter): calls that failed after retries, by kind and stop
+ *   reason. Calls are attempts minus retries.
+ * - `faultline.circuit.state` (gauge): 0 closed, 1 half-open, 2 open, by upstream.
+ * - `faultline.sentry.suppressed` (counter): Sentry events held back by the cap.
  */
 export function createMetricSignal(meter?: Meter): MetricSignal {
   const m = meter ?? otelApi().metrics.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
@@ -34,9 +38,6 @@ export function createMetricSignal(meter?: Meter): MetricSignal {
     unit: 's',
     description: 'Duration of HTTP client requests (each attempt).',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
-  const attempts: Counter = m.createCounter('faultline.attempts', {
-    description: 'Attempts made, by outcome kind.',
   });
   const retries: Counter = m.createCounter('faultline.retries', {
     description: 'Retries scheduled, by reason and delay source.',
@@ -46,14 +47,11 @@ export function createMetricSignal(meter?: Meter): MetricSignal {
     description: 'How long each retry waited.',
     advice: { explicitBucketBoundaries: WAIT_BUCKETS },
   });
-  const calls: Counter = m.createCounter('faultline.calls', {
-    description: 'Calls made (after retries), by failure kind when failed.',
-  });
   const failures: Counter = m.createCounter('faultline.failures', {
     description: 'Calls that failed after retries, by kind and stop reason.',
   });
   const suppressed: Counter = m.createCounter('faultline.sentry.suppressed', {
-    description: 'Sentry events kept back by the per-fingerprint cap.',
+    description: 'Sentry events held back by the per-fingerprint cap.',
   });
   const circuit = m.createObservableGauge('faultline.circuit.state', {
     description: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
@@ -78,35 +76,24 @@ export function createMetricSignal(meter?: Meter): MetricSignal {
         attributes[ATTR.FAILURE_KIND] = failure.kind;
       }
       duration.record(outcome.durationMs / 1000, attributes);
-      attempts.add(1, {
+      if (retry === undefined) return;
+      const retryAttributes: Attributes = {
         [ATTR.UPSTREAM]: call.upstream,
+        [ATTR.RETRY_REASON]: retry.reason,
+        [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
         [ATTR.FAILURE_KIND]: failure?.kind ?? 'none',
-      });
-      if (retry !== undefined) {
-        const retryAttributes = {
-          [ATTR.UPSTREAM]: call.upstream,
-          [ATTR.RETRY_REASON]: retry.reason,
-          [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
-          [ATTR.FAILURE_KIND]: failure?.kind ?? 'none',
-        };
-        retries.add(1, retryAttributes);
-        retryDelay.record(retry.delayMs / 1000, retryAttributes);
-      }
+      };
+      retries.add(1, retryAttributes);
+      retryDelay.record(retry.delayMs / 1000, retryAttributes);
     },
     callEnded(call, outcome) {
-      const kind = outcome.failure?.kind ?? 'none';
-      calls.add(1, {
+      if (outcome.failure === undefined) return;
+      failures.add(1, {
         [ATTR.UPSTREAM]: call.upstream,
         [ATTR.HTTP_REQUEST_METHOD]: call.method,
-        [ATTR.FAILURE_KIND]: kind,
+        [ATTR.FAILURE_KIND]: outcome.failure.kind,
+        [ATTR.STOP_REASON]: outcome.stopReason ?? 'unknown',
       });
-      if (outcome.failure !== undefined) {
-        failures.add(1, {
-          [ATTR.UPSTREAM]: call.upstream,
-          [ATTR.FAILURE_KIND]: kind,
-          [ATTR.STOP_REASON]: outcome.stopReason ?? 'unknown',
-        });
-      }
     },
     sentrySuppressed(call, kind) {
       suppressed.add(1, { [ATTR.UPSTREAM]: call.upstream, [ATTR.FAILURE_KIND]: kind });

@@ -18,6 +18,7 @@ export interface SentryBreadcrumb {
 
 /** The part of a Sentry client faultline uses. */
 export interface SentryClientLike {
+  getOptions?(): { tracesSampleRate?: number | undefined; tracesSampler?: unknown };
   on?(hook: 'beforeAddBreadcrumb', callback: (breadcrumb: SentryBreadcrumb) => void): unknown;
 }
 

@@ -156,9 +156,27 @@ export function createSentrySignal(
     },
     suppressTracing(fn) {
       const api = sentryNow();
-      return api?.suppressTracing === undefined ? fn() : api.suppressTracing(fn);
+      if (api?.suppressTracing === undefined) return fn();
+      // Forking Sentry's scope costs; it only matters when Sentry makes spans itself.
+      const client = api.getClient();
+      if (client === undefined || !tracesWith(client)) return fn();
+      return api.suppressTracing(fn);
     },
   };
+}
+
+const tracing = new WeakMap<object, boolean>();
+
+/** True when this Sentry client records spans (tracing configured). */
+function tracesWith(client: SentryClientLike): boolean {
+  let known = tracing.get(client);
+  if (known === undefined) {
+    const options = client.getOptions?.() ?? {};
+    known =
+      typeof options.tracesSampleRate === 'number' || typeof options.tracesSampler === 'function';
+    tracing.set(client, known);
+  }
+  return known;
 }
 
 /**

@@ -1,0 +1,69 @@
+// One phase of the benchmark in its own process: `plain` (no telemetry SDK loaded) or
+// `signals` (the OpenTelemetry SDK, winston and Sentry set up). Prints JSON results.
+import { type Contender, contenders } from './contenders.js';
+import { signalContenders } from './signalContenders.js';
+
+interface Args {
+  phase: 'plain' | 'signals';
+  baseUrl: string;
+  rounds: number;
+  requests: number;
+  warmup: number;
+  concurrency: number;
+  only: string[] | undefined;
+}
+
+const args = JSON.parse(process.argv[2] ?? '{}') as Args;
+
+/** Sends `count` requests, `concurrency` at a time; returns CPU µs/request and req/s. */
+async function measure(
+  contender: Contender,
+  path: string,
+  count: number,
+  concurrency: number,
+): Promise<{ cpuUs: number; rps: number }> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      next++;
+      await contender.send(path);
+    }
+  };
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const wallNs = Number(process.hrtime.bigint() - start);
+  const used = process.cpuUsage(cpu);
+  return { cpuUs: (used.user + used.system) / count, rps: count / (wallNs / 1e9) };
+}
+
+const signals = args.phase === 'signals' ? await signalContenders(args.baseUrl) : undefined;
+const plain = contenders(args.baseUrl).filter((c) =>
+  args.phase === 'signals' ? c.name === 'undici.request' : true,
+);
+const all = [...(signals?.contenders ?? []), ...plain].filter(
+  (c) =>
+    args.only === undefined ||
+    c.name === 'undici.request' ||
+    args.only.some((word) => c.name.includes(word)),
+);
+const results: Record<string, { cpu: number[]; rps: number[] }> = {};
+for (let round = 0; round < args.rounds; round++) {
+  const order = all.map((_, i) => all[(i + round) % all.length]!);
+  for (const contender of order) {
+    for (const path of ['/ok', '/fail']) {
+      await measure(contender, path, args.warmup, args.concurrency);
+      const { cpuUs, rps } = await measure(contender, path, args.requests, args.concurrency);
+      const key = `${contender.name}\t${path}`;
+      const entry = results[key] ?? { cpu: [], rps: [] };
+      entry.cpu.push(cpuUs);
+      entry.rps.push(rps);
+      results[key] = entry;
+    }
+  }
+  process.stderr.write(`${args.phase}: round ${round + 1}/${args.rounds}\n`);
+}
+for (const contender of all) await contender.close();
+await signals?.shutdown();
+process.stdout.write(`${JSON.stringify({ order: all.map((c) => c.name), results })}\n`);
+process.exit(0);
