@@ -7,6 +7,13 @@ import type {
 } from '../types.js';
 import { type Diagnostics, report } from '../util/guard.js';
 
+/** Marks an observer that catches and reports its own errors at every step. */
+export const SELF_GUARDED = Symbol.for('faultline.selfGuardedObserver');
+
+function isSelfGuarded(observer: RequestObserver): boolean {
+  return (observer as { [SELF_GUARDED]?: boolean })[SELF_GUARDED] === true;
+}
+
 /** The observers of one client, called as one, each call guarded. */
 export interface ObserverFanout {
   attemptStarted(call: CallInfo, attempt: number): AttemptScope | undefined;
@@ -23,6 +30,14 @@ export function createObserverFanout(
   diagnostics: Diagnostics,
 ): ObserverFanout | undefined {
   if (observers.length === 0) return undefined;
+  const only = observers[0];
+  if (observers.length === 1 && only !== undefined && isSelfGuarded(only)) {
+    // faultline's own signals guard every step themselves: no wrapping needed.
+    return {
+      attemptStarted: (call, attempt) => only.attemptStarted?.(call, attempt),
+      callEnded: (call, outcome) => only.callEnded?.(call, outcome),
+    };
+  }
   return {
     attemptStarted(call, attempt) {
       const scopes: AttemptScope[] = [];

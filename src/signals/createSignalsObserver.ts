@@ -1,5 +1,6 @@
 import type { Context, Meter, Span, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'winston';
+import { SELF_GUARDED } from '../client/observerFanout.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type {
   AttemptOutcome,
@@ -86,9 +87,18 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
     propagate: (context, headers) => api.propagation.inject(context, headers),
     withContext: (context, fn) => api.context.with(context, fn),
   };
-  return {
+  const observer: RequestObserver & { [SELF_GUARDED]: true } = {
+    // Every step below catches and reports its own errors.
+    [SELF_GUARDED]: true,
     attemptStarted(call, attempt) {
-      return new SignalsScope(signals, call, signals.spans.start(call, attempt));
+      let attemptSpan: AttemptSpan;
+      try {
+        attemptSpan = signals.spans.start(call, attempt);
+      } catch (error) {
+        report(diagnostics, 'span', error);
+        return undefined;
+      }
+      return new SignalsScope(signals, call, attemptSpan);
     },
     callEnded(call, outcome) {
       const state = signals.failedCalls.get(call);
@@ -115,6 +125,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       }
     },
   };
+  return observer;
 }
 
 /** One attempt as the signals see it. */
@@ -126,26 +137,70 @@ class SignalsScope implements AttemptScope {
   ) {}
 
   run<T>(fn: () => T): T {
-    return this.signals.withContext(this.attemptSpan.context, fn);
+    return this.guardedEnter('run', fn, (inner) =>
+      this.signals.withContext(this.attemptSpan.context, inner),
+    );
   }
 
   send<T>(fn: () => T): T {
     const { sentry } = this.signals;
-    return this.signals.withContext(
-      this.attemptSpan.sendContext,
-      sentry === undefined ? fn : () => sentry.suppressTracing(fn),
+    return this.guardedEnter('send', fn, (inner) =>
+      this.signals.withContext(
+        this.attemptSpan.sendContext,
+        sentry === undefined ? inner : () => sentry.suppressTracing(inner),
+      ),
     );
   }
 
   inject(headers: Record<string, string>): void {
-    this.signals.propagate(this.attemptSpan.context, headers);
+    try {
+      this.signals.propagate(this.attemptSpan.context, headers);
+    } catch (error) {
+      report(this.signals.diagnostics, 'propagator', error);
+    }
+  }
+
+  /**
+   * Enters a context around `fn`. If entering fails before `fn` runs (a broken context
+   * manager), `fn` runs without it; errors of `fn` itself are the request's own.
+   */
+  private guardedEnter<T>(what: string, fn: () => T, enter: (inner: () => T) => T): T {
+    let entered = false;
+    try {
+      return enter(() => {
+        entered = true;
+        return fn();
+      });
+    } catch (error) {
+      if (entered) throw error;
+      report(this.signals.diagnostics, `context (${what})`, error);
+      return fn();
+    }
   }
 
   end(outcome: AttemptOutcome): void {
     const { signals, call, attemptSpan } = this;
     const { diagnostics } = signals;
-    guarded(diagnostics, 'span', () => signals.spans.end(attemptSpan, outcome));
-    guarded(diagnostics, 'metrics', () => signals.metrics.attemptEnded(call, outcome));
+    try {
+      signals.spans.end(attemptSpan, outcome);
+    } catch (error) {
+      report(diagnostics, 'span', error);
+    }
+    try {
+      signals.metrics.attemptEnded(call, outcome);
+    } catch (error) {
+      report(diagnostics, 'metrics', error);
+    }
+    try {
+      this.remember(outcome);
+    } catch (error) {
+      report(diagnostics, 'logger', error);
+    }
+  }
+
+  /** Keeps what callEnded needs (the span, the breadcrumbs) and logs a retried attempt. */
+  private remember(outcome: AttemptOutcome): void {
+    const { signals, call, attemptSpan } = this;
     if (outcome.failure === undefined) {
       // A success is logged by callEnded, which needs this span's ids.
       if (signals.logs?.logsSuccesses() === true)
@@ -159,10 +214,8 @@ class SignalsScope implements AttemptScope {
     }
     state.last = attemptSpan;
     state.breadcrumbs.push(breadcrumbOf(call, outcome));
-    if (outcome.retry !== undefined && signals.logs !== undefined) {
-      const ids = traceIdsOf(attemptSpan.span);
-      guarded(diagnostics, 'logger', () => signals.logs?.attemptRetried(call, outcome, ids));
-    }
+    if (outcome.retry !== undefined)
+      signals.logs?.attemptRetried(call, outcome, traceIdsOf(attemptSpan.span));
   }
 }
 
