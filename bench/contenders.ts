@@ -28,14 +28,14 @@ export function contenders(baseUrl: string, extra: readonly Contender[] = []): C
     baseUrl,
     name: 'bench',
     retry: noRetry(),
-    observers: [],
+    signals: false,
     env: {},
   });
   const faultlineGet = createClient({
     baseUrl,
     name: 'bench',
     retry: noRetry(),
-    observers: [],
+    signals: false,
     env: {},
   });
   const undiciAgent = new Agent();

@@ -273,10 +273,15 @@ export interface ClientOptions {
    */
   readonly redactQuery?: readonly string[];
   /**
-   * Observers of attempts and outcomes (the signals use this; so can you).
-   * @default the signals faultline sets up: logs, spans, metrics, Sentry
+   * More observers of attempts and outcomes, called after faultline's own signals.
+   * @default none
    */
   readonly observers?: readonly RequestObserver[];
+  /**
+   * faultline's own signals (logs, spans, metrics, Sentry); `false` turns them all off.
+   * @default true
+   */
+  readonly signals?: boolean;
   /**
    * Environment to read options from.
    * @default process.env

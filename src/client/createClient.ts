@@ -25,10 +25,11 @@ import { resolveClientConfig } from './resolveClientConfig.js';
  */
 export function createClient(options: ClientOptions = {}): Client {
   const config = resolveClientConfig(options);
-  const fanout = createObserverFanout(
-    options.observers ?? defaultObservers(options, config),
-    config.diagnostics,
-  );
+  const observers = [
+    ...(options.signals === false ? [] : defaultObservers(options, config)),
+    ...(options.observers ?? []),
+  ];
+  const fanout = createObserverFanout(observers, config.diagnostics);
   const send = (method: string) => (path: string | URL, init?: RequestOptions) =>
     executeCall(config, fanout, method, path, init, 'response') as Promise<Response>;
   return {

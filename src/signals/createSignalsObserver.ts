@@ -16,7 +16,12 @@ import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js
 import { otelApi } from './otelApi.js';
 import type { SentryBreadcrumb } from './sentry/sentryApi.js';
 import { createSentrySignal, type SentrySignal } from './sentry/sentrySignal.js';
-import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
+import {
+  type AttemptSpan,
+  type CallSpan,
+  createSpanSignal,
+  type SpanSignal,
+} from './spans/spanSignal.js';
 
 /** What the signals are built from. */
 export interface SignalsOptions {
@@ -47,6 +52,8 @@ interface Signals {
   readonly sentry: SentrySignal | undefined;
   readonly diagnostics: Diagnostics;
   readonly failedCalls: WeakMap<CallInfo, FailedCallState>;
+  /** The call's own span, where the caller had none active. */
+  readonly callSpans: WeakMap<CallInfo, CallSpan>;
   readonly propagate: (context: Context, headers: Record<string, string>) => void;
   readonly withContext: <T>(context: Context, fn: () => T) => T;
 }
@@ -84,6 +91,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
           ),
     diagnostics,
     failedCalls: new WeakMap(),
+    callSpans: new WeakMap(),
     propagate: (context, headers) => api.propagation.inject(context, headers),
     withContext: (context, fn) => api.context.with(context, fn),
   };
@@ -93,7 +101,13 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
     attemptStarted(call, attempt) {
       let attemptSpan: AttemptSpan;
       try {
-        attemptSpan = signals.spans.start(call, attempt);
+        let callSpan: CallSpan | undefined;
+        if (attempt > 1) callSpan = signals.callSpans.get(call);
+        else {
+          callSpan = signals.spans.startCall(call);
+          if (callSpan !== undefined) signals.callSpans.set(call, callSpan);
+        }
+        attemptSpan = signals.spans.start(call, attempt, callSpan?.context);
       } catch (error) {
         report(diagnostics, 'span', error);
         return undefined;
@@ -101,6 +115,11 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       return new SignalsScope(signals, call, attemptSpan);
     },
     callEnded(call, outcome) {
+      const callSpan = signals.callSpans.get(call);
+      if (callSpan !== undefined) {
+        signals.callSpans.delete(call);
+        guarded(diagnostics, 'span', () => signals.spans.endCall(callSpan, outcome));
+      }
       const state = signals.failedCalls.get(call);
       if (state !== undefined) signals.failedCalls.delete(call);
       const last = state?.last;

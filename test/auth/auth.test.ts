@@ -2,6 +2,7 @@ import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import { hmacSignature } from '../../src/auth/hmacAuth.js';
 import {
   basicAuth,
@@ -11,12 +12,11 @@ import {
   isRequestFailure,
 } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
-import { type FaultServer, startFaultServer } from '../helpers/faultServer.js';
 
 describe('auth strategies against a real server', () => {
-  let server: FaultServer;
+  let server: FlakyUpstream;
   before(async () => {
-    server = await startFaultServer();
+    server = await startFlakyUpstream();
   });
   after(() => server.close());
 

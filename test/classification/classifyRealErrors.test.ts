@@ -4,8 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import axios from 'axios';
 import got from 'got';
 import { request } from 'undici';
+import {
+  closedPort,
+  type FlakyUpstream,
+  startFlakyUpstream,
+} from '../../examples/support/flakyUpstream.js';
 import { classify } from '../../src/index.js';
-import { closedPort, type FaultServer, startFaultServer } from '../helpers/faultServer.js';
 
 /** The value a promise rejects with. */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -18,10 +22,10 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('classify() on errors thrown by real clients', () => {
-  let server: FaultServer;
+  let server: FlakyUpstream;
   let refused: string;
   before(async () => {
-    server = await startFaultServer();
+    server = await startFlakyUpstream();
     server.script('/hang', { fault: 'hang' });
     server.script('/throttle', { status: 429, headers: { 'retry-after': '30' } });
     refused = `http://127.0.0.1:${await closedPort()}/x`;

@@ -1,14 +1,18 @@
 import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import {
+  closedPort,
+  type FlakyUpstream,
+  startFlakyUpstream,
+} from '../../examples/support/flakyUpstream.js';
 import { classify, createFetch, isRequestFailure } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
-import { closedPort, type FaultServer, startFaultServer } from '../helpers/faultServer.js';
 
 describe('createFetch() behaves as global fetch does', () => {
-  let server: FaultServer;
+  let server: FlakyUpstream;
   before(async () => {
-    server = await startFaultServer();
+    server = await startFlakyUpstream();
   });
   after(() => server.close());
 

@@ -2,6 +2,11 @@ import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  closedPort,
+  type FlakyUpstream,
+  startFlakyUpstream,
+} from '../../examples/support/flakyUpstream.js';
+import {
   CancelledError,
   ClientError,
   createClient,
@@ -18,7 +23,6 @@ import {
   UnauthorizedError,
 } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
-import { closedPort, type FaultServer, startFaultServer } from '../helpers/faultServer.js';
 
 /** Runs `fn`, expecting it to reject with a RequestFailure; returns it. */
 async function failureOf(fn: () => Promise<unknown>): Promise<RequestFailure> {
@@ -32,9 +36,9 @@ async function failureOf(fn: () => Promise<unknown>): Promise<RequestFailure> {
 }
 
 describe('client against the fault server', () => {
-  let server: FaultServer;
+  let server: FlakyUpstream;
   before(async () => {
-    server = await startFaultServer();
+    server = await startFlakyUpstream();
   });
   after(() => server.close());
 

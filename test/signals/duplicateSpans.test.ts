@@ -4,17 +4,17 @@ import { SpanKind } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { request } from 'undici';
+import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import { createClient } from '../../src/index.js';
 import { captureLogs } from '../helpers/captureLogs.js';
-import { type FaultServer, startFaultServer } from '../helpers/faultServer.js';
 import { type OtelHarness, startOtel } from '../helpers/otel.js';
 
 describe('with @opentelemetry/instrumentation-undici also active', () => {
-  let server: FaultServer;
+  let server: FlakyUpstream;
   let otel: OtelHarness;
   let unregister: () => void;
   before(async () => {
-    server = await startFaultServer();
+    server = await startFlakyUpstream();
     otel = startOtel();
     unregister = registerInstrumentations({ instrumentations: [new UndiciInstrumentation()] });
   });

@@ -10,13 +10,17 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
 import Transport from 'winston-transport';
+import {
+  closedPort,
+  type FlakyUpstream,
+  startFlakyUpstream,
+} from '../../examples/support/flakyUpstream.js';
+import { type SentrySink, startSentrySink } from '../../examples/support/sentrySink.js';
 import { createClient, isRequestFailure, type RequestObserver } from '../../src/index.js';
 import { createRedactor } from '../../src/redaction/Redactor.js';
 import { createSignalsObserver } from '../../src/signals/createSignalsObserver.js';
 import { createLogger } from '../../src/signals/logs/createLogger.js';
 import { fakeClock } from '../helpers/fakeClock.js';
-import { closedPort, type FaultServer, startFaultServer } from '../helpers/faultServer.js';
-import { type SentrySink, startSentrySink } from '../helpers/sentrySink.js';
 
 /** What a caller sees of a call: status, or failure kind and attempts. */
 async function outcomeOf(promise: Promise<Response>): Promise<string> {
@@ -49,13 +53,13 @@ class ThrowingExporter implements SpanExporter {
 }
 
 describe('telemetry faults never change a request’s outcome', () => {
-  let server: FaultServer;
+  let server: FlakyUpstream;
   let sink: SentrySink;
   const unexpected: unknown[] = [];
   const onUnexpected = (error: unknown) => unexpected.push(error);
 
   before(async () => {
-    server = await startFaultServer();
+    server = await startFlakyUpstream();
     sink = await startSentrySink();
     process.on('unhandledRejection', onUnexpected);
     process.on('uncaughtException', onUnexpected);
@@ -90,7 +94,7 @@ describe('telemetry faults never change a request’s outcome', () => {
 
   let baseline: string[];
   it('baseline, every signal off', async () => {
-    baseline = await scenario({ observers: [] });
+    baseline = await scenario({ signals: false });
     assert.deepEqual(baseline, ['status 200 fine', 'status 200 recovered', 'server 500 after 1']);
   });
 
@@ -146,7 +150,7 @@ describe('telemetry faults never change a request’s outcome', () => {
       redactor: createRedactor(),
       diagnostics: { warn: () => {} },
     });
-    assert.deepEqual(await scenario({ observers: [observer] }), baseline);
+    assert.deepEqual(await scenario({ signals: false, observers: [observer] }), baseline);
   });
 
   it('an observer that throws at every step', async () => {

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
+import { type SentrySink, startSentrySink } from '../../examples/support/sentrySink.js';
 import { createClient, type FaultlineRuntime, init, noRetry } from '../../src/index.js';
 import { captureLogs } from '../helpers/captureLogs.js';
-import { type FaultServer, startFaultServer } from '../helpers/faultServer.js';
-import { type SentrySink, startSentrySink } from '../helpers/sentrySink.js';
 
 describe('init() sets up what the environment asks for', () => {
-  let upstream: FaultServer;
-  let collector: FaultServer;
+  let upstream: FlakyUpstream;
+  let collector: FlakyUpstream;
   let sink: SentrySink;
   let runtime: FaultlineRuntime;
   const logs = captureLogs('info');
 
   before(async () => {
-    upstream = await startFaultServer();
-    collector = await startFaultServer();
+    upstream = await startFlakyUpstream();
+    collector = await startFlakyUpstream();
     sink = await startSentrySink();
     Object.assign(process.env, {
       SENTRY_DSN: sink.dsn,

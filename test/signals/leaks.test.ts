@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as Sentry from '@sentry/node';
 import fc from 'fast-check';
+import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
+import { type SentrySink, startSentrySink } from '../../examples/support/sentrySink.js';
 import { createClient, exponentialBackoff } from '../../src/index.js';
 import { captureLogs } from '../helpers/captureLogs.js';
 import { fakeClock } from '../helpers/fakeClock.js';
-import { type FaultServer, startFaultServer } from '../helpers/faultServer.js';
 import { type OtelHarness, startOtel } from '../helpers/otel.js';
-import { type SentrySink, startSentrySink } from '../helpers/sentrySink.js';
 
 /** Cases for the leak property: each makes real requests and flushes Sentry. */
 const LEAK_RUNS = Number(process.env['FAULTLINE_LEAK_RUNS'] ?? 300);
@@ -17,11 +17,11 @@ const LEAK_RUNS = Number(process.env['FAULTLINE_LEAK_RUNS'] ?? 300);
 const secret = fc.stringMatching(/^[A-Za-z0-9]{10,24}$/).map((s) => `Zq${s}`);
 
 describe('no secret leaves the process', () => {
-  let server: FaultServer;
+  let server: FlakyUpstream;
   let sink: SentrySink;
   let otel: OtelHarness;
   before(async () => {
-    server = await startFaultServer();
+    server = await startFlakyUpstream();
     sink = await startSentrySink();
     otel = startOtel();
     // Default integrations on: Sentry's own HTTP breadcrumbs are a leak path too.

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { SpanKind } from '@opentelemetry/api';
 import * as Sentry from '@sentry/node';
+import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
+import {
+  type SentryEvent,
+  type SentrySink,
+  startSentrySink,
+} from '../../examples/support/sentrySink.js';
 import { createClient, exponentialBackoff, noRetry } from '../../src/index.js';
 import { captureLogs } from '../helpers/captureLogs.js';
 import { fakeClock } from '../helpers/fakeClock.js';
-import { type FaultServer, startFaultServer } from '../helpers/faultServer.js';
 import { type OtelHarness, pointsOf, startOtel } from '../helpers/otel.js';
-import { type SentryEvent, type SentrySink, startSentrySink } from '../helpers/sentrySink.js';
 
 /** An event's tags, fingerprint and level as Sentry received them. */
 function expectEvent(
@@ -21,13 +26,13 @@ function expectEvent(
 }
 
 describe('Sentry events from the real SDK', () => {
-  let server: FaultServer;
+  let server: FlakyUpstream;
   let sink: SentrySink;
   let otel: OtelHarness;
   const quiet = captureLogs('error').logger;
 
   before(async () => {
-    server = await startFaultServer();
+    server = await startFlakyUpstream();
     sink = await startSentrySink();
     otel = startOtel();
     Sentry.init({
@@ -81,7 +86,10 @@ describe('Sentry events from the real SDK', () => {
       crumbs.map((b) => b.data?.['faultline.attempt']),
       [1, 2, 3],
     );
-    const last = otel.finishedSpans().at(-1)!;
+    const last = otel
+      .finishedSpans()
+      .filter((s) => s.kind === SpanKind.CLIENT)
+      .at(-1)!;
     assert.equal(event?.contexts?.['trace']?.['trace_id'], last.spanContext().traceId);
     assert.equal(event?.contexts?.['trace']?.['span_id'], last.spanContext().spanId);
     assert.equal(event?.contexts?.['faultline']?.['attempts'], 3);
@@ -201,7 +209,11 @@ describe('Sentry events from the real SDK', () => {
       `no Sentry span for faultline's request: ${urls.join(', ')}`,
     );
     assert.equal(
-      otel.finishedSpans().filter((s) => s.attributes['faultline.upstream'] === 'traced').length,
+      otel
+        .finishedSpans()
+        .filter(
+          (s) => s.kind === SpanKind.CLIENT && s.attributes['faultline.upstream'] === 'traced',
+        ).length,
       1,
     );
   });

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import { createClient, exponentialBackoff, isRequestFailure, noRetry } from '../../src/index.js';
 import { captureLogs } from '../helpers/captureLogs.js';
 import { fakeClock } from '../helpers/fakeClock.js';
-import { type FaultServer, startFaultServer } from '../helpers/faultServer.js';
 import { type OtelHarness, pointsOf, startOtel } from '../helpers/otel.js';
 
 /** One assertion helper per kind of signal: a span's name, kind, status and attributes. */
@@ -33,10 +33,10 @@ function expectLogLine(
 }
 
 describe('spans, metrics and logs of a call', () => {
-  let server: FaultServer;
+  let server: FlakyUpstream;
   let otel: OtelHarness;
   before(async () => {
-    server = await startFaultServer();
+    server = await startFlakyUpstream();
     otel = startOtel();
   });
   after(async () => {
@@ -59,8 +59,17 @@ describe('spans, metrics and logs of a call', () => {
     await assert.rejects(
       client.get('/v1/charges/42?token=s3cr3t-value', { route: '/v1/charges/{id}' }),
     );
-    const spans = otel.finishedSpans();
+    const spans = otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
     assert.equal(spans.length, 3);
+    // No span was active: one INTERNAL span for the call holds the attempts in one trace.
+    const [callSpan] = otel.finishedSpans().filter((s) => s.kind === SpanKind.INTERNAL);
+    assert.equal(callSpan?.name, 'payments GET /v1/charges/{id}');
+    assert.equal(callSpan?.status.code, SpanStatusCode.ERROR);
+    assert.equal(callSpan?.attributes['faultline.attempts'], 3);
+    for (const span of spans) {
+      assert.equal(span.spanContext().traceId, callSpan?.spanContext().traceId);
+      assert.equal(span.parentSpanContext?.spanId, callSpan?.spanContext().spanId);
+    }
     const url = `${server.url}/v1/charges/42?token=REDACTED`;
     const common = {
       'http.request.method': 'GET',
@@ -165,6 +174,11 @@ describe('spans, metrics and logs of a call', () => {
     parent.end();
     const [span] = otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
     assert.equal(span?.parentSpanContext?.spanId, parent.spanContext().spanId);
+    assert.deepEqual(
+      otel.finishedSpans().map((s) => s.name),
+      ['GET /items', 'handler'],
+      'no call span under an active parent',
+    );
     assert.equal(span?.status.code, SpanStatusCode.UNSET);
     assert.equal(span?.attributes['http.response.status_code'], 200);
     expectLogLine(logs.lines[0], {
@@ -188,7 +202,7 @@ describe('spans, metrics and logs of a call', () => {
     const pending = client.get('/hang', { signal: controller.signal });
     setTimeout(() => controller.abort(), 20);
     await assert.rejects(pending, (error) => isRequestFailure(error) && error.kind === 'cancelled');
-    const [span] = otel.finishedSpans();
+    const [span] = otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
     assert.equal(span?.status.code, SpanStatusCode.UNSET);
     assert.equal(span?.attributes['faultline.failure.kind'], 'cancelled');
     expectLogLine(logs.lines[0], { level: 'info', 'faultline.failure.kind': 'cancelled' });
@@ -268,7 +282,7 @@ describe('spans, metrics and logs of a call', () => {
       auth: { apply: () => {}, onUnauthorized: () => true },
     });
     await client.get('/auth');
-    const [first] = otel.finishedSpans();
+    const [first] = otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
     assert.equal(first?.attributes['faultline.retry.reason'], 'auth_refresh');
   });
 });

@@ -1,5 +1,5 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import type { AttemptOutcome, CallInfo } from '../../types.js';
+import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types.js';
 import { ATTR, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
 import { otelApi } from '../otelApi.js';
 
@@ -15,9 +15,21 @@ export interface AttemptSpan {
   readonly sendContext: Context;
 }
 
+/** A span for a whole call, made when the caller has no active span of its own. */
+export interface CallSpan {
+  readonly span: Span;
+  readonly context: Context;
+}
+
 /** Starts and ends the CLIENT span of each attempt, per the HTTP client semantic conventions. */
 export interface SpanSignal {
-  start(call: CallInfo, attempt: number): AttemptSpan;
+  /**
+   * When the caller has no active span, starts an INTERNAL span for the call, so that its
+   * attempts share one trace; undefined when there is a parent already (or no tracing).
+   */
+  startCall(call: CallInfo): CallSpan | undefined;
+  endCall(callSpan: CallSpan, outcome: CallOutcome): void;
+  start(call: CallInfo, attempt: number, parent?: Context): AttemptSpan;
   end(attemptSpan: AttemptSpan, outcome: AttemptOutcome): void;
 }
 
@@ -34,8 +46,38 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
   const { SpanKind, SpanStatusCode, context, trace } = api;
 
   return {
-    start(call, attempt) {
+    startCall(call) {
       const parent = context.active();
+      if (api.isSpanContextValid(trace.getSpanContext(parent) ?? api.INVALID_SPAN_CONTEXT))
+        return undefined;
+      const span = activeTracer.startSpan(
+        `${call.upstream} ${call.method} ${call.route}`,
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: {
+            [ATTR.UPSTREAM]: call.upstream,
+            [ATTR.ROUTE]: call.route,
+            [ATTR.HTTP_REQUEST_METHOD]: call.method,
+          },
+        },
+        parent,
+      );
+      if (!span.isRecording()) return undefined;
+      return { span, context: trace.setSpan(parent, span) };
+    },
+    endCall({ span }, outcome) {
+      span.setAttribute(ATTR.ATTEMPTS, outcome.attempts);
+      const { failure } = outcome;
+      if (failure !== undefined) {
+        span.setAttribute(ATTR.ERROR_TYPE, failure.code);
+        span.setAttribute(ATTR.FAILURE_KIND, failure.kind);
+        if (failure.kind !== 'cancelled')
+          span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+      }
+      span.end();
+    },
+    start(call, attempt, parentContext) {
+      const parent = parentContext ?? context.active();
       const attributes: Attributes = {
         [ATTR.HTTP_REQUEST_METHOD]: call.method,
         [ATTR.URL_FULL]: call.url,

@@ -1,3 +1,6 @@
+// A real HTTP server on 127.0.0.1 that answers each path by a script of statuses and
+// faults: resets, hangs, stalls mid-body, wrong lengths, trickles, endless bodies. The
+// demo's flaky upstream, and the fault server of the test suites.
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -26,7 +29,7 @@ export interface SeenRequest {
 }
 
 /** A real HTTP server on 127.0.0.1 (port 0) that answers each path by a script. */
-export interface FaultServer {
+export interface FlakyUpstream {
   readonly url: string;
   readonly port: number;
   /** Requests seen on a path (pathname, query excluded), in order. */
@@ -44,7 +47,7 @@ export interface FaultServer {
  * Starts the fault server. Unknown paths answer 200 `{"ok":true}`; `/status/N` answers N;
  * everything else follows the path's script.
  */
-export async function startFaultServer(): Promise<FaultServer> {
+export async function startFlakyUpstream(): Promise<FlakyUpstream> {
   const scripts = new Map<string, Step[]>();
   const handlers = new Map<string, (request: SeenRequest, response: ServerResponse) => void>();
   const seenByPath = new Map<string, SeenRequest[]>();

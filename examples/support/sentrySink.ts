@@ -1,3 +1,5 @@
+// A loopback Sentry ingest endpoint: point SENTRY_DSN at `http://public@127.0.0.1:PORT/1`
+// and the real SDK's envelopes land here, parsed. Used by the demo and the test suites.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
