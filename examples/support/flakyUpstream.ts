@@ -38,6 +38,8 @@ export interface FlakyUpstream {
   hits(path: string): number;
   /** Answers the n-th request on `path` with steps[n] (the last step repeats); `prefix/*` matches a subtree. */
   script(path: string, ...steps: Step[]): void;
+  /** Answers the requests on `path` with the steps in turn, round and round. */
+  cycle(path: string, ...steps: Step[]): void;
   /** Answers by a function instead of a script. */
   handle(path: string, handler: (request: SeenRequest, response: ServerResponse) => void): void;
   close(): Promise<void>;
@@ -49,6 +51,7 @@ export interface FlakyUpstream {
  */
 export async function startFlakyUpstream(): Promise<FlakyUpstream> {
   const scripts = new Map<string, Step[]>();
+  const cycles = new Map<string, Step[]>();
   const handlers = new Map<string, (request: SeenRequest, response: ServerResponse) => void>();
   const seenByPath = new Map<string, SeenRequest[]>();
   const sockets = new Set<Socket>();
@@ -71,6 +74,11 @@ export async function startFlakyUpstream(): Promise<FlakyUpstream> {
       const handler = handlers.get(path);
       if (handler !== undefined) {
         handler(seen, res);
+        return;
+      }
+      const cycled = cycles.get(path);
+      if (cycled !== undefined) {
+        perform(cycled[(list.length - 1) % cycled.length]!, res, req.socket);
         return;
       }
       const steps = scripts.get(path) ?? scriptFor(path);
@@ -189,6 +197,10 @@ export async function startFlakyUpstream(): Promise<FlakyUpstream> {
     hits: (path) => seenByPath.get(path)?.length ?? 0,
     script(path, ...steps) {
       scripts.set(path, steps);
+      seenByPath.delete(path);
+    },
+    cycle(path, ...steps) {
+      cycles.set(path, steps);
       seenByPath.delete(path);
     },
     handle(path, handler) {

@@ -1,0 +1,92 @@
+// Steady mixed traffic through faultline, for dashboards: run it with the environment
+// your metrics pipeline reads, and every panel of dashboards/faultline.grafana.json and
+// every rule of dashboards/alerts.yml has data.
+//
+// Shows: init() honouring OTEL_METRICS_EXPORTER=prometheus (or otlp), and what each
+// failure looks like on a dashboard: successes, 503s retried with backoff, 429s waiting
+// for Retry-After, a circuit that stays open, a retry budget exhausted by a storm, and
+// Sentry events held back by the cap.
+//
+// Run: npm run build && OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_PORT=9464 \
+//        node dist/examples/traffic.js          (Ctrl-C to stop; then scrape :9464/metrics)
+import {
+  circuitBreaker,
+  createClient,
+  exponentialBackoff,
+  init,
+  noRetry,
+  retryBudget,
+} from '../src/index.js';
+import { startFlakyUpstream } from './support/flakyUpstream.js';
+import { startSentrySink } from './support/sentrySink.js';
+
+const upstream = await startFlakyUpstream();
+upstream.cycle(
+  '/v1/charges',
+  { status: 200, body: '{"ok":true}' },
+  { status: 503 },
+  { status: 200, body: '{"ok":true}' },
+  { status: 500 },
+  { status: 200, body: '{}' },
+);
+upstream.script('/v1/quotes', { status: 429, headers: { 'retry-after': '1' } });
+upstream.script('/v1/inventory', { status: 503 });
+upstream.script('/v1/search', { status: 503 });
+
+// Without a Sentry of its own, events go to an embedded sink (the cap still applies).
+const sink = process.env['SENTRY_DSN'] === undefined ? await startSentrySink() : undefined;
+if (sink !== undefined) process.env['SENTRY_DSN'] = sink.dsn;
+process.env['FAULTLINE_REPORT_CAP_PER_MINUTE'] ??= '2';
+const runtime = await init();
+
+const payments = createClient({
+  name: 'payments',
+  baseUrl: upstream.url,
+  retry: exponentialBackoff({ maxAttempts: 3, baseDelayMs: 20 }),
+});
+const quotes = createClient({
+  name: 'quotes',
+  baseUrl: upstream.url,
+  retry: exponentialBackoff({ maxAttempts: 2, maxRetryAfterMs: 5000 }),
+});
+const inventory = createClient({
+  name: 'inventory',
+  baseUrl: upstream.url,
+  retry: circuitBreaker(noRetry(), { failureThreshold: 3, halfOpenAfterMs: 3_600_000 }),
+});
+const search = createClient({
+  name: 'search',
+  baseUrl: upstream.url,
+  retry: retryBudget(exponentialBackoff({ maxAttempts: 4, baseDelayMs: 10 }), {
+    ratio: 0.1,
+    minRetriesPerSecond: 1,
+  }),
+});
+
+let stopping = false;
+const stop = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  await runtime.shutdown();
+  await upstream.close();
+  await sink?.close();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+
+let tick = 0;
+while (!stopping) {
+  tick++;
+  const calls: Promise<unknown>[] = [];
+  for (let i = 0; i < 5; i++)
+    calls.push(
+      payments.json(`/v1/charges?id=${tick * 10 + i}`, { route: '/v1/charges' }).catch(() => {}),
+    );
+  if (tick % 5 === 0) calls.push(quotes.get('/v1/quotes').catch(() => {}));
+  calls.push(inventory.get('/v1/inventory').catch(() => {}));
+  if (tick % 10 === 0)
+    for (let i = 0; i < 30; i++) calls.push(search.get('/v1/search').catch(() => {}));
+  await Promise.all(calls);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
