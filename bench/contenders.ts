@@ -50,8 +50,7 @@ export function contenders(baseUrl: string, extra: readonly Contender[] = []): C
     },
     {
       name: 'faultline client.get()',
-      send: (path) =>
-        faultlineGet.get(path).then((res) => res.json().then(() => {}), expectFailure),
+      send: (path) => faultlineGet.get(path).then((res) => res.json().then(() => {}), expectFailure),
       close: () => faultlineGet.close(),
     },
     ...extra,

@@ -73,8 +73,7 @@ try {
   const baseUrl = `http://127.0.0.1:${server.port}`;
   const plain = await runPhase('plain', baseUrl);
   const signals = await runPhase('signals', baseUrl);
-  const baseline = (path: string): number =>
-    median(plain.results[`undici.request\t${path}`]?.cpu ?? [Number.NaN]);
+  const baseline = (path: string): number => median(plain.results[`undici.request\t${path}`]?.cpu ?? [Number.NaN]);
   const lines = [
     `Node ${process.version}; ${options.rounds} rounds × ${options.requests} requests after ${options.warmup} warm-up; concurrency ${options.concurrency}; medians; ratios are CPU per request against undici.request in the clean phase.`,
     '',

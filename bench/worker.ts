@@ -38,14 +38,9 @@ async function measure(
 }
 
 const signals = args.phase === 'signals' ? await signalContenders(args.baseUrl) : undefined;
-const plain = contenders(args.baseUrl).filter((c) =>
-  args.phase === 'signals' ? c.name === 'undici.request' : true,
-);
+const plain = contenders(args.baseUrl).filter((c) => (args.phase === 'signals' ? c.name === 'undici.request' : true));
 const all = [...(signals?.contenders ?? []), ...plain].filter(
-  (c) =>
-    args.only === undefined ||
-    c.name === 'undici.request' ||
-    args.only.some((word) => c.name.includes(word)),
+  (c) => args.only === undefined || c.name === 'undici.request' || args.only.some((word) => c.name.includes(word)),
 );
 const results: Record<string, { cpu: number[]; rps: number[] }> = {};
 for (let round = 0; round < args.rounds; round++) {

@@ -12,19 +12,13 @@ const steadyBeat: RetryStrategy = {
   nextDelay({ attempt, failure, replayable, remainingMs }) {
     if (!replayable || attempt >= 5) return null;
     const transient = failure.status === 503 || failure.kind === 'timeout';
-    if (!transient || remainingMs < 100)
-      return { delayMs: null, reason: 'not_transient_or_no_time' };
+    if (!transient || remainingMs < 100) return { delayMs: null, reason: 'not_transient_or_no_time' };
     return { delayMs: 100, reason: 'steady_beat' };
   },
 };
 
 const upstream = await startFlakyUpstream();
-upstream.script(
-  '/v1/prices',
-  { status: 503 },
-  { status: 503 },
-  { status: 200, body: '{"eur":1.08}' },
-);
+upstream.script('/v1/prices', { status: 503 }, { status: 503 }, { status: 200, body: '{"eur":1.08}' });
 
 const prices = createClient({
   name: 'prices',

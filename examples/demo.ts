@@ -108,9 +108,7 @@ Object.assign(process.env, {
   FAULTLINE_LOG_LEVEL: 'debug',
   FAULTLINE_RETRY_BASE_DELAY_MS: '100',
 });
-progress(
-  'faultline demo: embedded upstream, Sentry sink and OTLP collector are up; calling init()…',
-);
+progress('faultline demo: embedded upstream, Sentry sink and OTLP collector are up; calling init()…');
 const runtime = await init({
   logger: createLogger({
     level: 'debug',
@@ -140,8 +138,7 @@ const describeWaits = (seen: Seen): string =>
               : `${reason} (${delaySource})`;
       return `${delayMs} ms: ${why}`;
     })
-    .join('; ') ||
-  (seen.outcome?.stopReason === undefined ? '—' : `no retry: ${seen.outcome.stopReason}`);
+    .join('; ') || (seen.outcome?.stopReason === undefined ? '—' : `no retry: ${seen.outcome.stopReason}`);
 
 async function tour(call: string, run: () => Promise<unknown>): Promise<Row> {
   let outcome: string;
@@ -149,9 +146,7 @@ async function tour(call: string, run: () => Promise<unknown>): Promise<Row> {
     await run();
     outcome = 'ok';
   } catch (error) {
-    outcome = isRequestFailure(error)
-      ? `${error.kind} ${error.code}`
-      : `unexpected ${String(error)}`;
+    outcome = isRequestFailure(error) ? `${error.kind} ${error.code}` : `unexpected ${String(error)}`;
   }
   const seen = notes.last;
   return {
@@ -174,9 +169,7 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
         const ok = request.headers.authorization === 'Bearer fresh-token';
         response.writeHead(
           ok ? 200 : 401,
-          ok
-            ? { 'content-type': 'application/json' }
-            : { 'www-authenticate': 'Bearer error="invalid_token"' },
+          ok ? { 'content-type': 'application/json' } : { 'www-authenticate': 'Bearer error="invalid_token"' },
         );
         response.end(ok ? '{"id":"u_1"}' : '');
       });
@@ -203,9 +196,7 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
     'forbidden',
     () => {
       upstream.script('/v1/charges/99/refund', { status: 403 });
-      return tour('POST /v1/charges/99/refund', () =>
-        payments.post('/v1/charges/99/refund', { json: { amount: 5 } }),
-      );
+      return tour('POST /v1/charges/99/refund', () => payments.post('/v1/charges/99/refund', { json: { amount: 5 } }));
     },
   ],
   [
@@ -296,15 +287,11 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
       });
       for (let i = 0; i < 3; i++) await inventory.get('/v1/inventory').catch(() => {});
       const hitsWhileClosed = upstream.hits('/v1/inventory');
-      const opened = await tour('GET /v1/inventory (after 3 failures)', () =>
-        inventory.get('/v1/inventory'),
-      );
+      const opened = await tour('GET /v1/inventory (after 3 failures)', () => inventory.get('/v1/inventory'));
       opened.call += ` [upstream hits: ${hitsWhileClosed} → ${upstream.hits('/v1/inventory')}]`;
       upstream.script('/v1/inventory', { status: 200, body: '{"stock":3}' });
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      const recovered = await tour('GET /v1/inventory (1.1 s later, healed)', () =>
-        inventory.json('/v1/inventory'),
-      );
+      const recovered = await tour('GET /v1/inventory (1.1 s later, healed)', () => inventory.json('/v1/inventory'));
       return [opened, recovered];
     },
   ],
@@ -320,13 +307,9 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
         }),
       });
       const before = notes.all.length;
-      const results = await Promise.allSettled(
-        Array.from({ length: 100 }, () => search.get('/v1/search')),
-      );
+      const results = await Promise.allSettled(Array.from({ length: 100 }, () => search.get('/v1/search')));
       const calls = notes.all.slice(before);
-      const exhausted = calls.filter(
-        (c) => c.outcome?.stopReason === 'retry_budget_exhausted',
-      ).length;
+      const exhausted = calls.filter((c) => c.outcome?.stopReason === 'retry_budget_exhausted').length;
       const failed = results.filter((r) => r.status === 'rejected').length;
       return {
         call: `100 × GET /v1/search, all 503 [upstream hits: ${upstream.hits('/v1/search')}, not 400]`,
@@ -376,17 +359,14 @@ const columns: [string, (row: (typeof table)[number]) => string][] = [
 const widths = columns.map(([title, cell]) =>
   Math.min(70, Math.max(title.length, ...table.map((r) => cell(r).length))),
 );
-const line = (cells: string[]): string =>
-  `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 process.stdout.write('\n');
 process.stdout.write(`${line(columns.map(([title]) => title))}\n`);
 process.stdout.write(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
 for (const row of table) process.stdout.write(`${line(columns.map(([, cell]) => cell(row)))}\n`);
 
 const logLines = readFileSync(logFile, 'utf8').trim().split('\n').length;
-const spans = collector
-  .seen('/v1/traces')
-  .reduce((n, r) => n + (r.body.match(/"kind":3/g)?.length ?? 0), 0);
+const spans = collector.seen('/v1/traces').reduce((n, r) => n + (r.body.match(/"kind":3/g)?.length ?? 0), 0);
 process.stdout.write(`
 JSON logs:     ${logFile} (${logLines} lines, one per failed attempt and per call, with trace_id/span_id)
                e.g. grep '"faultline.failure.kind":"throttled"' ${logFile}

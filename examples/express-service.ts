@@ -12,11 +12,7 @@ import { createClient, exponentialBackoff, init, isRequestFailure } from '../src
 import { startFlakyUpstream } from './support/flakyUpstream.js';
 
 const upstream = await startFlakyUpstream();
-upstream.script(
-  '/v1/stock/sku-1',
-  { status: 503 },
-  { status: 200, body: '{"sku":"sku-1","stock":7}' },
-);
+upstream.script('/v1/stock/sku-1', { status: 503 }, { status: 200, body: '{"sku":"sku-1","stock":7}' });
 upstream.script('/v1/stock/sku-2', { status: 429, headers: { 'retry-after': '30' } });
 
 // In production the environment says where signals go (SENTRY_DSN, OTEL_*, LOG_LEVEL).
@@ -32,12 +28,9 @@ const inventory = createClient({
 const app = express();
 app.get('/stock/:sku', async (request, response) => {
   try {
-    const stock = await inventory.json<{ stock: number }>(
-      `/v1/stock/${encodeURIComponent(request.params.sku)}`,
-      {
-        route: '/v1/stock/{sku}',
-      },
-    );
+    const stock = await inventory.json<{ stock: number }>(`/v1/stock/${encodeURIComponent(request.params.sku)}`, {
+      route: '/v1/stock/{sku}',
+    });
     response.json({ sku: request.params.sku, stock: stock.stock });
   } catch (error) {
     if (isRequestFailure(error) && error.kind === 'throttled') {
@@ -54,9 +47,7 @@ await new Promise((resolve) => server.once('listening', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 for (const sku of ['sku-1', 'sku-2']) {
   const res = await fetch(`${base}/stock/${sku}`);
-  console.log(
-    `GET /stock/${sku} -> ${res.status} ${res.headers.get('retry-after') ?? ''} ${await res.text()}`,
-  );
+  console.log(`GET /stock/${sku} -> ${res.status} ${res.headers.get('retry-after') ?? ''} ${await res.text()}`);
 }
 
 server.close();

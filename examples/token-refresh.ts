@@ -13,9 +13,7 @@ upstream.handle('/v1/orders', (request, response) => {
   const ok = request.headers.authorization === `Bearer ${validToken}`;
   response.writeHead(
     ok ? 200 : 401,
-    ok
-      ? { 'content-type': 'application/json' }
-      : { 'www-authenticate': 'Bearer error="invalid_token"' },
+    ok ? { 'content-type': 'application/json' } : { 'www-authenticate': 'Bearer error="invalid_token"' },
   );
   response.end(ok ? '{"orders":[]}' : '');
 });

@@ -9,14 +9,7 @@
 //
 // Run: npm run build && OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_PORT=9464 \
 //        node dist/examples/traffic.js          (Ctrl-C to stop; then scrape :9464/metrics)
-import {
-  circuitBreaker,
-  createClient,
-  exponentialBackoff,
-  init,
-  noRetry,
-  retryBudget,
-} from '../src/index.js';
+import { circuitBreaker, createClient, exponentialBackoff, init, noRetry, retryBudget } from '../src/index.js';
 import { startFlakyUpstream } from './support/flakyUpstream.js';
 import { startSentrySink } from './support/sentrySink.js';
 
@@ -80,13 +73,10 @@ while (!stopping) {
   tick++;
   const calls: Promise<unknown>[] = [];
   for (let i = 0; i < 5; i++)
-    calls.push(
-      payments.json(`/v1/charges?id=${tick * 10 + i}`, { route: '/v1/charges' }).catch(() => {}),
-    );
+    calls.push(payments.json(`/v1/charges?id=${tick * 10 + i}`, { route: '/v1/charges' }).catch(() => {}));
   if (tick % 5 === 0) calls.push(quotes.get('/v1/quotes').catch(() => {}));
   calls.push(inventory.get('/v1/inventory').catch(() => {}));
-  if (tick % 10 === 0)
-    for (let i = 0; i < 30; i++) calls.push(search.get('/v1/search').catch(() => {}));
+  if (tick % 10 === 0) for (let i = 0; i < 30; i++) calls.push(search.get('/v1/search').catch(() => {}));
   await Promise.all(calls);
   await new Promise((resolve) => setTimeout(resolve, 100));
 }

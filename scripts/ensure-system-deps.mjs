@@ -8,13 +8,11 @@ import { existsSync } from 'node:fs';
 const wanted = [
   {
     pkg: 'python3-httpbin',
-    present: () =>
-      spawnSync('/usr/bin/python3', ['-c', 'import httpbin'], { stdio: 'ignore' }).status === 0,
+    present: () => spawnSync('/usr/bin/python3', ['-c', 'import httpbin'], { stdio: 'ignore' }).status === 0,
   },
   {
     pkg: 'gunicorn',
-    present: () =>
-      spawnSync('/usr/bin/python3', ['-c', 'import gunicorn'], { stdio: 'ignore' }).status === 0,
+    present: () => spawnSync('/usr/bin/python3', ['-c', 'import gunicorn'], { stdio: 'ignore' }).status === 0,
   },
   {
     pkg: 'prometheus',

@@ -8,11 +8,7 @@ export { type HmacAuthOptions, hmacAuth } from './auth/hmacAuth.js';
 // Classification
 export { classify } from './classification/classify.js';
 export { FAILURE_KINDS, isFailureKind } from './classification/failureKinds.js';
-export {
-  parseRateLimitReset,
-  parseRetryAfter,
-  retryAfterFromHeaders,
-} from './classification/retryAfter.js';
+export { parseRateLimitReset, parseRetryAfter, retryAfterFromHeaders } from './classification/retryAfter.js';
 export { type AuthChallenge, parseWwwAuthenticate } from './classification/wwwAuthenticate.js';
 // The client
 export { createClient } from './client/createClient.js';
@@ -27,11 +23,7 @@ export { ConfigError } from './errors/ConfigError.js';
 export { ForbiddenError } from './errors/ForbiddenError.js';
 export { InvalidResponseError } from './errors/InvalidResponseError.js';
 export { NetworkError } from './errors/NetworkError.js';
-export {
-  isRequestFailure,
-  RequestFailure,
-  type RequestFailureInit,
-} from './errors/RequestFailure.js';
+export { isRequestFailure, RequestFailure, type RequestFailureInit } from './errors/RequestFailure.js';
 export { ServerError } from './errors/ServerError.js';
 export { ThrottledError } from './errors/ThrottledError.js';
 export { TimeoutError } from './errors/TimeoutError.js';
@@ -39,18 +31,9 @@ export { UnauthorizedError } from './errors/UnauthorizedError.js';
 // Set-up
 export { type FaultlineRuntime, type InitOptions, init } from './init.js';
 // Redaction and configuration
-export {
-  createRedactor,
-  REDACTED,
-  type Redactor,
-  type RedactorOptions,
-} from './redaction/Redactor.js';
+export { createRedactor, REDACTED, type Redactor, type RedactorOptions } from './redaction/Redactor.js';
 export { createSignalsObserver, type SignalsOptions } from './signals/createSignalsObserver.js';
-export {
-  createLogger,
-  type LoggerOptions,
-  traceContextFormat,
-} from './signals/logs/createLogger.js';
+export { createLogger, type LoggerOptions, traceContextFormat } from './signals/logs/createLogger.js';
 // Strategies
 export {
   type CircuitBreakerOptions,
@@ -58,17 +41,9 @@ export {
   type CircuitState,
   circuitBreaker,
 } from './strategies/circuitBreaker.js';
-export {
-  type ExponentialBackoffOptions,
-  exponentialBackoff,
-  type Jitter,
-} from './strategies/exponentialBackoff.js';
+export { type ExponentialBackoffOptions, exponentialBackoff, type Jitter } from './strategies/exponentialBackoff.js';
 export { noRetry } from './strategies/noRetry.js';
-export {
-  type RetryBudgetOptions,
-  type RetryBudgetStrategy,
-  retryBudget,
-} from './strategies/retryBudget.js';
+export { type RetryBudgetOptions, type RetryBudgetStrategy, retryBudget } from './strategies/retryBudget.js';
 export type {
   AttemptContext,
   AttemptOutcome,

@@ -64,17 +64,13 @@ export async function init(options: InitOptions = {}): Promise<FaultlineRuntime>
   const serviceName = env['OTEL_SERVICE_NAME'];
   const logger =
     options.logger ??
-    createLogger(
-      serviceName === undefined ? {} : { defaultMeta: { 'service.name': serviceName } },
-      config,
-    );
+    createLogger(serviceName === undefined ? {} : { defaultMeta: { 'service.name': serviceName } }, config);
   useDefaultLogger(logger);
 
   const openTelemetryFound = hasOpenTelemetry();
   let sdk: NodeSdkLike | undefined;
   const wantsOpenTelemetry =
-    env['OTEL_SDK_DISABLED'] !== 'true' &&
-    Object.keys(env).some((key) => OTEL_WANTED.test(key) && env[key] !== '');
+    env['OTEL_SDK_DISABLED'] !== 'true' && Object.keys(env).some((key) => OTEL_WANTED.test(key) && env[key] !== '');
   if (wantsOpenTelemetry && !openTelemetryFound) {
     const { NodeSDK } = await import('@opentelemetry/sdk-node');
     sdk = new NodeSDK({ instrumentations: [] }) as NodeSdkLike;
@@ -89,9 +85,7 @@ export async function init(options: InitOptions = {}): Promise<FaultlineRuntime>
     const Sentry = await import('@sentry/node');
     Sentry.init({
       dsn,
-      ...(env['SENTRY_ENVIRONMENT'] === undefined
-        ? {}
-        : { environment: env['SENTRY_ENVIRONMENT'] }),
+      ...(env['SENTRY_ENVIRONMENT'] === undefined ? {} : { environment: env['SENTRY_ENVIRONMENT'] }),
       ...(env['SENTRY_RELEASE'] === undefined ? {} : { release: env['SENTRY_RELEASE'] }),
       integrations: [Sentry.openTelemetryIntegration()],
       ...options.sentryOptions,
@@ -132,11 +126,7 @@ async function shutdownAll(
     const close = (sentry as { close?: (ms: number) => PromiseLike<boolean> }).close;
     // Ours to close; the application's only to flush.
     tasks.push(
-      Promise.resolve(
-        closeSentry && close !== undefined
-          ? close.call(sentry, timeoutMs)
-          : sentry.flush?.(timeoutMs),
-      ),
+      Promise.resolve(closeSentry && close !== undefined ? close.call(sentry, timeoutMs) : sentry.flush?.(timeoutMs)),
     );
   }
   if (sdk !== undefined) tasks.push(sdk.shutdown());
@@ -163,8 +153,5 @@ export function hasOpenTelemetry(): boolean {
   const tracerProvider = api.trace.getTracerProvider() as { getDelegate?: () => object };
   const delegate = tracerProvider.getDelegate?.() ?? tracerProvider;
   const meterProvider = api.metrics.getMeterProvider();
-  return (
-    delegate.constructor.name !== 'NoopTracerProvider' ||
-    meterProvider.constructor.name !== 'NoopMeterProvider'
-  );
+  return delegate.constructor.name !== 'NoopTracerProvider' || meterProvider.constructor.name !== 'NoopMeterProvider';
 }

@@ -61,10 +61,7 @@ export interface Failure {
 }
 
 /** Headers as a caller may give them (what `new Headers()` takes). */
-export type HeadersInput =
-  | Headers
-  | Record<string, string>
-  | readonly (readonly [string, string])[];
+export type HeadersInput = Headers | Record<string, string> | readonly (readonly [string, string])[];
 
 /** Headers in any of the shapes Node's HTTP clients hand out. */
 export type HeadersLike =
@@ -156,7 +153,6 @@ export interface RetryStrategy {
    * Called before every attempt. Return a {@link Failure} (normally kind `circuit_open`)
    * to refuse the attempt without sending it; return nothing to let it go.
    */
-  // biome-ignore lint/suspicious/noConfusingVoidType: lets a hook that returns nothing type-check.
   beforeAttempt?(context: AttemptContext): Failure | null | undefined | void;
   /** Hears of every successful attempt. */
   onSuccess?(context: SuccessContext): void;

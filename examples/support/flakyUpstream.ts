@@ -1,12 +1,7 @@
 // A real HTTP server on 127.0.0.1 that answers each path by a script of statuses and
 // faults: resets, hangs, stalls mid-body, wrong lengths, trickles, endless bodies. The
 // demo's flaky upstream, and the fault server of the test suites.
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** One scripted answer of the fault server. */
@@ -101,8 +96,7 @@ export async function startFlakyUpstream(): Promise<FlakyUpstream> {
 
   // A script keyed 'prefix/*' answers every path under the prefix.
   const scriptFor = (path: string): Step[] | undefined => {
-    for (const [key, steps] of scripts)
-      if (key.endsWith('/*') && path.startsWith(key.slice(0, -1))) return steps;
+    for (const [key, steps] of scripts) if (key.endsWith('/*') && path.startsWith(key.slice(0, -1))) return steps;
     return undefined;
   };
 

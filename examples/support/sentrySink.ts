@@ -113,8 +113,7 @@ export async function startSentrySink(): Promise<SentrySink> {
     },
     async waitForEvents(count, ms = 5000) {
       const deadline = Date.now() + ms;
-      while (events.length < count && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      while (events.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       return [...events];
     },
     async close() {

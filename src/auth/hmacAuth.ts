@@ -40,8 +40,7 @@ export function hmacAuth(options: HmacAuthOptions): AuthStrategy {
   return {
     apply({ method, url, headers, body }) {
       const timestamp = String(Math.floor(now() / 1000));
-      const digest =
-        !signBody || body === null ? 'UNSIGNED-PAYLOAD' : hashOf(body ?? '', algorithm);
+      const digest = !signBody || body === null ? 'UNSIGNED-PAYLOAD' : hashOf(body ?? '', algorithm);
       const canonical = `${method}\n${url.pathname}${url.search}\n${timestamp}\n${digest}`;
       const signature = createHmac(algorithm, options.secret).update(canonical).digest('hex');
       headers['x-faultline-timestamp'] = timestamp;

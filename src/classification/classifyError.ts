@@ -98,17 +98,12 @@ function classifyAt(error: unknown, now: number, depth: number): Failure | undef
   const message = describe(e);
 
   // One of ours (or a Failure itself), possibly from another realm.
-  if (
-    isFailureKind(e['kind']) &&
-    typeof e['code'] === 'string' &&
-    typeof e['message'] === 'string'
-  ) {
+  if (isFailureKind(e['kind']) && typeof e['code'] === 'string' && typeof e['message'] === 'string') {
     return copyFailure(e, error);
   }
 
   const name = typeof e['name'] === 'string' ? e['name'] : '';
-  if (name === 'AbortError')
-    return { kind: 'cancelled', code: 'AbortError', message, cause: error };
+  if (name === 'AbortError') return { kind: 'cancelled', code: 'AbortError', message, cause: error };
   if (name === 'TimeoutError' && typeof e['code'] !== 'string') {
     return { kind: 'timeout', code: 'TimeoutError', phase: 'total', message, cause: error };
   }
@@ -136,8 +131,7 @@ function classifyAt(error: unknown, now: number, depth: number): Failure | undef
       return { kind: 'timeout', code, phase: 'total', message, cause: error };
     }
     const rule =
-      CODE_RULES.get(code) ??
-      (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') ? connectNetwork : undefined);
+      CODE_RULES.get(code) ?? (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') ? connectNetwork : undefined);
     if (rule !== undefined) {
       if (depth < MAX_CAUSE_DEPTH && (code === 'ERR_NETWORK' || code === 'ECONNABORTED')) {
         const inner = classifyAt(e['cause'], now, depth + 1);
@@ -155,10 +149,8 @@ function classifyAt(error: unknown, now: number, depth: number): Failure | undef
     if (inner !== undefined) return { ...inner, cause: inner.cause ?? error };
   }
 
-  if (name === 'SyntaxError')
-    return { kind: 'invalid_response', code: 'INVALID_JSON', message, cause: error };
-  if (/socket hang up/i.test(message))
-    return { kind: 'network', code: code ?? 'ECONNRESET', message, cause: error };
+  if (name === 'SyntaxError') return { kind: 'invalid_response', code: 'INVALID_JSON', message, cause: error };
+  if (/socket hang up/i.test(message)) return { kind: 'network', code: code ?? 'ECONNRESET', message, cause: error };
   if (code !== undefined) return { kind: 'network', code, message, cause: error };
   return undefined;
 }
@@ -172,10 +164,7 @@ function copyFailure(e: Record<string, unknown>, original: object): Failure {
   };
   if (typeof e['status'] === 'number') failure.status = e['status'];
   if (typeof e['retryAfterMs'] === 'number') failure.retryAfterMs = e['retryAfterMs'];
-  if (
-    typeof e['phase'] === 'string' &&
-    ['connect', 'headers', 'body', 'total'].includes(e['phase'])
-  ) {
+  if (typeof e['phase'] === 'string' && ['connect', 'headers', 'body', 'total'].includes(e['phase'])) {
     failure.phase = e['phase'] as FailurePhase;
   }
   return failure;

@@ -40,8 +40,7 @@ export function classifyStatus(
   const code = String(status);
   const reason = REASONS.get(status);
   const message = reason === undefined ? `HTTP ${code}` : `HTTP ${code} ${reason}`;
-  const retryAfterMs =
-    status === 429 || status >= 500 ? retryAfterFromHeaders(headers, now) : undefined;
+  const retryAfterMs = status === 429 || status >= 500 ? retryAfterFromHeaders(headers, now) : undefined;
   const withDelay = (failure: Failure): Failure =>
     retryAfterMs === undefined ? failure : { ...failure, retryAfterMs };
   switch (status) {

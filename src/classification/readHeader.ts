@@ -5,10 +5,7 @@ import type { HeadersLike } from '../types.js';
  * AxiosHeaders, node:http's plain object, undici's raw object, pairs). Returns the
  * values joined with ", ", or undefined. Never throws: hostile objects read as absent.
  */
-export function readHeader(
-  headers: HeadersLike | undefined | null,
-  name: string,
-): string | undefined {
+export function readHeader(headers: HeadersLike | undefined | null, name: string): string | undefined {
   if (headers === undefined || headers === null || typeof headers !== 'object') return undefined;
   try {
     const lower = name.toLowerCase();

@@ -14,10 +14,7 @@ const EPOCH_SECONDS_THRESHOLD = 1_000_000_000;
  * Parses a Retry-After value: delay-seconds (`"120"`) or an HTTP-date. Returns
  * milliseconds from `now` (0 for a date in the past), or undefined for garbage.
  */
-export function parseRetryAfter(
-  value: string | undefined | null,
-  now: number = Date.now(),
-): number | undefined {
+export function parseRetryAfter(value: string | undefined | null, now: number = Date.now()): number | undefined {
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
@@ -34,10 +31,7 @@ export function parseRetryAfter(
  * Parses a reset value from the RateLimit family: seconds from now, or (for
  * X-RateLimit-Reset as GitHub and others send it) an epoch timestamp in seconds or ms.
  */
-export function parseRateLimitReset(
-  value: string | undefined | null,
-  now: number = Date.now(),
-): number | undefined {
+export function parseRateLimitReset(value: string | undefined | null, now: number = Date.now()): number | undefined {
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
   if (!/^\d+(\.\d+)?$/.test(trimmed)) return undefined;
@@ -74,8 +68,7 @@ export function retryAfterFromHeaders(
     if (reset !== undefined) return reset;
   }
   const after = readHeader(headers, 'x-ratelimit-reset-after');
-  if (after !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(after))
-    return clampMs(Number(after) * 1000);
+  if (after !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(after)) return clampMs(Number(after) * 1000);
   return undefined;
 }
 

@@ -27,16 +27,13 @@ function main(argv: string[]): number {
     }
     const width = Math.max(...settings.map((s) => s.name.length));
     process.stdout.write('faultline check: the configuration is valid\n\n');
-    for (const s of settings)
-      process.stdout.write(`  ${s.name.padEnd(width)}  ${s.value}  (${s.source})\n`);
+    for (const s of settings) process.stdout.write(`  ${s.name.padEnd(width)}  ${s.value}  (${s.source})\n`);
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`faultline check: ${error.message}\n`);
       if (flags.includes('--json'))
-        process.stdout.write(
-          `${JSON.stringify({ valid: false, variable: error.variable, error: error.message })}\n`,
-        );
+        process.stdout.write(`${JSON.stringify({ valid: false, variable: error.variable, error: error.message })}\n`);
       return 1;
     }
     throw error;

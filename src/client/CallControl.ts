@@ -112,8 +112,7 @@ export class CallControl {
     this.abortCause = cause;
     this.abortReason =
       cause === 'caller'
-        ? (this.callerSignal?.reason ??
-          new DOMException('This operation was aborted', 'AbortError'))
+        ? (this.callerSignal?.reason ?? new DOMException('This operation was aborted', 'AbortError'))
         : new DOMException('The call exceeded its total deadline', 'TimeoutError');
     const listeners = this.listeners;
     this.listeners = undefined;

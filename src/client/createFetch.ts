@@ -3,10 +3,7 @@ import type { ClientOptions, RequestOptions } from '../types.js';
 import { createClient } from './createClient.js';
 
 /** A function with the signature of global `fetch`. */
-export type FetchFunction = (
-  input: string | URL | Request,
-  init?: RequestInit,
-) => Promise<Response>;
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /**
  * Returns a function with the signature and semantics of global `fetch` — it resolves
@@ -27,9 +24,7 @@ export function createFetch(options: ClientOptions = {}): FetchFunction {
       return await client.request(url, { ...requestInit, throwHttpErrors: false });
     } catch (error) {
       if (isRequestFailure(error) && error.kind === 'cancelled') {
-        throw (
-          requestInit.signal?.reason ?? new DOMException('This operation was aborted', 'AbortError')
-        );
+        throw requestInit.signal?.reason ?? new DOMException('This operation was aborted', 'AbortError');
       }
       throw new TypeError('fetch failed', { cause: error });
     }
@@ -45,11 +40,7 @@ async function normalizeInput(
   // A Request: its fields, overridden by init as fetch does. Its body is read once so
   // that it can be replayed.
   const body =
-    init?.body !== undefined
-      ? init.body
-      : input.body === null
-        ? undefined
-        : new Uint8Array(await input.arrayBuffer());
+    init?.body !== undefined ? init.body : input.body === null ? undefined : new Uint8Array(await input.arrayBuffer());
   const requestInit = {
     method: init?.method ?? input.method,
     headers: init?.headers ?? input.headers,

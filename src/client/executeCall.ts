@@ -5,14 +5,7 @@ import { normalizeDecision } from '../strategies/normalizeDecision.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
 import { type PreparedBody, prepareBody } from '../transport/prepareBody.js';
 import type { TransportResponse } from '../transport/undiciTransport.js';
-import type {
-  AttemptScope,
-  CallInfo,
-  Failure,
-  RequestOptions,
-  RetryStrategy,
-  RetryVerdict,
-} from '../types.js';
+import type { AttemptScope, CallInfo, Failure, RequestOptions, RetryStrategy, RetryVerdict } from '../types.js';
 import { guard, isPromiseLike, report, untilAborted } from '../util/guard.js';
 import { templatePath } from '../util/templatePath.js';
 import { CallControl } from './CallControl.js';
@@ -87,14 +80,9 @@ export async function executeCall(
   let authReplayed = false;
   try {
     for (let attempt = 1; ; attempt++) {
-      const refusal =
-        strategy.beforeAttempt === undefined
-          ? undefined
-          : askBeforeAttempt(call, strategy, attempt);
+      const refusal = strategy.beforeAttempt === undefined ? undefined : askBeforeAttempt(call, strategy, attempt);
       const started = config.clock.now();
-      const result: AttemptResult = refusal
-        ? { failure: refusal }
-        : await attemptOnce(call, attempt);
+      const result: AttemptResult = refusal ? { failure: refusal } : await attemptOnce(call, attempt);
       const durationMs = config.clock.now() - started;
       const { failure, response } = result;
       const status = response?.statusCode;
@@ -125,8 +113,7 @@ export async function executeCall(
         verdict = { delayMs: 0, reason: 'auth_refresh', delaySource: 'backoff' };
       } else {
         verdict = await askStrategy(call, strategy, attempt, failure, previousDelayMs);
-        if (verdict.delayMs !== null && !call.prepared.replayable)
-          verdict = { delayMs: null, reason: 'stream_body' };
+        if (verdict.delayMs !== null && !call.prepared.replayable) verdict = { delayMs: null, reason: 'stream_body' };
         else if (verdict.delayMs !== null && verdict.delayMs >= call.deadline - config.clock.now())
           verdict = { delayMs: null, reason: 'deadline' };
       }
@@ -177,11 +164,7 @@ export async function executeCall(
   }
 }
 
-function askBeforeAttempt(
-  call: Call,
-  strategy: RetryStrategy,
-  attempt: number,
-): Failure | undefined {
+function askBeforeAttempt(call: Call, strategy: RetryStrategy, attempt: number): Failure | undefined {
   const { info } = call;
   const refusal = guard(
     call.config.diagnostics,
@@ -287,11 +270,7 @@ async function attemptOnce(call: Call, attempt: number): Promise<AttemptResult> 
 }
 
 /** The attempt itself: credentials, the request, and (in json mode) the parsed body. */
-async function send(
-  call: Call,
-  attempt: number,
-  scope: AttemptScope | undefined,
-): Promise<AttemptResult> {
+async function send(call: Call, attempt: number, scope: AttemptScope | undefined): Promise<AttemptResult> {
   const { config, control } = call;
   if (config.auth !== undefined) await applyAuth(call, attempt);
   scope?.inject?.(call.headers);
@@ -415,14 +394,9 @@ async function askAuthToReplay(call: Call, attempt: number, failure: Failure): P
       call,
       signal: control.signal,
     });
-    return (
-      (isPromiseLike(answer)
-        ? await untilAborted(Promise.resolve(answer), control.signal)
-        : answer) === true
-    );
+    return (isPromiseLike(answer) ? await untilAborted(Promise.resolve(answer), control.signal) : answer) === true;
   } catch (error) {
-    if (!control.signal.aborted)
-      report(config.diagnostics, 'auth strategy (onUnauthorized)', error, scrubberOf(call));
+    if (!control.signal.aborted) report(config.diagnostics, 'auth strategy (onUnauthorized)', error, scrubberOf(call));
     return false;
   }
 }
@@ -453,13 +427,10 @@ async function askStrategy(
       },
     });
     return normalizeDecision(
-      isPromiseLike(decision)
-        ? await untilAborted(Promise.resolve(decision), control.signal)
-        : decision,
+      isPromiseLike(decision) ? await untilAborted(Promise.resolve(decision), control.signal) : decision,
     );
   } catch (error) {
-    if (!control.signal.aborted)
-      report(config.diagnostics, 'retry strategy (nextDelay)', error, scrubberOf(call));
+    if (!control.signal.aborted) report(config.diagnostics, 'retry strategy (nextDelay)', error, scrubberOf(call));
     return { delayMs: null, reason: control.signal.aborted ? 'deadline' : 'strategy_error' };
   }
 }
@@ -504,9 +475,7 @@ function failureError(call: Call, result: AttemptResult, attempts: number): Requ
     url: call.info.url,
     attempts,
     // Built on first access: most errors are never asked for their response.
-    ...(result.response === undefined
-      ? {}
-      : { responseFactory: () => responseOf(call, result, attempts) }),
+    ...(result.response === undefined ? {} : { responseFactory: () => responseOf(call, result, attempts) }),
   });
 }
 
@@ -526,8 +495,7 @@ function secretsOf(call: Call): string[] {
   const query = call.target.path.indexOf('?');
   if (query !== -1) {
     for (const [name, value] of new URLSearchParams(call.target.path.slice(query + 1))) {
-      if (redactor.isSecretQuery(name) && value !== '')
-        secrets.push(value, encodeURIComponent(value));
+      if (redactor.isSecretQuery(name) && value !== '') secrets.push(value, encodeURIComponent(value));
     }
   }
   return secrets;

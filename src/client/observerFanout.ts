@@ -1,10 +1,4 @@
-import type {
-  AttemptOutcome,
-  AttemptScope,
-  CallInfo,
-  CallOutcome,
-  RequestObserver,
-} from '../types.js';
+import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types.js';
 import { type Diagnostics, report } from '../util/guard.js';
 
 /** Marks an observer that catches and reports its own errors at every step. */
@@ -51,9 +45,7 @@ export function createObserverFanout(
         }
       }
       if (scopes.length === 0) return undefined;
-      return scopes.length === 1
-        ? guardScope(scopes[0]!, diagnostics)
-        : combineScopes(scopes, diagnostics);
+      return scopes.length === 1 ? guardScope(scopes[0]!, diagnostics) : combineScopes(scopes, diagnostics);
     },
     callEnded(call, outcome) {
       for (const observer of observers) {
@@ -117,11 +109,7 @@ function guardScope(scope: AttemptScope, diagnostics: Diagnostics): AttemptScope
 function combineScopes(scopes: readonly AttemptScope[], diagnostics: Diagnostics): AttemptScope {
   const guarded = scopes.map((scope) => guardScope(scope, diagnostics));
   return {
-    run: (fn) =>
-      guarded.reduceRight<() => ReturnType<typeof fn>>(
-        (inner, scope) => () => scope.run(inner),
-        fn,
-      )(),
+    run: (fn) => guarded.reduceRight<() => ReturnType<typeof fn>>((inner, scope) => () => scope.run(inner), fn)(),
     inject(headers) {
       for (const scope of guarded) scope.inject?.(headers);
     },

@@ -52,14 +52,12 @@ export interface ClientConfig {
 export function resolveClientConfig(options: ClientOptions): ClientConfig {
   const env = readEnvConfig(options.env ?? process.env);
   const base = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl);
-  const timeoutMs =
-    checkMs('timeoutMs', options.timeoutMs) ?? env.timeoutMs ?? defaultClientOptions.timeoutMs;
+  const timeoutMs = checkMs('timeoutMs', options.timeoutMs) ?? env.timeoutMs ?? defaultClientOptions.timeoutMs;
   const attemptTimeoutMs =
     checkMs('attemptTimeoutMs', options.attemptTimeoutMs) ??
     env.attemptTimeoutMs ??
     defaultClientOptions.attemptTimeoutMs;
-  const maxRedirects =
-    checkMs('maxRedirects', options.maxRedirects) ?? defaultClientOptions.maxRedirects;
+  const maxRedirects = checkMs('maxRedirects', options.maxRedirects) ?? defaultClientOptions.maxRedirects;
   const baseHeaders = lowerCaseHeaders(options.headers);
   if (base?.authorization !== undefined && baseHeaders['authorization'] === undefined) {
     baseHeaders['authorization'] = base.authorization;
@@ -122,18 +120,10 @@ function parseBaseUrl(baseUrl: string | URL): { url: URL; authorization?: string
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(
-      'baseUrl',
-      url.protocol,
-      'has an unsupported protocol',
-      'http: or https:',
-    );
+    throw new ConfigError('baseUrl', url.protocol, 'has an unsupported protocol', 'http: or https:');
   }
   if (url.username === '' && url.password === '') return { url };
-  const authorization = basicAuthorization(
-    decodeURIComponent(url.username),
-    decodeURIComponent(url.password),
-  );
+  const authorization = basicAuthorization(decodeURIComponent(url.username), decodeURIComponent(url.password));
   url.username = '';
   url.password = '';
   return { url, authorization };
@@ -142,12 +132,7 @@ function parseBaseUrl(baseUrl: string | URL): { url: URL; authorization?: string
 function checkMs(option: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(
-      option,
-      value,
-      'is not a non-negative number',
-      'a whole number of milliseconds, 0 or more',
-    );
+    throw new ConfigError(option, value, 'is not a non-negative number', 'a whole number of milliseconds, 0 or more');
   }
   return value;
 }

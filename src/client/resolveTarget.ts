@@ -51,10 +51,7 @@ function fromUrl(url: URL): Target {
   }
   let authorization: string | undefined;
   if (url.username !== '' || url.password !== '') {
-    authorization = basicAuthorization(
-      decodeURIComponent(url.username),
-      decodeURIComponent(url.password),
-    );
+    authorization = basicAuthorization(decodeURIComponent(url.username), decodeURIComponent(url.password));
     url.username = '';
     url.password = '';
   }

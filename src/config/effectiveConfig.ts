@@ -1,13 +1,6 @@
 import { defaultClientOptions } from '../client/resolveClientConfig.js';
-import {
-  createRedactor,
-  DEFAULT_REDACTED_HEADERS,
-  DEFAULT_REDACTED_QUERY,
-} from '../redaction/Redactor.js';
-import {
-  DEFAULT_REPORT_CAP_PER_MINUTE,
-  DEFAULT_REPORT_KINDS,
-} from '../signals/sentry/sentrySignal.js';
+import { createRedactor, DEFAULT_REDACTED_HEADERS, DEFAULT_REDACTED_QUERY } from '../redaction/Redactor.js';
+import { DEFAULT_REPORT_CAP_PER_MINUTE, DEFAULT_REPORT_KINDS } from '../signals/sentry/sentrySignal.js';
 import { defaultBackoffOptions } from '../strategies/exponentialBackoff.js';
 import { readEnvConfig } from './envConfig.js';
 
@@ -27,9 +20,7 @@ const MASK = '****';
  *
  * @throws {ConfigError} for an invalid `FAULTLINE_*` variable.
  */
-export function effectiveConfig(
-  env: Readonly<Record<string, string | undefined>>,
-): EffectiveSetting[] {
+export function effectiveConfig(env: Readonly<Record<string, string | undefined>>): EffectiveSetting[] {
   const config = readEnvConfig(env);
   const redactor = createRedactor({
     headers: config.redactHeaders ?? [],
@@ -37,11 +28,7 @@ export function effectiveConfig(
   });
   const setting = (name: string, value: unknown, fallback: unknown): EffectiveSetting => {
     const chosen = value ?? fallback;
-    const text = Array.isArray(chosen)
-      ? chosen.join(',')
-      : chosen === undefined
-        ? ''
-        : String(chosen);
+    const text = Array.isArray(chosen) ? chosen.join(',') : chosen === undefined ? '' : String(chosen);
     return {
       name,
       value: text,
@@ -50,49 +37,21 @@ export function effectiveConfig(
   };
   const list: EffectiveSetting[] = [
     setting('FAULTLINE_TIMEOUT_MS', config.timeoutMs, defaultClientOptions.timeoutMs),
-    setting(
-      'FAULTLINE_ATTEMPT_TIMEOUT_MS',
-      config.attemptTimeoutMs,
-      defaultClientOptions.attemptTimeoutMs,
-    ),
-    setting(
-      'FAULTLINE_RETRY_MAX_ATTEMPTS',
-      config.retryMaxAttempts,
-      defaultBackoffOptions.maxAttempts,
-    ),
-    setting(
-      'FAULTLINE_RETRY_BASE_DELAY_MS',
-      config.retryBaseDelayMs,
-      defaultBackoffOptions.baseDelayMs,
-    ),
-    setting(
-      'FAULTLINE_RETRY_MAX_DELAY_MS',
-      config.retryMaxDelayMs,
-      defaultBackoffOptions.maxDelayMs,
-    ),
-    setting(
-      'FAULTLINE_RETRY_MAX_RETRY_AFTER_MS',
-      config.retryMaxRetryAfterMs,
-      defaultBackoffOptions.maxRetryAfterMs,
-    ),
+    setting('FAULTLINE_ATTEMPT_TIMEOUT_MS', config.attemptTimeoutMs, defaultClientOptions.attemptTimeoutMs),
+    setting('FAULTLINE_RETRY_MAX_ATTEMPTS', config.retryMaxAttempts, defaultBackoffOptions.maxAttempts),
+    setting('FAULTLINE_RETRY_BASE_DELAY_MS', config.retryBaseDelayMs, defaultBackoffOptions.baseDelayMs),
+    setting('FAULTLINE_RETRY_MAX_DELAY_MS', config.retryMaxDelayMs, defaultBackoffOptions.maxDelayMs),
+    setting('FAULTLINE_RETRY_MAX_RETRY_AFTER_MS', config.retryMaxRetryAfterMs, defaultBackoffOptions.maxRetryAfterMs),
     setting('FAULTLINE_REPORT_KINDS', config.reportKinds, DEFAULT_REPORT_KINDS),
-    setting(
-      'FAULTLINE_REPORT_CAP_PER_MINUTE',
-      config.reportCapPerMinute,
-      DEFAULT_REPORT_CAP_PER_MINUTE,
-    ),
+    setting('FAULTLINE_REPORT_CAP_PER_MINUTE', config.reportCapPerMinute, DEFAULT_REPORT_CAP_PER_MINUTE),
     setting(
       'FAULTLINE_REDACT_HEADERS',
-      config.redactHeaders === undefined
-        ? undefined
-        : [...DEFAULT_REDACTED_HEADERS, ...config.redactHeaders],
+      config.redactHeaders === undefined ? undefined : [...DEFAULT_REDACTED_HEADERS, ...config.redactHeaders],
       DEFAULT_REDACTED_HEADERS,
     ),
     setting(
       'FAULTLINE_REDACT_QUERY',
-      config.redactQuery === undefined
-        ? undefined
-        : [...DEFAULT_REDACTED_QUERY, ...config.redactQuery],
+      config.redactQuery === undefined ? undefined : [...DEFAULT_REDACTED_QUERY, ...config.redactQuery],
       DEFAULT_REDACTED_QUERY,
     ),
     setting('FAULTLINE_LOG_LEVEL', config.logLevel, 'info'),

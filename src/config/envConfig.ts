@@ -32,8 +32,7 @@ export const FAULTLINE_VARIABLES = {
   FAULTLINE_RETRY_MAX_RETRY_AFTER_MS: 'longest Retry-After honoured, in ms (default 60000)',
   FAULTLINE_REPORT_KINDS:
     'comma list of failure kinds sent to Sentry (default all but client, cancelled, circuit_open)',
-  FAULTLINE_REPORT_CAP_PER_MINUTE:
-    'Sentry events per fingerprint per minute, 0 for none (default 10)',
+  FAULTLINE_REPORT_CAP_PER_MINUTE: 'Sentry events per fingerprint per minute, 0 for none (default 10)',
   FAULTLINE_REDACT_HEADERS: 'comma list of extra header names to redact',
   FAULTLINE_REDACT_QUERY: 'comma list of extra query parameter names to redact',
   FAULTLINE_LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')} (default LOG_LEVEL, else info)`,
@@ -71,12 +70,7 @@ export function readEnvConfig(env: Env = process.env): EnvConfig {
   );
   set(
     'redactQuery',
-    readNames(
-      env,
-      'FAULTLINE_REDACT_QUERY',
-      /^[^\s=&#]+$/,
-      'query parameter names (no spaces, =, & or #)',
-    ),
+    readNames(env, 'FAULTLINE_REDACT_QUERY', /^[^\s=&#]+$/, 'query parameter names (no spaces, =, & or #)'),
   );
   set('logLevel', readChoice(env, 'FAULTLINE_LOG_LEVEL', LOG_LEVELS) ?? readSharedLogLevel(env));
   set('logFormat', readChoice(env, 'FAULTLINE_LOG_FORMAT', ['json', 'pretty'] as const));
@@ -98,9 +92,7 @@ function readInteger(env: Env, name: string, min: number, max: number): number |
   if (raw === undefined) return undefined;
   const accepted = `a whole number from ${min} to ${max}`;
   if (!/^[+]?\d+$/.test(raw)) {
-    const problem = /^-?\d*\.?\d+(e[+-]?\d+)?$/i.test(raw)
-      ? 'is not a whole number in range'
-      : 'is not a number';
+    const problem = /^-?\d*\.?\d+(e[+-]?\d+)?$/i.test(raw) ? 'is not a whole number in range' : 'is not a number';
     throw new ConfigError(name, env[name], problem, accepted);
   }
   const value = Number(raw);
@@ -130,12 +122,7 @@ function readKinds(env: Env, name: string): FailureKind[] | undefined {
   return kinds;
 }
 
-function readNames(
-  env: Env,
-  name: string,
-  pattern: RegExp,
-  accepted: string,
-): string[] | undefined {
+function readNames(env: Env, name: string, pattern: RegExp, accepted: string): string[] | undefined {
   const raw = present(env, name);
   if (raw === undefined) return undefined;
   const names: string[] = [];
@@ -143,12 +130,7 @@ function readNames(
     const item = part.trim();
     if (item === '') continue;
     if (!pattern.test(item))
-      throw new ConfigError(
-        name,
-        env[name],
-        `has an invalid name "${item}"`,
-        `a comma list of ${accepted}`,
-      );
+      throw new ConfigError(name, env[name], `has an invalid name "${item}"`, `a comma list of ${accepted}`);
     names.push(item.toLowerCase());
   }
   return names;
@@ -173,11 +155,7 @@ function readSharedLogLevel(env: Env): LogLevel | undefined {
   return Object.hasOwn(LOG_LEVEL_ALIASES, raw) ? LOG_LEVEL_ALIASES[raw] : undefined;
 }
 
-function readChoice<T extends string>(
-  env: Env,
-  name: string,
-  choices: readonly T[],
-): T | undefined {
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[]): T | undefined {
   const raw = present(env, name);
   if (raw === undefined) return undefined;
   const value = raw.toLowerCase();

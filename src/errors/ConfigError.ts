@@ -26,8 +26,7 @@ export class ConfigError extends Error {
 }
 
 function formatValue(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
   try {
     return String(value);
   } catch {

@@ -98,11 +98,7 @@ Object.defineProperty(RequestFailure.prototype, BRAND, { value: true });
 export function isRequestFailure(value: unknown): value is RequestFailure {
   if (value instanceof RequestFailure) return true;
   try {
-    return (
-      value !== null &&
-      typeof value === 'object' &&
-      (value as Record<symbol, unknown>)[BRAND] === true
-    );
+    return value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[BRAND] === true;
   } catch {
     return false;
   }

@@ -47,10 +47,8 @@ export const DEFAULT_REDACTED_QUERY: readonly string[] = Object.freeze([
 ]);
 
 // Names that look secret even when not listed: api-key, x_session_id, my-token…
-const SECRET_LOOKING_HEADER =
-  /(auth|token|secret|passw|api[-_]?key|session|signature|credential|cookie)/i;
-const SECRET_LOOKING_QUERY =
-  /(token|secret|passw|api[-_]?key|session|signature|credential|(^|[-_])key$|^sig$)/i;
+const SECRET_LOOKING_HEADER = /(auth|token|secret|passw|api[-_]?key|session|signature|credential|cookie)/i;
+const SECRET_LOOKING_QUERY = /(token|secret|passw|api[-_]?key|session|signature|credential|(^|[-_])key$|^sig$)/i;
 
 /** One redactor, in front of every signal and every error faultline produces. */
 export interface Redactor {
@@ -61,9 +59,7 @@ export interface Redactor {
   /** True when a query parameter's value must never leave the process. */
   isSecretQuery(name: string): boolean;
   /** A copy of the headers with secret values replaced. */
-  headers(
-    headers: Readonly<Record<string, string | readonly string[] | undefined>>,
-  ): Record<string, string>;
+  headers(headers: Readonly<Record<string, string | readonly string[] | undefined>>): Record<string, string>;
   /** The text with each of `secrets` (values seen on the request) replaced. */
   scrub(text: string, secrets: readonly string[]): string;
 }
@@ -85,10 +81,7 @@ export interface RedactorOptions {
  * ```
  */
 export function createRedactor(options: RedactorOptions = {}): Redactor {
-  const secretHeaders = new Set([
-    ...DEFAULT_REDACTED_HEADERS,
-    ...(options.headers ?? []).map(lower),
-  ]);
+  const secretHeaders = new Set([...DEFAULT_REDACTED_HEADERS, ...(options.headers ?? []).map(lower)]);
   const secretQuery = new Set([...DEFAULT_REDACTED_QUERY, ...(options.query ?? []).map(lower)]);
 
   const isSecretHeader = (name: string): boolean => {
@@ -146,11 +139,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       const out: Record<string, string> = {};
       for (const [name, value] of Object.entries(headers)) {
         if (value === undefined) continue;
-        out[name] = isSecretHeader(name)
-          ? REDACTED
-          : Array.isArray(value)
-            ? value.join(', ')
-            : String(value);
+        out[name] = isSecretHeader(name) ? REDACTED : Array.isArray(value) ? value.join(', ') : String(value);
       }
       return out;
     },
@@ -171,7 +160,5 @@ function lower(name: string): string {
 
 /** A URL that does not parse still loses anything between "//" and "@", and every query value. */
 function redactUnparsable(text: string): string {
-  return text
-    .replace(/\/\/[^/@]*@/, `//${REDACTED}@`)
-    .replace(/([?&][^=&#]*=)[^&#]*/g, `$1${REDACTED}`);
+  return text.replace(/\/\/[^/@]*@/, `//${REDACTED}@`).replace(/([?&][^=&#]*=)[^&#]*/g, `$1${REDACTED}`);
 }

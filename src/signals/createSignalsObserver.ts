@@ -2,13 +2,7 @@ import type { Context, Meter, Span, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'winston';
 import { SELF_GUARDED } from '../client/observerFanout.js';
 import type { Redactor } from '../redaction/Redactor.js';
-import type {
-  AttemptOutcome,
-  AttemptScope,
-  CallInfo,
-  ReportOptions,
-  RequestObserver,
-} from '../types.js';
+import type { AttemptOutcome, AttemptScope, CallInfo, ReportOptions, RequestObserver } from '../types.js';
 import { type Diagnostics, report } from '../util/guard.js';
 import { ATTR } from './attributes.js';
 import { createLogSignal, type LogSignal, type TraceIds } from './logs/logSignal.js';
@@ -16,12 +10,7 @@ import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js
 import { otelApi } from './otelApi.js';
 import type { SentryBreadcrumb } from './sentry/sentryApi.js';
 import { createSentrySignal, type SentrySignal } from './sentry/sentrySignal.js';
-import {
-  type AttemptSpan,
-  type CallSpan,
-  createSpanSignal,
-  type SpanSignal,
-} from './spans/spanSignal.js';
+import { type AttemptSpan, type CallSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
 
 /** What the signals are built from. */
 export interface SignalsOptions {
@@ -83,9 +72,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
             options.report,
             options.redactor,
             (call, kind) =>
-              guarded(diagnostics, 'metrics (sentry suppressed)', () =>
-                signals.metrics.sentrySuppressed(call, kind),
-              ),
+              guarded(diagnostics, 'metrics (sentry suppressed)', () => signals.metrics.sentrySuppressed(call, kind)),
             (what, error) => report(diagnostics, what, error),
             options.now ?? Date.now,
           ),
@@ -125,8 +112,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       const last = state?.last;
       const ids = last === undefined ? undefined : traceIdsOf(last.span);
       guarded(diagnostics, 'metrics', () => signals.metrics.callEnded(call, outcome));
-      if (signals.logs !== undefined)
-        guarded(diagnostics, 'logger', () => signals.logs?.callEnded(call, outcome, ids));
+      if (signals.logs !== undefined) guarded(diagnostics, 'logger', () => signals.logs?.callEnded(call, outcome, ids));
       if (outcome.failure !== undefined && signals.sentry !== undefined) {
         const runInTrace =
           last === undefined
@@ -156,9 +142,7 @@ class SignalsScope implements AttemptScope {
   ) {}
 
   run<T>(fn: () => T): T {
-    return this.guardedEnter('run', fn, (inner) =>
-      this.signals.withContext(this.attemptSpan.context, inner),
-    );
+    return this.guardedEnter('run', fn, (inner) => this.signals.withContext(this.attemptSpan.context, inner));
   }
 
   send<T>(fn: () => T): T {
@@ -222,8 +206,7 @@ class SignalsScope implements AttemptScope {
     const { signals, call, attemptSpan } = this;
     if (outcome.failure === undefined) {
       // A success is logged by callEnded, which needs this span's ids.
-      if (signals.logs?.logsSuccesses() === true)
-        signals.failedCalls.set(call, { breadcrumbs: [], last: attemptSpan });
+      if (signals.logs?.logsSuccesses() === true) signals.failedCalls.set(call, { breadcrumbs: [], last: attemptSpan });
       return;
     }
     let state = signals.failedCalls.get(call);
@@ -233,8 +216,7 @@ class SignalsScope implements AttemptScope {
     }
     state.last = attemptSpan;
     state.breadcrumbs.push(breadcrumbOf(call, outcome));
-    if (outcome.retry !== undefined)
-      signals.logs?.attemptRetried(call, outcome, traceIdsOf(attemptSpan.span));
+    if (outcome.retry !== undefined) signals.logs?.attemptRetried(call, outcome, traceIdsOf(attemptSpan.span));
   }
 }
 
@@ -270,9 +252,7 @@ function breadcrumbOf(call: CallInfo, outcome: AttemptOutcome): SentryBreadcrumb
 
 function traceIdsOf(span: Span): TraceIds | undefined {
   const context = span.spanContext();
-  return otelApi().isSpanContextValid(context)
-    ? { traceId: context.traceId, spanId: context.spanId }
-    : undefined;
+  return otelApi().isSpanContextValid(context) ? { traceId: context.traceId, spanId: context.spanId } : undefined;
 }
 
 function guarded(diagnostics: Diagnostics, what: string, fn: () => void): void {

@@ -59,10 +59,7 @@ export interface CircuitBreakerStrategy extends RetryStrategy {
  * const retry = circuitBreaker(exponentialBackoff(), { failureThreshold: 5, halfOpenAfterMs: 10_000 });
  * ```
  */
-export function circuitBreaker(
-  inner: RetryStrategy,
-  options: CircuitBreakerOptions = {},
-): CircuitBreakerStrategy {
+export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOptions = {}): CircuitBreakerStrategy {
   const o = { ...defaultCircuitBreakerOptions, ...withoutUndefined(options) };
   const tripOn = new Set<FailureKind>(o.tripOn);
   let state: CircuitState = 'closed';
@@ -109,8 +106,7 @@ export function circuitBreaker(
       }
       if (state === 'half-open') {
         // One trial at a time; a trial that never reported back is replaced in time.
-        if (trialStartedAt !== undefined && now - trialStartedAt < o.halfOpenAfterMs)
-          return refusal();
+        if (trialStartedAt !== undefined && now - trialStartedAt < o.halfOpenAfterMs) return refusal();
         trialStartedAt = now;
       }
       return inner.beforeAttempt?.(context);

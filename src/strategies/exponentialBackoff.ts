@@ -79,9 +79,7 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Ret
       case 'decorrelated': {
         const previous = Math.max(o.baseDelayMs, context.previousDelayMs);
         const upper = Math.max(o.baseDelayMs, previous * 3);
-        return Math.round(
-          Math.min(o.maxDelayMs, o.baseDelayMs + o.random() * (upper - o.baseDelayMs)),
-        );
+        return Math.round(Math.min(o.maxDelayMs, o.baseDelayMs + o.random() * (upper - o.baseDelayMs)));
       }
       default:
         return Math.round(o.random() * exponential);
@@ -93,11 +91,9 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Ret
       const { failure } = context;
       if (context.attempt >= o.maxAttempts) return { delayMs: null, reason: 'max_attempts' };
       if (!isRetryable(failure, retryOn)) return { delayMs: null, reason: 'not_retryable' };
-      if (!context.replayable && failure.phase !== 'connect')
-        return { delayMs: null, reason: 'not_replayable' };
+      if (!context.replayable && failure.phase !== 'connect') return { delayMs: null, reason: 'not_replayable' };
       if (o.respectRetryAfter && failure.retryAfterMs !== undefined) {
-        if (failure.retryAfterMs > o.maxRetryAfterMs)
-          return { delayMs: null, reason: 'retry_after_too_long' };
+        if (failure.retryAfterMs > o.maxRetryAfterMs) return { delayMs: null, reason: 'retry_after_too_long' };
         return { delayMs: failure.retryAfterMs, reason: 'retry_after', delaySource: 'server' };
       }
       return { delayMs: backoff(context), reason: 'backoff', delaySource: 'backoff' };

@@ -51,10 +51,7 @@ const BUCKETS = 10;
  * const retry = retryBudget(exponentialBackoff({ maxAttempts: 4 }), { ratio: 0.1 });
  * ```
  */
-export function retryBudget(
-  inner: RetryStrategy,
-  options: RetryBudgetOptions = {},
-): RetryBudgetStrategy {
+export function retryBudget(inner: RetryStrategy, options: RetryBudgetOptions = {}): RetryBudgetStrategy {
   const o = { ...defaultRetryBudgetOptions, ...withoutUndefined(options) };
   const bucketMs = o.windowMs / BUCKETS;
   const requests = new Array<number>(BUCKETS).fill(0);

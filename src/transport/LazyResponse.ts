@@ -73,10 +73,7 @@ function defineLazyResponse(): LazyResponseClass {
 
     async arrayBuffer(): Promise<ArrayBuffer> {
       const bytes = await this.#readAll();
-      return bytes.buffer.slice(
-        bytes.byteOffset,
-        bytes.byteOffset + bytes.byteLength,
-      ) as ArrayBuffer;
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     }
 
     async bytes(): Promise<Uint8Array<ArrayBuffer>> {

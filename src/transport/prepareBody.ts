@@ -16,10 +16,7 @@ export interface PreparedBody {
 const NO_BODY: PreparedBody = { body: undefined, signable: undefined, replayable: true };
 
 /** Normalises what a caller passed as `body` or `json` into what undici sends. */
-export async function prepareBody(
-  body: RequestBody | undefined,
-  json: unknown,
-): Promise<PreparedBody> {
+export async function prepareBody(body: RequestBody | undefined, json: unknown): Promise<PreparedBody> {
   if (json !== undefined) {
     const text = JSON.stringify(json);
     return { body: text, signable: text, replayable: true, contentType: 'application/json' };
@@ -75,8 +72,5 @@ function isWebStream(body: object): boolean {
 }
 
 function isNodeStream(body: object): boolean {
-  return (
-    typeof (body as { pipe?: unknown }).pipe === 'function' &&
-    typeof (body as { on?: unknown }).on === 'function'
-  );
+  return typeof (body as { pipe?: unknown }).pipe === 'function' && typeof (body as { on?: unknown }).on === 'function';
 }

@@ -54,9 +54,7 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
     connect: { timeout: options.connectTimeoutMs > 0 ? options.connectTimeoutMs : 10_000 },
   });
   const following: Dispatcher =
-    options.maxRedirects > 0
-      ? agent.compose(interceptors.redirect({ maxRedirections: options.maxRedirects }))
-      : agent;
+    options.maxRedirects > 0 ? agent.compose(interceptors.redirect({ maxRedirections: options.maxRedirects })) : agent;
   return {
     send(request) {
       const dispatcher = request.followRedirects ? following : agent;

@@ -13,13 +13,7 @@ export type Scrub = (text: string) => string;
  * Calls user code (a hook, strategy, observer) so that its failure never reaches the
  * request: the error is reported through diagnostics and `fallback` is returned.
  */
-export function guard<T>(
-  diagnostics: Diagnostics,
-  what: string,
-  fn: () => T,
-  fallback: T,
-  scrub?: Scrub,
-): T {
+export function guard<T>(diagnostics: Diagnostics, what: string, fn: () => T, fallback: T, scrub?: Scrub): T {
   try {
     return fn();
   } catch (error) {
@@ -36,12 +30,7 @@ const lastReported = new Map<string, { at: number; held: number }>();
  * Reports a failure of user or signal code, at most once per 10 s for each `what` (the
  * next report says how many were held back). A throwing logger is ignored.
  */
-export function report(
-  diagnostics: Diagnostics,
-  what: string,
-  error: unknown,
-  scrub?: Scrub,
-): void {
+export function report(diagnostics: Diagnostics, what: string, error: unknown, scrub?: Scrub): void {
   const now = Date.now();
   const last = lastReported.get(what);
   if (last !== undefined && now - last.at < REPORT_INTERVAL_MS) {

@@ -4,13 +4,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import { hmacSignature } from '../../src/auth/hmacAuth.js';
-import {
-  basicAuth,
-  bearerToken,
-  createClient,
-  hmacAuth,
-  isRequestFailure,
-} from '../../src/index.js';
+import { basicAuth, bearerToken, createClient, hmacAuth, isRequestFailure } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
 
 describe('auth strategies against a real server', () => {
@@ -38,10 +32,7 @@ describe('auth strategies against a real server', () => {
     let refreshes = 0;
     server.handle('/bearer', (request, response) => {
       const ok = request.headers.authorization === `Bearer ${current}`;
-      response.writeHead(
-        ok ? 200 : 401,
-        ok ? {} : { 'www-authenticate': 'Bearer error="invalid_token"' },
-      );
+      response.writeHead(ok ? 200 : 401, ok ? {} : { 'www-authenticate': 'Bearer error="invalid_token"' });
       response.end(ok ? '{"ok":true}' : '');
     });
     const client = createClient({

@@ -4,11 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import axios from 'axios';
 import got from 'got';
 import { request } from 'undici';
-import {
-  closedPort,
-  type FlakyUpstream,
-  startFlakyUpstream,
-} from '../../examples/support/flakyUpstream.js';
+import { closedPort, type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import { classify } from '../../src/index.js';
 
 /** The value a promise rejects with. */
@@ -40,13 +36,8 @@ describe('classify() on errors thrown by real clients', () => {
   });
 
   it('fetch: AbortSignal.timeout is timeout/total; a plain abort is cancelled', async () => {
-    const timedOut = classify(
-      await rejection(fetch(`${server.url}/hang`, { signal: AbortSignal.timeout(30) })),
-    );
-    assert.deepEqual(
-      [timedOut?.kind, timedOut?.code, timedOut?.phase],
-      ['timeout', 'TimeoutError', 'total'],
-    );
+    const timedOut = classify(await rejection(fetch(`${server.url}/hang`, { signal: AbortSignal.timeout(30) })));
+    assert.deepEqual([timedOut?.kind, timedOut?.code, timedOut?.phase], ['timeout', 'TimeoutError', 'total']);
     const controller = new AbortController();
     const pending = fetch(`${server.url}/hang`, { signal: controller.signal });
     setImmediate(() => controller.abort());
@@ -64,13 +55,8 @@ describe('classify() on errors thrown by real clients', () => {
   });
 
   it('undici: headers timeout keeps its code and phase', async () => {
-    const failure = classify(
-      await rejection(request(`${server.url}/hang`, { headersTimeout: 30 })),
-    );
-    assert.deepEqual(
-      [failure?.kind, failure?.code, failure?.phase],
-      ['timeout', 'UND_ERR_HEADERS_TIMEOUT', 'headers'],
-    );
+    const failure = classify(await rejection(request(`${server.url}/hang`, { headersTimeout: 30 })));
+    assert.deepEqual([failure?.kind, failure?.code, failure?.phase], ['timeout', 'UND_ERR_HEADERS_TIMEOUT', 'headers']);
   });
 
   it('node:http: a system error keeps its code', async () => {
@@ -90,9 +76,7 @@ describe('classify() on errors thrown by real clients', () => {
   });
 
   it('got: HTTPError, TimeoutError with its event, RequestError', async () => {
-    const status = classify(
-      await rejection(got(`${server.url}/status/404`, { retry: { limit: 0 } })),
-    );
+    const status = classify(await rejection(got(`${server.url}/status/404`, { retry: { limit: 0 } })));
     assert.deepEqual([status?.kind, status?.code], ['client', '404']);
     const timeout = classify(
       await rejection(got(`${server.url}/hang`, { retry: { limit: 0 }, timeout: { request: 30 } })),

@@ -15,9 +15,7 @@ const headerValue = fc.oneof(
   fc.string({ unit: 'binary' }),
   fc.integer().map(String),
   fc.double().map(String),
-  fc
-    .date({ noInvalidDate: false })
-    .map((d) => (Number.isNaN(d.getTime()) ? 'Invalid Date' : d.toUTCString())),
+  fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? 'Invalid Date' : d.toUTCString())),
 );
 const headerName = fc.constantFrom(
   'retry-after',
@@ -29,18 +27,12 @@ const headerName = fc.constantFrom(
   'www-authenticate',
   'content-type',
 );
-const headers = fc.dictionary(
-  headerName,
-  fc.oneof(headerValue, fc.array(headerValue, { maxLength: 3 })),
-);
+const headers = fc.dictionary(headerName, fc.oneof(headerValue, fc.array(headerValue, { maxLength: 3 })));
 const thrown = fc.oneof(
   fc.anything(),
   fc.record(
     {
-      code: fc.oneof(
-        fc.string(),
-        fc.constantFrom('ECONNREFUSED', 'UND_ERR_SOCKET', 'ETIMEDOUT', 'ERR_CANCELED'),
-      ),
+      code: fc.oneof(fc.string(), fc.constantFrom('ECONNREFUSED', 'UND_ERR_SOCKET', 'ETIMEDOUT', 'ERR_CANCELED')),
       message: fc.anything(),
     },
     { requiredKeys: [] },
@@ -70,21 +62,16 @@ const thrown = fc.oneof(
 describe('hostile input never throws and always yields a valid kind', () => {
   it('classify on arbitrary statuses and headers', () => {
     fc.assert(
-      fc.property(
-        fc.oneof(fc.integer({ min: -1000, max: 2000 }), fc.double()),
-        headers,
-        (status, h) => {
-          const failure = classify({ status, headers: h });
-          if (Number.isInteger(status) && status >= 100 && status < 400)
-            assert.equal(failure, null);
-          else {
-            assert.ok(failure !== null && FAILURE_KINDS.includes(failure.kind));
-            assert.equal(typeof failure.code, 'string');
-            if (failure.retryAfterMs !== undefined)
-              assert.ok(failure.retryAfterMs >= 0 && Number.isFinite(failure.retryAfterMs));
-          }
-        },
-      ),
+      fc.property(fc.oneof(fc.integer({ min: -1000, max: 2000 }), fc.double()), headers, (status, h) => {
+        const failure = classify({ status, headers: h });
+        if (Number.isInteger(status) && status >= 100 && status < 400) assert.equal(failure, null);
+        else {
+          assert.ok(failure !== null && FAILURE_KINDS.includes(failure.kind));
+          assert.equal(typeof failure.code, 'string');
+          if (failure.retryAfterMs !== undefined)
+            assert.ok(failure.retryAfterMs >= 0 && Number.isFinite(failure.retryAfterMs));
+        }
+      }),
       { numRuns: NUM_RUNS },
     );
   });
@@ -93,10 +80,7 @@ describe('hostile input never throws and always yields a valid kind', () => {
     fc.assert(
       fc.property(thrown, (value) => {
         const failure = classify(value);
-        assert.ok(
-          failure !== null && FAILURE_KINDS.includes(failure.kind),
-          JSON.stringify(failure),
-        );
+        assert.ok(failure !== null && FAILURE_KINDS.includes(failure.kind), JSON.stringify(failure));
         assert.equal(typeof failure.code, 'string');
         assert.equal(typeof failure.message, 'string');
       }),
@@ -120,10 +104,7 @@ describe('hostile input never throws and always yields a valid kind', () => {
   it('WWW-Authenticate', () => {
     const challengeish = fc
       .array(
-        fc.oneof(
-          fc.string(),
-          fc.constantFrom('Basic', 'Bearer', ' realm="', '"', ',', '=', '\\', '  ', 'error=x'),
-        ),
+        fc.oneof(fc.string(), fc.constantFrom('Basic', 'Bearer', ' realm="', '"', ',', '=', '\\', '  ', 'error=x')),
         { maxLength: 20 },
       )
       .map((parts) => parts.join(''));

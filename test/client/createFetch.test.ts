@@ -1,11 +1,7 @@
 import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  closedPort,
-  type FlakyUpstream,
-  startFlakyUpstream,
-} from '../../examples/support/flakyUpstream.js';
+import { closedPort, type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import { classify, createFetch, isRequestFailure } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
 

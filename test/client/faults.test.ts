@@ -1,11 +1,7 @@
 import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  closedPort,
-  type FlakyUpstream,
-  startFlakyUpstream,
-} from '../../examples/support/flakyUpstream.js';
+import { closedPort, type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import {
   CancelledError,
   ClientError,
@@ -67,9 +63,7 @@ describe('client against the fault server', () => {
     assert.equal(error.code, '401');
     assert.equal(error.status, 401);
     assert.equal(error.attempts, 1);
-    assert.deepEqual(error.challenges, [
-      { scheme: 'Bearer', params: { realm: 'api', error: 'invalid_token' } },
-    ]);
+    assert.deepEqual(error.challenges, [{ scheme: 'Bearer', params: { realm: 'api', error: 'invalid_token' } }]);
     assert.equal(server.hits('/private'), 1);
   });
 
@@ -82,11 +76,7 @@ describe('client against the fault server', () => {
   });
 
   it('429 with Retry-After seconds waits exactly as asked, then succeeds', async () => {
-    server.script(
-      '/throttled',
-      { status: 429, headers: { 'retry-after': '7' } },
-      { status: 200, body: '{}' },
-    );
+    server.script('/throttled', { status: 429, headers: { 'retry-after': '7' } }, { status: 200, body: '{}' });
     const clock = fakeClock();
     const res = await client({ clock }).get('/throttled');
     assert.equal(res.status, 200);
@@ -97,11 +87,7 @@ describe('client against the fault server', () => {
   it('429 with an HTTP-date Retry-After waits until that date', async () => {
     const clock = fakeClock();
     const date = new Date(clock.now() + 12_000).toUTCString();
-    server.script(
-      '/throttled-date',
-      { status: 429, headers: { 'retry-after': date } },
-      { status: 200, body: '{}' },
-    );
+    server.script('/throttled-date', { status: 429, headers: { 'retry-after': date } }, { status: 200, body: '{}' });
     await client({ clock }).get('/throttled-date');
     assert.equal(clock.sleeps.length, 1);
     assert.ok(clock.sleeps[0]! > 11_000 && clock.sleeps[0]! <= 12_000, `slept ${clock.sleeps[0]}`);
@@ -227,11 +213,7 @@ describe('client against the fault server', () => {
   });
 
   it('a reset after headers fails json() as network and is retried', async () => {
-    server.script(
-      '/reset-body',
-      { fault: 'reset-after-headers' },
-      { status: 200, body: '{"ok":1}' },
-    );
+    server.script('/reset-body', { fault: 'reset-after-headers' }, { status: 200, body: '{"ok":1}' });
     assert.deepEqual(await client().json('/reset-body'), { ok: 1 });
     assert.equal(server.hits('/reset-body'), 2);
   });
@@ -250,9 +232,7 @@ describe('client against the fault server', () => {
 
   it('the total deadline ends a hanging call with phase total', async () => {
     server.script('/hang-total', { fault: 'hang' });
-    const error = await failureOf(() =>
-      client({ timeoutMs: 60, attemptTimeoutMs: 0 }).get('/hang-total'),
-    );
+    const error = await failureOf(() => client({ timeoutMs: 60, attemptTimeoutMs: 0 }).get('/hang-total'));
     assert.equal(error.kind, 'timeout');
     assert.equal(error.phase, 'total');
     assert.equal(error.attempts, 1);
@@ -260,9 +240,7 @@ describe('client against the fault server', () => {
 
   it('a body that stalls mid-way times out in the body phase', async () => {
     server.script('/stall', { fault: 'stall-mid-body' });
-    const error = await failureOf(() =>
-      client({ attemptTimeoutMs: 50, retry: noRetry() }).json('/stall'),
-    );
+    const error = await failureOf(() => client({ attemptTimeoutMs: 50, retry: noRetry() }).json('/stall'));
     assert.equal(error.kind, 'timeout');
     assert.equal(error.phase, 'body');
   });
@@ -302,13 +280,9 @@ describe('client against the fault server', () => {
     const neverSleeps = {
       now: Date.now,
       sleep: (_ms: number, signal: AbortSignal) =>
-        new Promise<void>((_resolve, reject) =>
-          signal.addEventListener('abort', () => reject(signal.reason)),
-        ),
+        new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
     };
-    const during = failureOf(() =>
-      client({ clock: neverSleeps }).get('/wait', { signal: waiting.signal }),
-    );
+    const during = failureOf(() => client({ clock: neverSleeps }).get('/wait', { signal: waiting.signal }));
     while (server.hits('/wait') < 1) await new Promise((r) => setImmediate(r));
     waiting.abort();
     const stopped = await during;
@@ -326,9 +300,7 @@ describe('client against the fault server', () => {
   it('a stream body is never retried', async () => {
     server.script('/upload', { status: 503 });
     const { Readable } = await import('node:stream');
-    const error = await failureOf(() =>
-      client().put('/upload', { body: Readable.from([Buffer.from('abc')]) }),
-    );
+    const error = await failureOf(() => client().put('/upload', { body: Readable.from([Buffer.from('abc')]) }));
     assert.equal(error.attempts, 1);
     assert.equal(server.hits('/upload'), 1);
   });
@@ -336,9 +308,7 @@ describe('client against the fault server', () => {
   it('userinfo in the URL is sent as Basic auth and redacted from the error', async () => {
     server.script('/who', { status: 500 });
     const c = createClient({ clock: fakeClock(), env: {} });
-    const error = await failureOf(() =>
-      c.get(`http://alice:s3cret@127.0.0.1:${server.port}/who?token=abc123&page=2`),
-    );
+    const error = await failureOf(() => c.get(`http://alice:s3cret@127.0.0.1:${server.port}/who?token=abc123&page=2`));
     assert.equal(
       server.seen('/who')[0]?.headers.authorization,
       `Basic ${Buffer.from('alice:s3cret').toString('base64')}`,

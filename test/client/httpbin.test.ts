@@ -52,14 +52,12 @@ describe("the requests tutorials' scenarios against real httpbin", () => {
   });
 
   it('wrong credentials: 401; right credentials: the user back', async () => {
-    const wrong = await failureOf(() =>
-      client({ auth: basicAuth('user', 'nope') }).get('/basic-auth/user/pass'),
-    );
+    const wrong = await failureOf(() => client({ auth: basicAuth('user', 'nope') }).get('/basic-auth/user/pass'));
     assert.equal(wrong.kind, 'unauthorized');
-    assert.deepEqual(
-      await client({ auth: basicAuth('user', 'pass') }).json('/basic-auth/user/pass'),
-      { authenticated: true, user: 'user' },
-    );
+    assert.deepEqual(await client({ auth: basicAuth('user', 'pass') }).json('/basic-auth/user/pass'), {
+      authenticated: true,
+      user: 'user',
+    });
   });
 
   it('credentials in the URL are sent as Basic', async () => {
@@ -99,9 +97,7 @@ describe("the requests tutorials' scenarios against real httpbin", () => {
   });
 
   it('/delay/N against a shorter attempt timeout is a headers-phase timeout', async () => {
-    const error = await failureOf(() =>
-      client({ attemptTimeoutMs: 150, retry: noRetry() }).get('/delay/2'),
-    );
+    const error = await failureOf(() => client({ attemptTimeoutMs: 150, retry: noRetry() }).get('/delay/2'));
     assert.ok(error instanceof TimeoutError);
     assert.equal(error.phase, 'headers');
   });

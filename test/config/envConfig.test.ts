@@ -39,11 +39,7 @@ describe('configuration from the environment', () => {
 
   it('names the variable, the problem and what is accepted', () => {
     const cases: [string, string, RegExp][] = [
-      [
-        'FAULTLINE_TIMEOUT_MS',
-        'soon',
-        /FAULTLINE_TIMEOUT_MS="soon" is not a number; expected a whole number from 0/,
-      ],
+      ['FAULTLINE_TIMEOUT_MS', 'soon', /FAULTLINE_TIMEOUT_MS="soon" is not a number; expected a whole number from 0/],
       ['FAULTLINE_TIMEOUT_MS', '-1', /FAULTLINE_TIMEOUT_MS="-1" is not a whole number/],
       [
         'FAULTLINE_RETRY_MAX_ATTEMPTS',
@@ -62,10 +58,7 @@ describe('configuration from the environment', () => {
     for (const [variable, value, message] of cases) {
       assert.throws(
         () => readEnvConfig({ [variable]: value }),
-        (error) =>
-          error instanceof ConfigError &&
-          error.variable === variable &&
-          message.test(error.message),
+        (error) => error instanceof ConfigError && error.variable === variable && message.test(error.message),
         `${variable}=${value}`,
       );
     }
@@ -74,17 +67,11 @@ describe('configuration from the environment', () => {
   it("LOG_LEVEL is the application's: aliases map, unknown values are ignored", () => {
     assert.equal(readEnvConfig({ LOG_LEVEL: 'WARNING' }).logLevel, 'warn');
     assert.equal(readEnvConfig({ LOG_LEVEL: 'shout' }).logLevel, undefined);
-    assert.equal(
-      readEnvConfig({ LOG_LEVEL: 'debug', FAULTLINE_LOG_LEVEL: 'error' }).logLevel,
-      'error',
-    );
+    assert.equal(readEnvConfig({ LOG_LEVEL: 'debug', FAULTLINE_LOG_LEVEL: 'error' }).logLevel, 'error');
   });
 
   it('createClient validates its environment, and code options win', () => {
-    assert.throws(
-      () => createClient({ env: { FAULTLINE_ATTEMPT_TIMEOUT_MS: '1.5' } }),
-      ConfigError,
-    );
+    assert.throws(() => createClient({ env: { FAULTLINE_ATTEMPT_TIMEOUT_MS: '1.5' } }), ConfigError);
     assert.throws(
       () => createClient({ baseUrl: 'not a url', env: {} }),
       (error) => error instanceof ConfigError && error.variable === 'baseUrl',

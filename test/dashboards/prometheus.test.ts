@@ -9,9 +9,7 @@ import { parse } from 'yaml';
 import { closedPort } from '../../examples/support/flakyUpstream.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const dashboard = JSON.parse(
-  readFileSync(join(root, 'dashboards/faultline.grafana.json'), 'utf8'),
-) as {
+const dashboard = JSON.parse(readFileSync(join(root, 'dashboards/faultline.grafana.json'), 'utf8')) as {
   panels: { title: string; targets: { expr: string }[] }[];
 };
 const rulesFile = join(root, 'dashboards/alerts.yml');
@@ -20,11 +18,7 @@ const rules = parse(readFileSync(rulesFile, 'utf8')) as {
 };
 
 /** Polls until `check` returns a value, or fails after `ms`. */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  ms = 60_000,
-): Promise<T> {
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -13,10 +13,7 @@ function run(name: string): { code: number | null; stdout: string; stderr: strin
 
 describe('the examples run as documented', () => {
   const cases: [string, RegExp[]][] = [
-    [
-      'express-service',
-      [/GET \/stock\/sku-1 -> 200 +\{"sku":"sku-1","stock":7\}/, /GET \/stock\/sku-2 -> 503 30 /],
-    ],
+    ['express-service', [/GET \/stock\/sku-1 -> 200 +\{"sku":"sku-1","stock":7\}/, /GET \/stock\/sku-2 -> 503 30 /]],
     ['token-refresh', [/10 requests succeeded after 1 refresh; the upstream saw 21 requests/]],
     ['custom-strategy', [/got \{"eur":1.08\} after 3 attempts/]],
     ['create-fetch', [/ky \+ createFetch: Ada, after 2 attempts/]],

@@ -10,11 +10,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
 import Transport from 'winston-transport';
-import {
-  closedPort,
-  type FlakyUpstream,
-  startFlakyUpstream,
-} from '../../examples/support/flakyUpstream.js';
+import { closedPort, type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import { type SentrySink, startSentrySink } from '../../examples/support/sentrySink.js';
 import { createClient, isRequestFailure, type RequestObserver } from '../../src/index.js';
 import { createRedactor } from '../../src/redaction/Redactor.js';
@@ -103,10 +99,7 @@ describe('telemetry faults never change a request’s outcome', () => {
       const dsn = mode === 'down' ? `http://public@127.0.0.1:${await closedPort()}/1` : sink.dsn;
       if (mode !== 'down') sink.setMode(mode);
       Sentry.init({ dsn, defaultIntegrations: false });
-      assert.deepEqual(
-        await scenario({ logger: createLogger({ transports: [new StuckTransport()] }) }),
-        baseline,
-      );
+      assert.deepEqual(await scenario({ logger: createLogger({ transports: [new StuckTransport()] }) }), baseline);
       const flushed = await Sentry.flush(200);
       assert.equal(typeof flushed, 'boolean');
       sink.setMode('ok');

@@ -67,18 +67,10 @@ describe('init() sets up what the environment asks for', () => {
       .seen('/v1/traces')
       .map((r) => r.body)
       .join('\n');
-    assert.match(
-      exported,
-      new RegExp(spanId ?? 'missing'),
-      'the attempt span was exported over OTLP',
-    );
+    assert.match(exported, new RegExp(spanId ?? 'missing'), 'the attempt span was exported over OTLP');
     assert.match(exported, /faultline\.upstream/);
     assert.match(exported, /checkout/, 'with the service name');
     assert.ok(collector.hits('/v1/metrics') >= 1, 'metrics were flushed');
-    assert.ok(
-      logs.lines.some(
-        (line) => line['faultline.upstream'] === 'orders' && line['trace_id'] === traceId,
-      ),
-    );
+    assert.ok(logs.lines.some((line) => line['faultline.upstream'] === 'orders' && line['trace_id'] === traceId));
   });
 });

@@ -79,9 +79,7 @@ describe('no secret leaves the process', () => {
           const metrics = await otel.collect();
           const everything = [
             JSON.stringify(logs.lines),
-            JSON.stringify(
-              otel.finishedSpans().map((span) => [span.name, span.attributes, span.events]),
-            ),
+            JSON.stringify(otel.finishedSpans().map((span) => [span.name, span.attributes, span.events])),
             JSON.stringify([...metrics.values()].map((m) => m.dataPoints.map((p) => p.attributes))),
             sink.raw.join('\n'),
             `${error.message} ${String((error as { url?: string }).url)}`,

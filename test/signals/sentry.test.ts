@@ -3,11 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
 import * as Sentry from '@sentry/node';
 import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
-import {
-  type SentryEvent,
-  type SentrySink,
-  startSentrySink,
-} from '../../examples/support/sentrySink.js';
+import { type SentryEvent, type SentrySink, startSentrySink } from '../../examples/support/sentrySink.js';
 import { createClient, exponentialBackoff, noRetry } from '../../src/index.js';
 import { captureLogs } from '../helpers/captureLogs.js';
 import { fakeClock } from '../helpers/fakeClock.js';
@@ -19,8 +15,7 @@ function expectEvent(
   expected: { tags: Record<string, string>; fingerprint: string[]; level: string },
 ): void {
   assert.ok(event, 'event exists');
-  for (const [key, value] of Object.entries(expected.tags))
-    assert.equal(event.tags?.[key], value, `tag ${key}`);
+  for (const [key, value] of Object.entries(expected.tags)) assert.equal(event.tags?.[key], value, `tag ${key}`);
   assert.deepEqual(event.fingerprint, expected.fingerprint);
   assert.equal(event.level, expected.level);
 }
@@ -50,8 +45,7 @@ describe('Sentry events from the real SDK', () => {
   beforeEach(() => otel.reset());
 
   /** Failed-call events of one upstream only (tests share the sink). */
-  const eventsOf = (upstream: string) =>
-    sink.events().filter((e) => e.tags?.['faultline.upstream'] === upstream);
+  const eventsOf = (upstream: string) => sink.events().filter((e) => e.tags?.['faultline.upstream'] === upstream);
 
   it('one event per failed call, after retries: tags, fingerprint, level, breadcrumbs, trace', async () => {
     server.script('/v1/charges/42', { status: 503 });
@@ -196,24 +190,16 @@ describe('Sentry events from the real SDK', () => {
       await (await fetch(`${server.url}/bare`)).arrayBuffer();
     });
     await Sentry.flush(3000);
-    const clientSpans = sink
-      .spans()
-      .filter((span) => span.attributes['sentry.op'] === 'http.client');
+    const clientSpans = sink.spans().filter((span) => span.attributes['sentry.op'] === 'http.client');
     const urls = clientSpans.map((span) => String(span.attributes['url.full']));
     assert.ok(
       urls.some((url) => url.endsWith('/bare')),
       `Sentry traced the bare fetch: ${urls.join(', ')}`,
     );
-    assert.ok(
-      !urls.some((url) => url.endsWith('/dup')),
-      `no Sentry span for faultline's request: ${urls.join(', ')}`,
-    );
+    assert.ok(!urls.some((url) => url.endsWith('/dup')), `no Sentry span for faultline's request: ${urls.join(', ')}`);
     assert.equal(
-      otel
-        .finishedSpans()
-        .filter(
-          (s) => s.kind === SpanKind.CLIENT && s.attributes['faultline.upstream'] === 'traced',
-        ).length,
+      otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT && s.attributes['faultline.upstream'] === 'traced')
+        .length,
       1,
     );
   });

@@ -23,13 +23,9 @@ function expectSpan(
 }
 
 /** A log line's fields. */
-function expectLogLine(
-  line: Record<string, unknown> | undefined,
-  expected: Record<string, unknown>,
-): void {
+function expectLogLine(line: Record<string, unknown> | undefined, expected: Record<string, unknown>): void {
   assert.ok(line, 'log line exists');
-  for (const [key, value] of Object.entries(expected))
-    assert.deepEqual(line[key], value, `log field ${key}`);
+  for (const [key, value] of Object.entries(expected)) assert.deepEqual(line[key], value, `log field ${key}`);
 }
 
 describe('spans, metrics and logs of a call', () => {
@@ -56,9 +52,7 @@ describe('spans, metrics and logs of a call', () => {
       logger: logs.logger,
       report: false,
     });
-    await assert.rejects(
-      client.get('/v1/charges/42?token=s3cr3t-value', { route: '/v1/charges/{id}' }),
-    );
+    await assert.rejects(client.get('/v1/charges/42?token=s3cr3t-value', { route: '/v1/charges/{id}' }));
     const spans = otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
     assert.equal(spans.length, 3);
     // No span was active: one INTERNAL span for the call holds the attempts in one trace.
@@ -93,11 +87,7 @@ describe('spans, metrics and logs of a call', () => {
         'faultline.retry.delay_source': 'backoff',
       },
     });
-    assert.equal(
-      spans[0]?.attributes['http.request.resend_count'],
-      undefined,
-      'no resend_count on the first attempt',
-    );
+    assert.equal(spans[0]?.attributes['http.request.resend_count'], undefined, 'no resend_count on the first attempt');
     expectSpan(spans[1], {
       name: 'GET /v1/charges/{id}',
       status: SpanStatusCode.ERROR,
@@ -209,11 +199,7 @@ describe('spans, metrics and logs of a call', () => {
   });
 
   it('metrics: the semconv duration histogram, attempts, retries with their source, failures by kind', async () => {
-    server.script(
-      '/m-throttled',
-      { status: 429, headers: { 'retry-after': '2' } },
-      { status: 200, body: '{}' },
-    );
+    server.script('/m-throttled', { status: 429, headers: { 'retry-after': '2' } }, { status: 200, body: '{}' });
     server.script('/m-down', { status: 500 });
     const client = createClient({
       name: 'metered',

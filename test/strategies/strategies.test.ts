@@ -28,10 +28,7 @@ function context(overrides: Partial<RetryContext> = {}): RetryContext {
   };
 }
 
-async function verdict(
-  strategy: { nextDelay: (c: RetryContext) => unknown },
-  c: RetryContext,
-): Promise<RetryVerdict> {
+async function verdict(strategy: { nextDelay: (c: RetryContext) => unknown }, c: RetryContext): Promise<RetryVerdict> {
   return (await strategy.nextDelay(c)) as RetryVerdict;
 }
 
@@ -44,8 +41,7 @@ describe('exponentialBackoff', () => {
       jitter: 'none',
     });
     const delays = [];
-    for (let attempt = 1; attempt <= 6; attempt++)
-      delays.push((await verdict(s, context({ attempt }))).delayMs);
+    for (let attempt = 1; attempt <= 6; attempt++) delays.push((await verdict(s, context({ attempt }))).delayMs);
     assert.deepEqual(delays, [100, 200, 400, 800, 1000, 1000]);
   });
 
@@ -54,39 +50,19 @@ describe('exponentialBackoff', () => {
     const high = { random: () => 0.999999 };
     const base = { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 10_000 };
     assert.equal(
-      (
-        await verdict(
-          exponentialBackoff({ ...base, ...low, jitter: 'full' }),
-          context({ attempt: 3 }),
-        )
-      ).delayMs,
+      (await verdict(exponentialBackoff({ ...base, ...low, jitter: 'full' }), context({ attempt: 3 }))).delayMs,
       0,
     );
     assert.equal(
-      (
-        await verdict(
-          exponentialBackoff({ ...base, ...high, jitter: 'full' }),
-          context({ attempt: 3 }),
-        )
-      ).delayMs,
+      (await verdict(exponentialBackoff({ ...base, ...high, jitter: 'full' }), context({ attempt: 3 }))).delayMs,
       400,
     );
     assert.equal(
-      (
-        await verdict(
-          exponentialBackoff({ ...base, ...low, jitter: 'equal' }),
-          context({ attempt: 3 }),
-        )
-      ).delayMs,
+      (await verdict(exponentialBackoff({ ...base, ...low, jitter: 'equal' }), context({ attempt: 3 }))).delayMs,
       200,
     );
     assert.equal(
-      (
-        await verdict(
-          exponentialBackoff({ ...base, ...high, jitter: 'equal' }),
-          context({ attempt: 3 }),
-        )
-      ).delayMs,
+      (await verdict(exponentialBackoff({ ...base, ...high, jitter: 'equal' }), context({ attempt: 3 }))).delayMs,
       400,
     );
   });
@@ -117,10 +93,10 @@ describe('exponentialBackoff', () => {
       reason: 'retry_after',
       delaySource: 'server',
     });
-    assert.deepEqual(
-      await verdict(s, context({ failure: { ...throttled, retryAfterMs: 20_000 } })),
-      { delayMs: null, reason: 'retry_after_too_long' },
-    );
+    assert.deepEqual(await verdict(s, context({ failure: { ...throttled, retryAfterMs: 20_000 } })), {
+      delayMs: null,
+      reason: 'retry_after_too_long',
+    });
     const ignoring = exponentialBackoff({
       respectRetryAfter: false,
       jitter: 'none',
@@ -172,8 +148,7 @@ describe('retryBudget', () => {
       windowMs: 10_000,
       now: () => now,
     });
-    for (let i = 0; i < 100; i++)
-      budget.beforeAttempt?.({ attempt: 1, method: 'GET', url: '', upstream: 'u' });
+    for (let i = 0; i < 100; i++) budget.beforeAttempt?.({ attempt: 1, method: 'GET', url: '', upstream: 'u' });
     // 100 requests × 0.1 + 1/s × 10 s = 20 retries.
     let allowed = 0;
     for (let i = 0; i < 50; i++) if ((await verdict(budget, context())).delayMs !== null) allowed++;
@@ -213,11 +188,7 @@ describe('circuitBreaker', () => {
     now += 1000;
     assert.equal(breaker.beforeAttempt?.(attempt), undefined, 'one trial goes through');
     assert.equal(breaker.state, 'half-open');
-    assert.equal(
-      (breaker.beforeAttempt!(attempt) as Failure).kind,
-      'circuit_open',
-      'only one trial at a time',
-    );
+    assert.equal((breaker.beforeAttempt!(attempt) as Failure).kind, 'circuit_open', 'only one trial at a time');
     breaker.onSuccess?.({ ...attempt, status: 200, elapsedMs: 1 });
     assert.equal(breaker.state, 'closed');
     assert.deepEqual(states, ['open', 'half-open', 'closed']);

@@ -60,10 +60,7 @@ export function createLogger(options: LoggerOptions = {}, env: EnvConfig = {}): 
         ? format.printf(({ timestamp, level, message, ...fields }) => {
             const extras = Object.entries(fields)
               .filter(([key]) => key !== 'trace_id' && key !== 'span_id')
-              .map(
-                ([key, value]) =>
-                  `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
-              )
+              .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
               .join(' ');
             return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${extras === '' ? '' : `  ${extras}`}`;
           })

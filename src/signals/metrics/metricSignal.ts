@@ -5,9 +5,7 @@ import { ATTR, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attribut
 import { otelApi } from '../otelApi.js';
 
 /** The semantic conventions' buckets for `http.client.request.duration`, in seconds. */
-export const DURATION_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
-];
+export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /** Records faultline's metrics. */

@@ -66,8 +66,7 @@ async function importSentry(): Promise<SentryApi | undefined> {
   for (const id of ['@sentry/node', '@sentry/core']) {
     try {
       const module = (await import(id)) as SentryApi;
-      if (typeof module.captureException === 'function' && typeof module.withScope === 'function')
-        return module;
+      if (typeof module.captureException === 'function' && typeof module.withScope === 'function') return module;
     } catch {
       // Not resolvable from here: try the next.
     }

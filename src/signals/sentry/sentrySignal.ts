@@ -4,13 +4,7 @@ import type { CallInfo, CallOutcome, FailureKind, ReportOptions } from '../../ty
 import { ATTR } from '../attributes.js';
 import type { TraceIds } from '../logs/logSignal.js';
 import { ReportCap } from './reportCap.js';
-import {
-  findSentry,
-  type SentryApi,
-  type SentryBreadcrumb,
-  type SentryClientLike,
-  sentryNow,
-} from './sentryApi.js';
+import { findSentry, type SentryApi, type SentryBreadcrumb, type SentryClientLike, sentryNow } from './sentryApi.js';
 
 /** Kinds reported to Sentry unless configured otherwise. */
 export const DEFAULT_REPORT_KINDS: readonly FailureKind[] = Object.freeze([
@@ -135,10 +129,7 @@ export function createSentrySignal(
       // No Sentry in this process: nothing to count against the cap.
       if (known === undefined && !('__SENTRY__' in globalThis)) return;
       const { call } = failed;
-      const decision = cap.admit(
-        `${call.upstream}\u0000${call.method}\u0000${call.route}\u0000${kind}`,
-        now(),
-      );
+      const decision = cap.admit(`${call.upstream}\u0000${call.method}\u0000${call.route}\u0000${kind}`, now());
       if (!decision.admitted) {
         onSuppressed(call, kind);
         return;
@@ -172,8 +163,7 @@ function tracesWith(client: SentryClientLike): boolean {
   let known = tracing.get(client);
   if (known === undefined) {
     const options = client.getOptions?.() ?? {};
-    known =
-      typeof options.tracesSampleRate === 'number' || typeof options.tracesSampler === 'function';
+    known = typeof options.tracesSampleRate === 'number' || typeof options.tracesSampler === 'function';
     tracing.set(client, known);
   }
   return known;
@@ -183,11 +173,7 @@ function tracesWith(client: SentryClientLike): boolean {
  * Sentry's own fetch/undici integration records a breadcrumb for every request,
  * faultline's included, with the query string. Secrets in it are redacted on the way in.
  */
-function redactBreadcrumbsOf(
-  client: SentryClientLike,
-  redactor: Redactor,
-  done: WeakSet<object>,
-): void {
+function redactBreadcrumbsOf(client: SentryClientLike, redactor: Redactor, done: WeakSet<object>): void {
   if (done.has(client) || typeof client.on !== 'function') return;
   done.add(client);
   client.on('beforeAddBreadcrumb', (breadcrumb) => {
@@ -196,8 +182,7 @@ function redactBreadcrumbsOf(
     if (typeof data['url'] === 'string') data['url'] = redactor.url(data['url']);
     const query = data['http.query'];
     if (typeof query === 'string' && query !== '') {
-      data['http.query'] =
-        redactor.url(`http://x/${query.startsWith('?') ? query : `?${query}`}`).split('?')[1] ?? '';
+      data['http.query'] = redactor.url(`http://x/${query.startsWith('?') ? query : `?${query}`}`).split('?')[1] ?? '';
     }
   });
 }

@@ -48,8 +48,7 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
   return {
     startCall(call) {
       const parent = context.active();
-      if (api.isSpanContextValid(trace.getSpanContext(parent) ?? api.INVALID_SPAN_CONTEXT))
-        return undefined;
+      if (api.isSpanContextValid(trace.getSpanContext(parent) ?? api.INVALID_SPAN_CONTEXT)) return undefined;
       const span = activeTracer.startSpan(
         `${call.upstream} ${call.method} ${call.route}`,
         {
@@ -71,8 +70,7 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
       if (failure !== undefined) {
         span.setAttribute(ATTR.ERROR_TYPE, failure.code);
         span.setAttribute(ATTR.FAILURE_KIND, failure.kind);
-        if (failure.kind !== 'cancelled')
-          span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+        if (failure.kind !== 'cancelled') span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       }
       span.end();
     },
@@ -102,15 +100,13 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
         span.end();
         return;
       }
-      if (outcome.status !== undefined)
-        span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, outcome.status);
+      if (outcome.status !== undefined) span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, outcome.status);
       const { failure, retry } = outcome;
       if (failure !== undefined) {
         span.setAttribute(ATTR.ERROR_TYPE, failure.code);
         span.setAttribute(ATTR.FAILURE_KIND, failure.kind);
         // Cancellation is the caller's choice, not an error (as instrumentation-undici does).
-        if (failure.kind !== 'cancelled')
-          span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+        if (failure.kind !== 'cancelled') span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       }
       if (retry !== undefined) {
         span.setAttribute(ATTR.RETRY_DELAY_MS, retry.delayMs);

@@ -1,0 +1,93 @@
+import '../helpers/quietLogs.js';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
+import { circuitBreaker, createClient, exponentialBackoff, noRetry, retryBudget } from '../../src/index.js';
+
+describe('no retry storm', () => {
+  let upstream: FlakyUpstream;
+  before(async () => {
+    upstream = await startFlakyUpstream();
+  });
+  after(() => upstream.close());
+
+  it('retryBudget keeps retries within 10% of calls plus the floor, counted at the server', async () => {
+    upstream.script('/down', { status: 503 });
+    const calls = 2000;
+    const floor = 2 * 10; // minRetriesPerSecond × the 10 s window
+    const client = createClient({
+      name: 'storm',
+      baseUrl: upstream.url,
+      env: {},
+      report: false,
+      // Without the budget this would be 4 attempts per call: 8,000 requests.
+      retry: retryBudget(exponentialBackoff({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 }), {
+        ratio: 0.1,
+        minRetriesPerSecond: 2,
+      }),
+    });
+    for (let wave = 0; wave < calls / 100; wave++) {
+      await Promise.all(Array.from({ length: 100 }, () => client.get('/down').catch(() => {})));
+    }
+    const requests = upstream.hits('/down');
+    const retries = requests - calls;
+    assert.ok(retries > 0, 'some retries were allowed');
+    assert.ok(retries <= calls * 0.1 + floor, `retries ${retries} > 10% of ${calls} + ${floor}`);
+  });
+
+  it('the circuit breaker opens and stops traffic, then half-opens and recovers when the upstream heals', async () => {
+    upstream.script('/flaky', { status: 503 });
+    let now = 0;
+    const states: string[] = [];
+    const breaker = circuitBreaker(noRetry(), {
+      failureThreshold: 5,
+      halfOpenAfterMs: 10_000,
+      now: () => now,
+      onStateChange: (state) => states.push(state),
+    });
+    const client = createClient({
+      name: 'breaker',
+      baseUrl: upstream.url,
+      env: {},
+      report: false,
+      retry: breaker,
+    });
+
+    // Ten waves of 20 concurrent calls: the first wave is all in flight before any fails.
+    const outcomes: string[] = [];
+    for (let wave = 0; wave < 10; wave++) {
+      outcomes.push(
+        ...(await Promise.all(
+          Array.from({ length: 20 }, () =>
+            client.get('/flaky').then(
+              () => 'ok',
+              (e: { kind: string }) => e.kind,
+            ),
+          ),
+        )),
+      );
+    }
+    const sent = upstream.hits('/flaky');
+    assert.equal(breaker.state, 'open');
+    assert.equal(sent, 20, 'only the first wave reached the upstream');
+    assert.equal(outcomes.filter((k) => k === 'circuit_open').length, 180);
+    // Concurrent calls already in flight when it opened still reach the server; nothing after.
+    await Promise.all(Array.from({ length: 100 }, () => client.get('/flaky').catch(() => {})));
+    assert.equal(upstream.hits('/flaky'), sent, 'no traffic while open');
+
+    upstream.script('/flaky', { status: 200, body: '{}' });
+    now += 10_000;
+    const trial = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        client.get('/flaky').then(
+          () => 'ok',
+          (e: { kind: string }) => e.kind,
+        ),
+      ),
+    );
+    assert.deepEqual(trial.filter((k) => k === 'ok').length, 1, 'one trial in half-open');
+    assert.equal(breaker.state, 'closed');
+    assert.equal((await client.get('/flaky')).status, 200);
+    assert.deepEqual(states, ['open', 'half-open', 'closed']);
+  });
+});
