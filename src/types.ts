@@ -256,6 +256,12 @@ export interface ClientOptions {
    * @default 10
    */
   readonly maxRedirects?: number;
+  /**
+   * The largest body `json()` reads into memory; a larger one is `invalid_response`
+   * (code `BODY_TOO_LARGE`). Streamed Responses are not limited.
+   * @default 33554432 (32 MiB)
+   */
+  readonly maxJsonBytes?: number;
   /** Time source for backoff waits and Retry-After dates; for tests. */
   readonly clock?: Clock;
   /**

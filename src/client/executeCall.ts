@@ -300,7 +300,15 @@ async function send(call: Call, attempt: number, scope: AttemptScope | undefined
     };
   }
   if (call.mode !== 'json') return { failure, response };
-  const text = await response.body.text();
+  const text = await readJsonText(response, config.maxJsonBytes);
+  if (text === undefined) {
+    const limit = config.maxJsonBytes;
+    return {
+      failure: { kind: 'invalid_response', code: 'BODY_TOO_LARGE', status: response.statusCode, message: `The response body exceeds ${limit} bytes` },
+      response,
+      failureBody: new Uint8Array(0),
+    };
+  }
   if (text === '') return { failure: null, response, value: undefined };
   try {
     return { failure: null, response, value: JSON.parse(text) };
@@ -317,6 +325,32 @@ async function send(call: Call, attempt: number, scope: AttemptScope | undefined
       failureBody: Buffer.from(text),
     };
   }
+}
+
+/**
+ * The body as text for json(), or undefined when it is larger than `limit` (the rest is
+ * not read: an endless body cannot exhaust memory). A declared length within the limit
+ * takes undici's fast path.
+ */
+async function readJsonText(response: TransportResponse, limit: number): Promise<string | undefined> {
+  const { body } = response;
+  const declared = Number(response.headers['content-length']);
+  if (declared <= limit) return body.text();
+  if (declared > limit) {
+    body.destroy();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).byteLength;
+    if (size > limit) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** undici's header names are already lower case: read them without a case-insensitive search. */

@@ -16,6 +16,7 @@ export const defaultClientOptions = {
   timeoutMs: 30_000,
   attemptTimeoutMs: 10_000,
   maxRedirects: 10,
+  maxJsonBytes: 32 * 1024 * 1024,
 } as const;
 
 /** Everything a call needs, resolved once when the client is created. */
@@ -33,6 +34,7 @@ export interface ClientConfig {
   readonly timeoutMs: number;
   readonly attemptTimeoutMs: number;
   readonly maxRedirects: number;
+  readonly maxJsonBytes: number;
   readonly retry: RetryStrategy;
   readonly auth: AuthStrategy | undefined;
   readonly clock: Clock;
@@ -52,12 +54,12 @@ export interface ClientConfig {
 export function resolveClientConfig(options: ClientOptions): ClientConfig {
   const env = readEnvConfig(options.env ?? process.env);
   const base = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl);
-  const timeoutMs = checkMs('timeoutMs', options.timeoutMs) ?? env.timeoutMs ?? defaultClientOptions.timeoutMs;
+  const timeoutMs = checkCount('timeoutMs', options.timeoutMs, 'milliseconds') ?? env.timeoutMs ?? defaultClientOptions.timeoutMs;
   const attemptTimeoutMs =
-    checkMs('attemptTimeoutMs', options.attemptTimeoutMs) ??
+    checkCount('attemptTimeoutMs', options.attemptTimeoutMs, 'milliseconds') ??
     env.attemptTimeoutMs ??
     defaultClientOptions.attemptTimeoutMs;
-  const maxRedirects = checkMs('maxRedirects', options.maxRedirects) ?? defaultClientOptions.maxRedirects;
+  const maxRedirects = checkCount('maxRedirects', options.maxRedirects, 'redirects') ?? defaultClientOptions.maxRedirects;
   const baseHeaders = lowerCaseHeaders(options.headers);
   if (base?.authorization !== undefined && baseHeaders['authorization'] === undefined) {
     baseHeaders['authorization'] = base.authorization;
@@ -84,6 +86,7 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     timeoutMs,
     attemptTimeoutMs,
     maxRedirects,
+    maxJsonBytes: checkCount('maxJsonBytes', options.maxJsonBytes, 'bytes') ?? defaultClientOptions.maxJsonBytes,
     retry:
       options.retry ??
       exponentialBackoff(
@@ -129,10 +132,10 @@ function parseBaseUrl(baseUrl: string | URL): { url: URL; authorization?: string
   return { url, authorization };
 }
 
-function checkMs(option: string, value: number | undefined): number | undefined {
+function checkCount(option: string, value: number | undefined, unit: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(option, value, 'is not a non-negative number', 'a whole number of milliseconds, 0 or more');
+    throw new ConfigError(option, value, 'is not a non-negative number', `a whole number of ${unit}, 0 or more`);
   }
   return value;
 }
