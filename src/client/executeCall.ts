@@ -304,7 +304,12 @@ async function send(call: Call, attempt: number, scope: AttemptScope | undefined
   if (text === undefined) {
     const limit = config.maxJsonBytes;
     return {
-      failure: { kind: 'invalid_response', code: 'BODY_TOO_LARGE', status: response.statusCode, message: `The response body exceeds ${limit} bytes` },
+      failure: {
+        kind: 'invalid_response',
+        code: 'BODY_TOO_LARGE',
+        status: response.statusCode,
+        message: `The response body exceeds ${limit} bytes`,
+      },
       response,
       failureBody: new Uint8Array(0),
     };

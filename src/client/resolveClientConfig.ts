@@ -54,12 +54,14 @@ export interface ClientConfig {
 export function resolveClientConfig(options: ClientOptions): ClientConfig {
   const env = readEnvConfig(options.env ?? process.env);
   const base = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl);
-  const timeoutMs = checkCount('timeoutMs', options.timeoutMs, 'milliseconds') ?? env.timeoutMs ?? defaultClientOptions.timeoutMs;
+  const timeoutMs =
+    checkCount('timeoutMs', options.timeoutMs, 'milliseconds') ?? env.timeoutMs ?? defaultClientOptions.timeoutMs;
   const attemptTimeoutMs =
     checkCount('attemptTimeoutMs', options.attemptTimeoutMs, 'milliseconds') ??
     env.attemptTimeoutMs ??
     defaultClientOptions.attemptTimeoutMs;
-  const maxRedirects = checkCount('maxRedirects', options.maxRedirects, 'redirects') ?? defaultClientOptions.maxRedirects;
+  const maxRedirects =
+    checkCount('maxRedirects', options.maxRedirects, 'redirects') ?? defaultClientOptions.maxRedirects;
   const baseHeaders = lowerCaseHeaders(options.headers);
   if (base?.authorization !== undefined && baseHeaders['authorization'] === undefined) {
     baseHeaders['authorization'] = base.authorization;

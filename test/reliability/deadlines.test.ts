@@ -35,7 +35,8 @@ describe('deadlines hold against upstreams that hang, trickle or never end', () 
     const results = JSON.parse(out) as { name: string; outcome: string; elapsedMs: number }[];
     for (const result of results) {
       // An endless body read by json() may first hit the size limit: bounded either way.
-      const expected = result.name === 'endless json()' ? /^(timeout\/total|invalid_response\/BODY_TOO_LARGE)$/ : /^timeout\/total$/;
+      const expected =
+        result.name === 'endless json()' ? /^(timeout\/total|invalid_response\/BODY_TOO_LARGE)$/ : /^timeout\/total$/;
       assert.match(result.outcome, expected, `${result.name}: ${result.outcome}`);
       assert.ok(result.elapsedMs < timeoutMs + BOUND_MS, `${result.name} took ${Math.round(result.elapsedMs)} ms`);
     }
