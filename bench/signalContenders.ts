@@ -10,7 +10,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
-import winston from 'winston';
+import winston, { type Logger } from 'winston';
 import { createClient, createLogger, isRequestFailure, noRetry } from '../src/index.js';
 import type { Contender } from './contenders.js';
 
@@ -34,7 +34,7 @@ class PullReader extends MetricReader {
  */
 export async function signalContenders(
   baseUrl: string,
-): Promise<{ contenders: Contender[]; shutdown: () => Promise<void> }> {
+): Promise<{ contenders: Contender[]; logger: Logger; shutdown: () => Promise<void> }> {
   const tracerProvider = new BasicTracerProvider({
     spanProcessors: [new BatchSpanProcessor(new DiscardingExporter())],
   });
@@ -58,6 +58,7 @@ export async function signalContenders(
     if (!isRequestFailure(error)) throw error;
   };
   return {
+    logger,
     contenders: [
       {
         name: 'faultline client.json(), signals on',
