@@ -2,7 +2,7 @@
 //
 // A long run through a client with every signal on (spans, metrics, winston logs at info,
 // Sentry with its cap) against a local server in its own process, 10% of calls failing
-// with 503 and retried. After a warm-up of the first tenth, RSS (after a forced GC) must
+// with 503 and retried. After a warm-up of the first 30%, RSS (after a forced GC) must
 // stay within ±10% and the number of active handles must not grow. Prints a summary and
 // a JSON line; exits 1 if either drifts. CI runs 100,000 requests.
 import { spawn } from 'node:child_process';
@@ -82,8 +82,9 @@ await client.close();
 await signals.shutdown();
 server.kill('SIGTERM');
 
-// The first tenth is warm-up: pools fill, the JIT settles, caches reach their size.
-const steady = samples.filter((s) => s.done > total / 10);
+// The first 30% is warm-up: pools fill, the JIT settles, caches and the allocator reach
+// their size (Node 24 grows RSS for ~25,000 requests before it levels off).
+const steady = samples.filter((s) => s.done > total * 0.3);
 const base = steady[0]!;
 const maxDrift = Math.max(...steady.map((s) => Math.abs(s.rssMb - base.rssMb) / base.rssMb));
 // Handles come and go (a Sentry upload, a closing socket): compare the floors of the first
