@@ -9,27 +9,15 @@ import {
   exponentialBackoff,
   ForbiddenError,
   InvalidResponseError,
-  isRequestFailure,
   NetworkError,
   noRetry,
-  type RequestFailure,
   ServerError,
   ThrottledError,
   TimeoutError,
   UnauthorizedError,
 } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
-
-/** Runs `fn`, expecting it to reject with a RequestFailure; returns it. */
-async function failureOf(fn: () => Promise<unknown>): Promise<RequestFailure> {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(isRequestFailure(error), `expected a RequestFailure, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
+import { failureOf } from '../helpers/failureOf.js';
 
 describe('client against the fault server', () => {
   let server: FlakyUpstream;

@@ -8,7 +8,6 @@ import {
   createClient,
   exponentialBackoff,
   ForbiddenError,
-  isRequestFailure,
   noRetry,
   type RequestFailure,
   ServerError,
@@ -17,17 +16,8 @@ import {
   UnauthorizedError,
 } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
+import { failureOf } from '../helpers/failureOf.js';
 import { type Httpbin, startHttpbin } from '../helpers/httpbin.js';
-
-async function failureOf(fn: () => Promise<unknown>): Promise<RequestFailure> {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(isRequestFailure(error), String(error));
-    return error;
-  }
-  assert.fail('expected a failure');
-}
 
 describe("the requests tutorials' scenarios against real httpbin", () => {
   let httpbin: Httpbin;

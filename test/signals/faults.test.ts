@@ -1,15 +1,9 @@
 import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ExportResult } from '@opentelemetry/core';
-import {
-  BasicTracerProvider,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
-import Transport from 'winston-transport';
+import { StuckTransport, ThrowingExporter, ThrowingTransport } from '../helpers/brokenTelemetry.js';
 import { closedPort, type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import { type SentrySink, startSentrySink } from '../../examples/support/sentrySink.js';
 import { createClient, isRequestFailure, type RequestObserver } from '../../src/index.js';
@@ -30,23 +24,7 @@ async function outcomeOf(promise: Promise<Response>): Promise<string> {
   }
 }
 
-class ThrowingTransport extends Transport {
-  override log(): void {
-    throw new Error('disk full');
-  }
-}
-
 /** Never calls back: a transport that back-pressures forever. */
-class StuckTransport extends Transport {
-  override log(): void {}
-}
-
-class ThrowingExporter implements SpanExporter {
-  export(_spans: ReadableSpan[], _done: (result: ExportResult) => void): void {
-    throw new Error('collector unreachable');
-  }
-  async shutdown(): Promise<void> {}
-}
 
 describe('telemetry faults never change a request’s outcome', () => {
   let server: FlakyUpstream;
