@@ -1,49 +1,8 @@
-// faultline's public API, curated by hand. Types are exported as types; everything
-// else here is a value users call or test against.
+// faultline's public API, curated by hand. Types are exported as types; everything else
+// is a value users call or test against. Internal pieces (the pipeline, the transport,
+// the individual signals) are deliberately not exported: they change without notice.
 
-// Auth
-export { basicAuth } from './auth/basicAuth.js';
-export { type BearerTokenOptions, bearerToken } from './auth/bearerToken.js';
-export { type HmacAuthOptions, hmacAuth } from './auth/hmacAuth.js';
-// Classification
-export { classify } from './classification/classify.js';
-export { FAILURE_KINDS, isFailureKind } from './classification/failureKinds.js';
-export { parseRateLimitReset, parseRetryAfter, retryAfterFromHeaders } from './classification/retryAfter.js';
-export { type AuthChallenge, parseWwwAuthenticate } from './classification/wwwAuthenticate.js';
-// The client
-export { createClient } from './client/createClient.js';
-export { createFetch, type FetchFunction } from './client/createFetch.js';
-export { systemClock } from './client/systemClock.js';
-export { type EnvConfig, FAULTLINE_VARIABLES, readEnvConfig } from './config/envConfig.js';
-// Errors
-export { CancelledError } from './errors/CancelledError.js';
-export { CircuitOpenError } from './errors/CircuitOpenError.js';
-export { ClientError } from './errors/ClientError.js';
-export { ConfigError } from './errors/ConfigError.js';
-export { ForbiddenError } from './errors/ForbiddenError.js';
-export { InvalidResponseError } from './errors/InvalidResponseError.js';
-export { NetworkError } from './errors/NetworkError.js';
-export { isRequestFailure, RequestFailure, type RequestFailureInit } from './errors/RequestFailure.js';
-export { ServerError } from './errors/ServerError.js';
-export { ThrottledError } from './errors/ThrottledError.js';
-export { TimeoutError } from './errors/TimeoutError.js';
-export { UnauthorizedError } from './errors/UnauthorizedError.js';
-// Set-up
-export { type FaultlineRuntime, type InitOptions, init } from './init.js';
-// Redaction and configuration
-export { createRedactor, REDACTED, type Redactor, type RedactorOptions } from './redaction/Redactor.js';
-export { createSignalsObserver, type SignalsOptions } from './signals/createSignalsObserver.js';
-export { createLogger, type LoggerOptions, traceContextFormat } from './signals/logs/createLogger.js';
-// Strategies
-export {
-  type CircuitBreakerOptions,
-  type CircuitBreakerStrategy,
-  type CircuitState,
-  circuitBreaker,
-} from './strategies/circuitBreaker.js';
-export { type ExponentialBackoffOptions, exponentialBackoff, type Jitter } from './strategies/exponentialBackoff.js';
-export { noRetry } from './strategies/noRetry.js';
-export { type RetryBudgetOptions, type RetryBudgetStrategy, retryBudget } from './strategies/retryBudget.js';
+// Public types, all in one place.
 export type {
   AttemptContext,
   AttemptOutcome,
@@ -58,6 +17,7 @@ export type {
   Failure,
   FailureKind,
   FailurePhase,
+  HeadersInput,
   HeadersLike,
   ReportOptions,
   RequestBody,
@@ -71,3 +31,58 @@ export type {
   SuccessContext,
   UnauthorizedContext,
 } from './types.js';
+
+// Classification
+export { classify } from './classification/classify.js';
+export { FAILURE_KINDS, isFailureKind } from './classification/failureKinds.js';
+export { parseRateLimitReset, parseRetryAfter, retryAfterFromHeaders } from './classification/retryAfter.js';
+export { type AuthChallenge, parseWwwAuthenticate } from './classification/wwwAuthenticate.js';
+
+// Errors
+export { CancelledError } from './errors/CancelledError.js';
+export { CircuitOpenError } from './errors/CircuitOpenError.js';
+export { ClientError } from './errors/ClientError.js';
+export { ConfigError } from './errors/ConfigError.js';
+export { ForbiddenError } from './errors/ForbiddenError.js';
+export { InvalidResponseError } from './errors/InvalidResponseError.js';
+export { NetworkError } from './errors/NetworkError.js';
+export { isRequestFailure, RequestFailure, type RequestFailureInit } from './errors/RequestFailure.js';
+export { ServerError } from './errors/ServerError.js';
+export { ThrottledError } from './errors/ThrottledError.js';
+export { TimeoutError } from './errors/TimeoutError.js';
+export { UnauthorizedError } from './errors/UnauthorizedError.js';
+
+// The client
+export { createClient } from './client/createClient.js';
+export { createFetch, type FetchFunction } from './client/createFetch.js';
+export { systemClock } from './client/systemClock.js';
+
+// Strategies
+export {
+  type CircuitBreakerOptions,
+  type CircuitBreakerStrategy,
+  type CircuitState,
+  circuitBreaker,
+} from './strategies/circuitBreaker.js';
+export { type ExponentialBackoffOptions, exponentialBackoff, type Jitter } from './strategies/exponentialBackoff.js';
+export { noRetry } from './strategies/noRetry.js';
+export { type RetryBudgetOptions, type RetryBudgetStrategy, retryBudget } from './strategies/retryBudget.js';
+
+// Auth
+export { basicAuth } from './auth/basicAuth.js';
+export { type BearerTokenOptions, bearerToken } from './auth/bearerToken.js';
+export { type HmacAuthOptions, hmacAuth } from './auth/hmacAuth.js';
+
+// Signals, redaction and configuration
+export { type FaultlineRuntime, type InitOptions, init } from './init.js';
+export { createSignalsObserver, type SignalsOptions } from './signals/createSignalsObserver.js';
+export { createLogger, type LoggerOptions, traceContextFormat } from './signals/logs/createLogger.js';
+export {
+  createRedactor,
+  DEFAULT_REDACTED_HEADERS,
+  DEFAULT_REDACTED_QUERY,
+  REDACTED,
+  type Redactor,
+  type RedactorOptions,
+} from './redaction/Redactor.js';
+export { type EnvConfig, FAULTLINE_VARIABLES, readEnvConfig } from './config/envConfig.js';

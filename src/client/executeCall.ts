@@ -74,16 +74,19 @@ export async function executeCall(
   }
   const { control, info } = call;
   const strategy = init?.retry ?? config.retry;
-  const elapsed = (): number => config.clock.now() - info.startedAt;
+  // Durations are measured on the monotonic clock (sub-millisecond, for the histogram);
+  // deadlines and Retry-After dates on the client's clock (which tests may fake).
+  const callStarted = performance.now();
+  const elapsed = (): number => performance.now() - callStarted;
   let detached = false;
   let previousDelayMs = 0;
   let authReplayed = false;
   try {
     for (let attempt = 1; ; attempt++) {
       const refusal = strategy.beforeAttempt === undefined ? undefined : askBeforeAttempt(call, strategy, attempt);
-      const started = config.clock.now();
+      const started = performance.now();
       const result: AttemptResult = refusal ? { failure: refusal } : await attemptOnce(call, attempt);
-      const durationMs = config.clock.now() - started;
+      const durationMs = performance.now() - started;
       const { failure, response } = result;
       const status = response?.statusCode;
 

@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Context, Meter, Span, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'winston';
 import { SELF_GUARDED } from '../client/observerFanout.js';
@@ -133,6 +134,9 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
   return observer;
 }
 
+/** The channel OpenTelemetry's and Sentry's undici instrumentations subscribe to. */
+const undiciRequestChannel = diagnosticsChannel.channel('undici:request:create');
+
 /** One attempt as the signals see it. */
 class SignalsScope implements AttemptScope {
   constructor(
@@ -146,6 +150,9 @@ class SignalsScope implements AttemptScope {
   }
 
   send<T>(fn: () => T): T {
+    // Only an instrumentation listening to undici's requests could add a second span;
+    // with none subscribed there is nothing to suppress and no context to enter.
+    if (!undiciRequestChannel.hasSubscribers) return fn();
     const { sentry } = this.signals;
     return this.guardedEnter('send', fn, (inner) =>
       this.signals.withContext(

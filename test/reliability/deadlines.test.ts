@@ -20,7 +20,7 @@ describe('deadlines hold against upstreams that hang, trickle or never end', () 
   });
   after(() => upstream.close());
 
-  it('every call ends by its total deadline, and the process then exits by itself', async () => {
+  it('every call ends by its total deadline, and the process then exits by itself', async (t) => {
     const timeoutMs = 400;
     const started = Date.now();
     const proc = spawn(process.execPath, [child, upstream.url, String(timeoutMs)], {
@@ -33,6 +33,9 @@ describe('deadlines hold against upstreams that hang, trickle or never end', () 
     const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
     assert.equal(code, 0);
     const results = JSON.parse(out) as { name: string; outcome: string; elapsedMs: number }[];
+    t.diagnostic(
+      `deadline ${timeoutMs} ms: ${results.map((r) => `${r.name} ${Math.round(r.elapsedMs)} ms`).join(', ')}`,
+    );
     for (const result of results) {
       // An endless body read by json() may first hit the size limit: bounded either way.
       const expected =
