@@ -4,6 +4,7 @@ import type { RequestFailure } from '../errors/RequestFailure.js';
 import { normalizeDecision } from '../strategies/normalizeDecision.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
 import { type PreparedBody, prepareBody } from '../transport/prepareBody.js';
+import { type FollowedResponse, sendFollowingRedirects } from '../transport/followRedirects.js';
 import type { TransportResponse } from '../transport/undiciTransport.js';
 import type { AttemptScope, CallInfo, Failure, RequestOptions, RetryStrategy, RetryVerdict } from '../types.js';
 import { guard, isPromiseLike, report, untilAborted } from '../util/guard.js';
@@ -31,6 +32,8 @@ interface AttemptResult {
   readonly scope?: AttemptScope;
   /** A failed response's body, already read. */
   readonly failureBody?: Uint8Array;
+  /** The URL the response came from, after redirects (not redacted: it is the caller's). */
+  readonly href?: string;
 }
 
 /** Everything that stays the same across the attempts of one call. */
@@ -285,11 +288,12 @@ async function send(call: Call, attempt: number, scope: AttemptScope | undefined
     body: call.prepared.body,
     signal: control,
     timeoutMs: call.attemptTimeoutMs,
-    followRedirects: call.followRedirects,
   };
-  const response = await (scope?.send === undefined
-    ? config.transport.send(request)
-    : scope.send(() => config.transport.send(request)));
+  const transmit = (): Promise<FollowedResponse> =>
+    call.followRedirects
+      ? sendFollowingRedirects(config.transport, request, call.target.href, config.maxRedirects)
+      : config.transport.send(request).then((response) => ({ response, href: call.target.href }));
+  const { response, href } = await (scope?.send === undefined ? transmit() : scope.send(transmit));
   const failure =
     response.statusCode < 400
       ? null
@@ -299,10 +303,11 @@ async function send(call: Call, attempt: number, scope: AttemptScope | undefined
     return {
       failure,
       response,
+      href,
       failureBody: await readBounded(response, MAX_FAILURE_BODY_BYTES),
     };
   }
-  if (call.mode !== 'json') return { failure, response };
+  if (call.mode !== 'json') return { failure, response, href };
   const text = await readJsonText(response, config.maxJsonBytes);
   if (text === undefined) {
     const limit = config.maxJsonBytes;
@@ -489,7 +494,7 @@ function responseOf(call: Call, result: AttemptResult, attempts: number): Respon
     response.headers,
     body,
     call.method,
-    call.info.url,
+    result.href ?? call.target.href,
     (error) =>
       failureError(
         call,

@@ -101,7 +101,7 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
       ),
     auth: options.auth,
     clock: options.clock ?? systemClock,
-    transport: createUndiciTransport({ connectTimeoutMs: attemptTimeoutMs, maxRedirects }),
+    transport: createUndiciTransport({ connectTimeoutMs: attemptTimeoutMs }),
     redactor: createRedactor({
       headers: options.redactHeaders ?? env.redactHeaders ?? [],
       query: options.redactQuery ?? env.redactQuery ?? [],

@@ -15,7 +15,6 @@ export interface TransportRequest {
   readonly signal: AbortSignal | TransportAbortEmitter;
   /** Milliseconds to wait for headers and between body chunks (0: no limit). */
   readonly timeoutMs: number;
-  readonly followRedirects: boolean;
 }
 
 /** The EventEmitter form of an abort signal that undici accepts. */
@@ -40,26 +39,22 @@ export interface Transport {
 export interface UndiciTransportOptions {
   /** Connect timeout in ms (undici's `connect.timeout`). */
   readonly connectTimeoutMs: number;
-  /** Redirects followed when a request asks to follow them. */
-  readonly maxRedirects: number;
 }
 
 /**
  * The transport over undici's `Dispatcher.request`: the cheapest HTTP client Node has
- * (see bench/), with keep-alive pools per origin held by one Agent.
+ * (see bench/), with keep-alive pools per origin held by one Agent. One request per
+ * call: redirects are followed by `sendFollowingRedirects`.
  */
 export function createUndiciTransport(options: UndiciTransportOptions): Transport {
-  const { Agent, interceptors } = undici();
+  const { Agent } = undici();
   const agent = new Agent({
     connect: { timeout: options.connectTimeoutMs > 0 ? options.connectTimeoutMs : 10_000 },
   });
-  const following: Dispatcher =
-    options.maxRedirects > 0 ? agent.compose(interceptors.redirect({ maxRedirections: options.maxRedirects })) : agent;
   return {
     send(request) {
-      const dispatcher = request.followRedirects ? following : agent;
       const timeout = request.timeoutMs > 0 ? request.timeoutMs : null;
-      return dispatcher.request({
+      return agent.request({
         origin: request.origin,
         path: request.path,
         method: request.method as Dispatcher.HttpMethod,

@@ -1,0 +1,65 @@
+import type { Transport, TransportRequest, TransportResponse } from './undiciTransport.js';
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Headers that must not follow a request to another origin. */
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
+/** Headers that describe a body, dropped when a redirect turns the request into a GET. */
+const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
+
+/** The final response and the URL it came from. */
+export interface FollowedResponse {
+  readonly response: TransportResponse;
+  readonly href: string;
+}
+
+/**
+ * Sends a request and follows its redirects as fetch does: 303 (and 301/302 after a
+ * POST) become GETs without a body, 307/308 repeat the method and body (a stream body
+ * cannot be repeated, so that response is returned as it is), and credentials never
+ * follow a request to another origin. Done here rather than by undici's interceptor,
+ * which costs every request, redirected or not.
+ */
+export async function sendFollowingRedirects(
+  transport: Transport,
+  request: TransportRequest,
+  href: string,
+  maxRedirects: number,
+): Promise<FollowedResponse> {
+  let current = request;
+  let currentHref = href;
+  for (let hops = 0; ; hops++) {
+    const response = await transport.send(current);
+    const location = response.headers['location'];
+    if (!REDIRECT_STATUSES.has(response.statusCode) || typeof location !== 'string' || location === '') {
+      return { response, href: currentHref };
+    }
+    const next = new URL(location, currentHref);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') return { response, href: currentHref };
+    const status = response.statusCode;
+    const toGet = status === 303 ? current.method !== 'HEAD' : (status === 301 || status === 302) && current.method === 'POST';
+    if (!toGet && current.body !== undefined && typeof current.body === 'object' && 'pipe' in current.body) {
+      return { response, href: currentHref };
+    }
+    if (hops >= maxRedirects) {
+      response.body.dump().catch(() => {});
+      throw Object.assign(new Error(`More than ${maxRedirects} redirects`), { code: 'ERR_TOO_MANY_REDIRECTS' });
+    }
+    await response.body.dump();
+    let headers = current.headers;
+    const crossOrigin = next.origin !== new URL(currentHref).origin;
+    if (toGet || crossOrigin) {
+      headers = { ...headers };
+      if (toGet) for (const name of BODY_HEADERS) delete headers[name];
+      if (crossOrigin) for (const name of CREDENTIAL_HEADERS) delete headers[name];
+    }
+    current = {
+      ...current,
+      origin: next.origin,
+      path: next.pathname + next.search,
+      method: toGet ? 'GET' : current.method,
+      body: toGet ? undefined : current.body,
+      headers,
+    };
+    currentHref = next.href;
+  }
+}
