@@ -36,7 +36,8 @@ export async function sendFollowingRedirects(
     const next = new URL(location, currentHref);
     if (next.protocol !== 'http:' && next.protocol !== 'https:') return { response, href: currentHref };
     const status = response.statusCode;
-    const toGet = status === 303 ? current.method !== 'HEAD' : (status === 301 || status === 302) && current.method === 'POST';
+    const toGet =
+      status === 303 ? current.method !== 'HEAD' : (status === 301 || status === 302) && current.method === 'POST';
     if (!toGet && current.body !== undefined && typeof current.body === 'object' && 'pipe' in current.body) {
       return { response, href: currentHref };
     }
