@@ -35,6 +35,26 @@ export function traceContextFormat(): import('winston').Logform.Format {
   })();
 }
 
+const MESSAGE = Symbol.for('message');
+
+/**
+ * JSON lines with plain JSON.stringify: logform's json format configures a new
+ * safe-stable-stringify on every line, which costs more than the rest of a failed call's
+ * signals. A line that JSON.stringify cannot write (a cycle, a BigInt) falls back to it.
+ */
+function jsonLines(): import('winston').Logform.Format {
+  const { format } = winston();
+  const safe = format.json();
+  return format((info) => {
+    try {
+      (info as Record<symbol, unknown>)[MESSAGE] = JSON.stringify(info);
+      return info;
+    } catch {
+      return safe.transform(info, {});
+    }
+  })();
+}
+
 /**
  * Builds the winston logger faultline uses when the application passes none: JSON lines
  * (or a readable one-liner with FAULTLINE_LOG_FORMAT=pretty) with a timestamp and the
@@ -64,7 +84,7 @@ export function createLogger(options: LoggerOptions = {}, env: EnvConfig = {}): 
               .join(' ');
             return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${extras === '' ? '' : `  ${extras}`}`;
           })
-        : format.json(),
+        : jsonLines(),
     ),
     transports: options.transports ?? [new w.transports.Console()],
   });
