@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { FAILURE_KINDS } from '../../src/index.js';
 import { fileURLToPath } from 'node:url';
 
 /** Runs a compiled example as a user would, with no Sentry or OpenTelemetry configured. */
@@ -39,18 +40,7 @@ describe('the examples run as documented', () => {
     const { code, stdout, stderr } = run('demo');
     assert.equal(code, 0, stderr);
     assert.ok(Date.now() - started < 30_000);
-    for (const kind of [
-      'unauthorized',
-      'forbidden',
-      'throttled',
-      'timeout',
-      'network',
-      'server',
-      'client',
-      'invalid_response',
-      'cancelled',
-      'circuit_open',
-    ]) {
+    for (const kind of FAILURE_KINDS) {
       assert.match(stdout, new RegExp(`\\| ${kind} `), `the table shows ${kind}`);
     }
     assert.match(stdout, /the server asked \(Retry-After\)/);

@@ -1,3 +1,4 @@
+import { FAILURE_KINDS } from '../../classification/failureKinds.js';
 import { createRequestFailure } from '../../errors/createRequestFailure.js';
 import type { Redactor } from '../../redaction/Redactor.js';
 import type { CallInfo, CallOutcome, FailureKind, ReportOptions } from '../../types.js';
@@ -6,16 +7,13 @@ import type { TraceIds } from '../logs/logSignal.js';
 import { ReportCap } from './reportCap.js';
 import { findSentry, type SentryApi, type SentryBreadcrumb, type SentryClientLike, sentryNow } from './sentryApi.js';
 
-/** Kinds reported to Sentry unless configured otherwise. */
-export const DEFAULT_REPORT_KINDS: readonly FailureKind[] = Object.freeze([
-  'unauthorized',
-  'forbidden',
-  'throttled',
-  'timeout',
-  'network',
-  'server',
-  'invalid_response',
-]);
+/** Kinds that are never Sentry events by default: the caller's own doing, or no news. */
+const QUIET_KINDS: readonly FailureKind[] = ['client', 'cancelled', 'circuit_open'];
+
+/** Kinds reported to Sentry unless configured otherwise: all but client, cancelled, circuit_open. */
+export const DEFAULT_REPORT_KINDS: readonly FailureKind[] = Object.freeze(
+  FAILURE_KINDS.filter((kind) => !QUIET_KINDS.includes(kind)),
+);
 
 /** Events per fingerprint per minute unless configured otherwise. */
 export const DEFAULT_REPORT_CAP_PER_MINUTE = 10;
