@@ -3,7 +3,7 @@
 // A long run through a client with every signal on (spans, metrics, winston logs at info,
 // Sentry with its cap) against a local server in its own process, 10% of calls failing
 // with 503 and retried. After a warm-up of the first 30%, RSS (after a forced GC) must
-// stay within ±10% and the number of active handles must not grow. Prints a summary and
+// stay within ±10% and active handles must not grow past the socket pool. Prints a summary and
 // a JSON line; exits 1 if either drifts. CI runs 100,000 requests.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -74,6 +74,8 @@ for (let segment = 1; segment <= segments; segment++) {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  // Let what the last calls started (a log write, an export, a socket closing) settle.
+  await new Promise((resolve) => setTimeout(resolve, 50));
   sample(segment * perSegment);
 }
 const seconds = (Date.now() - started) / 1000;
@@ -92,7 +94,9 @@ const maxDrift = Math.max(...steady.map((s) => Math.abs(s.rssMb - base.rssMb) / 
 const quarter = Math.max(1, Math.floor(steady.length / 4));
 const floorOf = (part: Sample[]): number => Math.min(...part.map((s) => s.handles));
 const handleGrowth = floorOf(steady.slice(-quarter)) - floorOf(steady.slice(0, quarter));
-const ok = maxDrift <= 0.1 && handleGrowth <= 0;
+// Up to `concurrency` pooled keep-alive sockets may be open or closed at a sample; a leak
+// (a socket or timer per call) would grow by thousands over the run.
+const ok = maxDrift <= 0.1 && handleGrowth <= concurrency;
 process.stdout.write(
   `soak: ${total} requests (${failures} failed calls by design) in ${seconds.toFixed(1)} s, ${Math.round(total / seconds)} req/s\n` +
     `RSS after warm-up ${base.rssMb.toFixed(1)} MB, max drift ${(maxDrift * 100).toFixed(1)}% (limit 10%); ` +

@@ -32,7 +32,9 @@ describe('soak (CI size: 100,000 requests; `npm run soak` runs 1,000,000)', () =
     };
     assert.equal(result.failures, result.total / 10, 'the designed failures happened');
     assert.ok(result.maxDrift <= 0.1, `RSS drifted ${(result.maxDrift * 100).toFixed(1)}%`);
-    assert.ok(result.handleGrowth <= 0, `handles grew by ${result.handleGrowth}`);
+    // Pooled keep-alive sockets (at most the soak's concurrency, 16) come and go; a leak
+    // of a socket or timer per call would grow by thousands.
+    assert.ok(result.handleGrowth <= 16, `handles grew by ${result.handleGrowth}`);
     assert.equal(code, 0);
   });
 });
