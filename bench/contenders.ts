@@ -14,7 +14,7 @@ export interface Contender {
 }
 
 /** Swallows the failure a 503 is meant to produce, re-throws anything else. */
-const expectFailure = (error: unknown): void => {
+export const expectFailure = (error: unknown): void => {
   // faultline's errors first: reading `response` would build the Response they hold lazily.
   if (isRequestFailure(error)) return;
   const response = (error as { response?: { status?: number; statusCode?: number } }).response;

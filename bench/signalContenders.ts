@@ -11,8 +11,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
 import winston, { type Logger } from 'winston';
-import { createClient, createLogger, isRequestFailure, noRetry } from '../src/index.js';
-import type { Contender } from './contenders.js';
+import { createClient, createLogger, noRetry } from '../src/index.js';
+import { type Contender, expectFailure } from './contenders.js';
 
 /** Accepts spans and drops them: the export pipeline runs, the network does not. */
 class DiscardingExporter implements SpanExporter {
@@ -54,9 +54,7 @@ export async function signalContenders(
   });
   const json = createClient({ baseUrl, name: 'bench-signals', retry: noRetry(), logger, env: {} });
   const get = createClient({ baseUrl, name: 'bench-signals', retry: noRetry(), logger, env: {} });
-  const expectFailure = (error: unknown): void => {
-    if (!isRequestFailure(error)) throw error;
-  };
+
   return {
     logger,
     contenders: [

@@ -3,7 +3,7 @@ import { createRequestFailure } from '../errors/createRequestFailure.js';
 import type { RequestFailure } from '../errors/RequestFailure.js';
 import { normalizeDecision } from '../strategies/normalizeDecision.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
-import { type PreparedBody, prepareBody } from '../transport/prepareBody.js';
+import { NO_BODY, type PreparedBody, prepareBody } from '../transport/prepareBody.js';
 import { type FollowedResponse, sendFollowingRedirects } from '../transport/followRedirects.js';
 import type { TransportResponse } from '../transport/undiciTransport.js';
 import type { AttemptScope, CallInfo, Failure, RequestOptions, RetryStrategy, RetryVerdict } from '../types.js';
@@ -18,7 +18,6 @@ import { resolveTarget, type Target } from './resolveTarget.js';
 export type CallMode = 'response' | 'json';
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const NO_BODY: PreparedBody = { body: undefined, signable: undefined, replayable: true };
 /** A failed response's body is kept up to this size for the error; the rest is dropped. */
 const MAX_FAILURE_BODY_BYTES = 1024 * 1024;
 

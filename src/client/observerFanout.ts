@@ -1,5 +1,5 @@
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types.js';
-import { type Diagnostics, report } from '../util/guard.js';
+import { type Diagnostics, enterGuarded, report } from '../util/guard.js';
 
 /** Marks an observer that catches and reports its own errors at every step. */
 export const SELF_GUARDED = Symbol.for('faultline.selfGuardedObserver');
@@ -61,34 +61,12 @@ export function createObserverFanout(
 
 function guardScope(scope: AttemptScope, diagnostics: Diagnostics): AttemptScope {
   return {
-    run(fn) {
-      // The attempt's own errors are the request's; only the observer's are caught.
-      let entered = false;
-      try {
-        return scope.run(() => {
-          entered = true;
-          return fn();
-        });
-      } catch (error) {
-        if (entered) throw error;
-        report(diagnostics, 'an observer (run)', error);
-        return fn();
-      }
-    },
-    send(fn) {
-      if (scope.send === undefined) return fn();
-      let entered = false;
-      try {
-        return scope.send(() => {
-          entered = true;
-          return fn();
-        });
-      } catch (error) {
-        if (entered) throw error;
-        report(diagnostics, 'an observer (send)', error);
-        return fn();
-      }
-    },
+    // The attempt's own errors are the request's; only the observer's are caught.
+    run: (fn) => enterGuarded(diagnostics, 'an observer (run)', (inner) => scope.run(inner), fn),
+    send: (fn) =>
+      scope.send === undefined
+        ? fn()
+        : enterGuarded(diagnostics, 'an observer (send)', (inner) => scope.send!(inner), fn),
     inject(headers) {
       try {
         scope.inject?.(headers);
@@ -110,6 +88,7 @@ function combineScopes(scopes: readonly AttemptScope[], diagnostics: Diagnostics
   const guarded = scopes.map((scope) => guardScope(scope, diagnostics));
   return {
     run: (fn) => guarded.reduceRight<() => ReturnType<typeof fn>>((inner, scope) => () => scope.run(inner), fn)(),
+    send: (fn) => guarded.reduceRight<() => ReturnType<typeof fn>>((inner, scope) => () => scope.send!(inner), fn)(),
     inject(headers) {
       for (const scope of guarded) scope.inject?.(headers);
     },

@@ -4,7 +4,7 @@ import type { Logger } from 'winston';
 import { SELF_GUARDED } from '../client/observerFanout.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { AttemptOutcome, AttemptScope, CallInfo, ReportOptions, RequestObserver } from '../types.js';
-import { type Diagnostics, report } from '../util/guard.js';
+import { type Diagnostics, enterGuarded, guard, report } from '../util/guard.js';
 import { ATTR } from './attributes.js';
 import { createLogSignal, type LogSignal, type TraceIds } from './logs/logSignal.js';
 import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
@@ -73,7 +73,12 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
             options.report,
             options.redactor,
             (call, kind) =>
-              guarded(diagnostics, 'metrics (sentry suppressed)', () => signals.metrics.sentrySuppressed(call, kind)),
+              guard(
+                diagnostics,
+                'metrics (sentry suppressed)',
+                () => signals.metrics.sentrySuppressed(call, kind),
+                undefined,
+              ),
             (what, error) => report(diagnostics, what, error),
             options.now ?? Date.now,
           ),
@@ -106,27 +111,32 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       const callSpan = signals.callSpans.get(call);
       if (callSpan !== undefined) {
         signals.callSpans.delete(call);
-        guarded(diagnostics, 'span', () => signals.spans.endCall(callSpan, outcome));
+        guard(diagnostics, 'span', () => signals.spans.endCall(callSpan, outcome), undefined);
       }
       const state = signals.failedCalls.get(call);
       if (state !== undefined) signals.failedCalls.delete(call);
       const last = state?.last;
       const ids = last === undefined ? undefined : traceIdsOf(last.span);
-      guarded(diagnostics, 'metrics', () => signals.metrics.callEnded(call, outcome));
-      if (signals.logs !== undefined) guarded(diagnostics, 'logger', () => signals.logs?.callEnded(call, outcome, ids));
+      guard(diagnostics, 'metrics', () => signals.metrics.callEnded(call, outcome), undefined);
+      if (signals.logs !== undefined)
+        guard(diagnostics, 'logger', () => signals.logs?.callEnded(call, outcome, ids), undefined);
       if (outcome.failure !== undefined && signals.sentry !== undefined) {
         const runInTrace =
           last === undefined
             ? <T>(fn: () => T): T => fn()
             : <T>(fn: () => T): T => signals.withContext(last.context, fn);
-        guarded(diagnostics, 'Sentry', () =>
-          signals.sentry?.report({
-            call,
-            outcome,
-            breadcrumbs: state?.breadcrumbs ?? [],
-            ids,
-            runInTrace,
-          }),
+        guard(
+          diagnostics,
+          'Sentry',
+          () =>
+            signals.sentry?.report({
+              call,
+              outcome,
+              breadcrumbs: state?.breadcrumbs ?? [],
+              ids,
+              runInTrace,
+            }),
+          undefined,
         );
       }
     },
@@ -146,7 +156,12 @@ class SignalsScope implements AttemptScope {
   ) {}
 
   run<T>(fn: () => T): T {
-    return this.guardedEnter('run', fn, (inner) => this.signals.withContext(this.attemptSpan.context, inner));
+    return enterGuarded(
+      this.signals.diagnostics,
+      'context (run)',
+      (inner) => this.signals.withContext(this.attemptSpan.context, inner),
+      fn,
+    );
   }
 
   send<T>(fn: () => T): T {
@@ -154,11 +169,15 @@ class SignalsScope implements AttemptScope {
     // with none subscribed there is nothing to suppress and no context to enter.
     if (!undiciRequestChannel.hasSubscribers) return fn();
     const { sentry } = this.signals;
-    return this.guardedEnter('send', fn, (inner) =>
-      this.signals.withContext(
-        this.attemptSpan.sendContext,
-        sentry === undefined ? inner : () => sentry.suppressTracing(inner),
-      ),
+    return enterGuarded(
+      this.signals.diagnostics,
+      'context (send)',
+      (inner) =>
+        this.signals.withContext(
+          this.attemptSpan.sendContext,
+          sentry === undefined ? inner : () => sentry.suppressTracing(inner),
+        ),
+      fn,
     );
   }
 
@@ -167,24 +186,6 @@ class SignalsScope implements AttemptScope {
       this.signals.propagate(this.attemptSpan.context, headers);
     } catch (error) {
       report(this.signals.diagnostics, 'propagator', error);
-    }
-  }
-
-  /**
-   * Enters a context around `fn`. If entering fails before `fn` runs (a broken context
-   * manager), `fn` runs without it; errors of `fn` itself are the request's own.
-   */
-  private guardedEnter<T>(what: string, fn: () => T, enter: (inner: () => T) => T): T {
-    let entered = false;
-    try {
-      return enter(() => {
-        entered = true;
-        return fn();
-      });
-    } catch (error) {
-      if (entered) throw error;
-      report(this.signals.diagnostics, `context (${what})`, error);
-      return fn();
     }
   }
 
@@ -260,12 +261,4 @@ function breadcrumbOf(call: CallInfo, outcome: AttemptOutcome): SentryBreadcrumb
 function traceIdsOf(span: Span): TraceIds | undefined {
   const context = span.spanContext();
   return otelApi().isSpanContextValid(context) ? { traceId: context.traceId, spanId: context.spanId } : undefined;
-}
-
-function guarded(diagnostics: Diagnostics, what: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    report(diagnostics, what, error);
-  }
 }

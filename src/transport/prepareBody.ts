@@ -13,7 +13,8 @@ export interface PreparedBody {
   readonly contentType?: string;
 }
 
-const NO_BODY: PreparedBody = { body: undefined, signable: undefined, replayable: true };
+/** No body at all. */
+export const NO_BODY: PreparedBody = { body: undefined, signable: undefined, replayable: true };
 
 /** Normalises what a caller passed as `body` or `json` into what undici sends. */
 export async function prepareBody(body: RequestBody | undefined, json: unknown): Promise<PreparedBody> {

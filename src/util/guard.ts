@@ -22,6 +22,25 @@ export function guard<T>(diagnostics: Diagnostics, what: string, fn: () => T, fa
   }
 }
 
+/**
+ * Runs `fn` inside a scope that `enter` sets up (a context, a suppression). If entering
+ * fails before `fn` runs, the failure is reported and `fn` runs without the scope; an
+ * error of `fn` itself is the caller's own and propagates.
+ */
+export function enterGuarded<T>(diagnostics: Diagnostics, what: string, enter: (inner: () => T) => T, fn: () => T): T {
+  let entered = false;
+  try {
+    return enter(() => {
+      entered = true;
+      return fn();
+    });
+  } catch (error) {
+    if (entered) throw error;
+    report(diagnostics, what, error);
+    return fn();
+  }
+}
+
 // A hook that throws on every request must not turn into a log line per request.
 const REPORT_INTERVAL_MS = 10_000;
 const lastReported = new Map<string, { at: number; held: number }>();

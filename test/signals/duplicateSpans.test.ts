@@ -54,4 +54,21 @@ describe('with @opentelemetry/instrumentation-undici also active', () => {
       new RegExp(`-${spans[1]?.spanContext().spanId}-`),
     );
   });
+
+  it('still one span per attempt when the client has observers of its own besides the signals', async () => {
+    otel.reset();
+    const notes: number[] = [];
+    const client = createClient({
+      name: 'observed',
+      baseUrl: server.url,
+      env: {},
+      logger: captureLogs('error').logger,
+      report: false,
+      observers: [{ attemptStarted: (_call, attempt) => ({ run: (fn) => fn(), end: () => notes.push(attempt) }) }],
+    });
+    await client.json('/observed');
+    const spans = otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
+    assert.equal(spans.length, 1, spans.map((s) => s.name).join(', '));
+    assert.deepEqual(notes, [1]);
+  });
 });
