@@ -5,9 +5,11 @@
 // (core 0). Each round measures every contender in a rotated order; the table reports
 // medians over rounds of CPU µs per request (the stable figure on a shared machine) and
 // req/s, and each one's ratio to undici.request's CPU. The "signals on" phase runs in a
-// process of its own with the OpenTelemetry SDK, winston and Sentry set up, and is
-// compared with undici.request measured in the clean phase, so the telemetry SDKs'
-// cost on the whole process counts against faultline.
+// process of its own with the OpenTelemetry SDK, winston and Sentry set up, as a service
+// has them; its rows are compared both with undici.request in the clean phase and with
+// undici.request in that same process, which pays what the SDKs cost every request
+// (Sentry's undici instrumentation, AsyncLocalStorage) whichever client sends it. The
+// second ratio is what faultline's signals add.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -74,26 +76,34 @@ try {
   const plain = await runPhase('plain', baseUrl);
   const signals = await runPhase('signals', baseUrl);
   const baseline = (path: string): number => median(plain.results[`undici.request\t${path}`]?.cpu ?? [Number.NaN]);
+  const sameProcess = (path: string): number => median(signals.results[`undici.request\t${path}`]?.cpu ?? [Number.NaN]);
   const lines = [
-    `Node ${process.version}; ${options.rounds} rounds × ${options.requests} requests after ${options.warmup} warm-up; concurrency ${options.concurrency}; medians; ratios are CPU per request against undici.request in the clean phase.`,
+    `Node ${process.version}; ${options.rounds} rounds × ${options.requests} requests after ${options.warmup} warm-up; concurrency ${options.concurrency}; medians of CPU per request. "× undici" is against undici.request in the clean phase; "× same-process undici" against undici.request in the signals phase's process.`,
     '',
-    '| client | CPU µs/req, 200 | req/s, 200 | CPU µs/req, 503 | req/s, 503 | × undici CPU, 200 | × undici CPU, 503 |',
-    '|---|---|---|---|---|---|---|',
+    '| client | CPU µs/req, 200 | req/s, 200 | CPU µs/req, 503 | req/s, 503 | × undici, 200 | × undici, 503 | × same-process undici, 200 | × same-process undici, 503 |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
-  const add = (label: string, results: PhaseResult['results'], name: string): void => {
+  const add = (label: string, results: PhaseResult['results'], name: string, inSignalsPhase: boolean): void => {
     const ok = results[`${name}\t/ok`];
     const fail = results[`${name}\t/fail`];
     if (ok === undefined || fail === undefined) return;
+    const ratio = (value: number, against: number): string => (value / against).toFixed(2);
+    const okCpu = median(ok.cpu);
+    const failCpu = median(fail.cpu);
+    const own = inSignalsPhase
+      ? `${ratio(okCpu, sameProcess('/ok'))} | ${ratio(failCpu, sameProcess('/fail'))}`
+      : ' | ';
     lines.push(
-      `| ${label} | ${median(ok.cpu).toFixed(0)} | ${median(ok.rps).toFixed(0)} | ${median(fail.cpu).toFixed(0)} | ${median(fail.rps).toFixed(0)} | ${(median(ok.cpu) / baseline('/ok')).toFixed(2)} | ${(median(fail.cpu) / baseline('/fail')).toFixed(2)} |`,
+      `| ${label} | ${okCpu.toFixed(0)} | ${median(ok.rps).toFixed(0)} | ${failCpu.toFixed(0)} | ${median(fail.rps).toFixed(0)} | ${ratio(okCpu, baseline('/ok'))} | ${ratio(failCpu, baseline('/fail'))} | ${own} |`,
     );
   };
-  for (const name of plain.order) add(name, plain.results, name);
+  for (const name of plain.order) add(name, plain.results, name, false);
   for (const name of signals.order)
     add(
       name === 'undici.request' ? 'undici.request (signals phase, same process as SDKs)' : name,
       signals.results,
       name,
+      true,
     );
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {

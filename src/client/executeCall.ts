@@ -117,7 +117,8 @@ export async function executeCall(
         authReplayed = true;
         verdict = { delayMs: 0, reason: 'auth_refresh', delaySource: 'backoff' };
       } else {
-        verdict = await askStrategy(call, strategy, attempt, failure, previousDelayMs);
+        const asked = askStrategy(call, strategy, attempt, failure, previousDelayMs);
+        verdict = isPromiseLike(asked) ? await asked : asked;
         if (verdict.delayMs !== null && !call.prepared.replayable) verdict = { delayMs: null, reason: 'stream_body' };
         else if (verdict.delayMs !== null && verdict.delayMs >= call.deadline - config.clock.now())
           verdict = { delayMs: null, reason: 'deadline' };
@@ -447,15 +448,20 @@ async function askAuthToReplay(call: Call, attempt: number, failure: Failure): P
   }
 }
 
-async function askStrategy(
+/** The strategy's verdict; synchronous when the strategy is, which spares a failure a promise. */
+function askStrategy(
   call: Call,
   strategy: RetryStrategy,
   attempt: number,
   failure: Failure,
   previousDelayMs: number,
-): Promise<RetryVerdict> {
+): RetryVerdict | Promise<RetryVerdict> {
   const { config, control, info } = call;
   const now = config.clock.now();
+  const failed = (error: unknown): RetryVerdict => {
+    if (!control.signal.aborted) report(config.diagnostics, 'retry strategy (nextDelay)', error, scrubberOf(call));
+    return { delayMs: null, reason: control.signal.aborted ? 'deadline' : 'strategy_error' };
+  };
   try {
     const decision = strategy.nextDelay({
       attempt,
@@ -472,12 +478,16 @@ async function askStrategy(
         return control.signal;
       },
     });
-    return normalizeDecision(
-      isPromiseLike(decision) ? await untilAborted(Promise.resolve(decision), control.signal) : decision,
-    );
+    if (!isPromiseLike(decision)) return normalizeDecision(decision);
+    return untilAborted(Promise.resolve(decision), control.signal).then((settled) => {
+      try {
+        return normalizeDecision(settled);
+      } catch (error) {
+        return failed(error);
+      }
+    }, failed);
   } catch (error) {
-    if (!control.signal.aborted) report(config.diagnostics, 'retry strategy (nextDelay)', error, scrubberOf(call));
-    return { delayMs: null, reason: control.signal.aborted ? 'deadline' : 'strategy_error' };
+    return failed(error);
   }
 }
 

@@ -11,7 +11,7 @@ import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js
 import { otelApi } from './otelApi.js';
 import type { SentryBreadcrumb } from './sentry/sentryApi.js';
 import { createSentrySignal, type SentrySignal } from './sentry/sentrySignal.js';
-import { type AttemptSpan, type CallSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
+import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
 
 /** What the signals are built from. */
 export interface SignalsOptions {
@@ -29,10 +29,22 @@ export interface SignalsOptions {
   readonly now?: () => number;
 }
 
-/** What a failed call's attempts leave for its Sentry event. */
+/** A failed attempt, kept for the Sentry event's breadcrumbs (built only if one is sent). */
+interface FailedAttempt {
+  readonly outcome: AttemptOutcome;
+  /** When it ended, in milliseconds since the epoch. */
+  readonly at: number;
+}
+
+/** What a call's failed attempts leave for the attempts after them and for its end. */
 interface FailedCallState {
-  readonly breadcrumbs: SentryBreadcrumb[];
+  readonly attempts: FailedAttempt[];
   last: AttemptSpan;
+  /**
+   * The first attempt's context when the caller had no span: later attempts start under
+   * it, so a retried call is one trace without a span of its own for the call.
+   */
+  root: Context | undefined;
 }
 
 interface Signals {
@@ -42,8 +54,6 @@ interface Signals {
   readonly sentry: SentrySignal | undefined;
   readonly diagnostics: Diagnostics;
   readonly failedCalls: WeakMap<CallInfo, FailedCallState>;
-  /** The call's own span, where the caller had none active. */
-  readonly callSpans: WeakMap<CallInfo, CallSpan>;
   readonly propagate: (context: Context, headers: Record<string, string>) => void;
   readonly withContext: <T>(context: Context, fn: () => T) => T;
 }
@@ -84,7 +94,6 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
           ),
     diagnostics,
     failedCalls: new WeakMap(),
-    callSpans: new WeakMap(),
     propagate: (context, headers) => api.propagation.inject(context, headers),
     withContext: (context, fn) => api.context.with(context, fn),
   };
@@ -94,13 +103,8 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
     attemptStarted(call, attempt) {
       let attemptSpan: AttemptSpan;
       try {
-        let callSpan: CallSpan | undefined;
-        if (attempt > 1) callSpan = signals.callSpans.get(call);
-        else {
-          callSpan = signals.spans.startCall(call);
-          if (callSpan !== undefined) signals.callSpans.set(call, callSpan);
-        }
-        attemptSpan = signals.spans.start(call, attempt, callSpan?.context);
+        const root = attempt > 1 ? signals.failedCalls.get(call)?.root : undefined;
+        attemptSpan = signals.spans.start(call, attempt, root);
       } catch (error) {
         report(diagnostics, 'span', error);
         return undefined;
@@ -108,11 +112,6 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       return new SignalsScope(signals, call, attemptSpan);
     },
     callEnded(call, outcome) {
-      const callSpan = signals.callSpans.get(call);
-      if (callSpan !== undefined) {
-        signals.callSpans.delete(call);
-        guard(diagnostics, 'span', () => signals.spans.endCall(callSpan, outcome), undefined);
-      }
       const state = signals.failedCalls.get(call);
       if (state !== undefined) signals.failedCalls.delete(call);
       const last = state?.last;
@@ -132,7 +131,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
             signals.sentry?.report({
               call,
               outcome,
-              breadcrumbs: state?.breadcrumbs ?? [],
+              breadcrumbs: state === undefined ? [] : state.attempts.map((failed) => breadcrumbOf(call, failed)),
               ids,
               runInTrace,
             }),
@@ -174,7 +173,7 @@ class SignalsScope implements AttemptScope {
       'context (send)',
       (inner) =>
         this.signals.withContext(
-          this.attemptSpan.sendContext,
+          this.signals.spans.suppressed(this.attemptSpan.context),
           sentry === undefined ? inner : () => sentry.suppressTracing(inner),
         ),
       fn,
@@ -214,21 +213,22 @@ class SignalsScope implements AttemptScope {
     const { signals, call, attemptSpan } = this;
     if (outcome.failure === undefined) {
       // A success is logged by callEnded, which needs this span's ids.
-      if (signals.logs?.logsSuccesses() === true) signals.failedCalls.set(call, { breadcrumbs: [], last: attemptSpan });
+      if (signals.logs?.logsSuccesses() === true)
+        signals.failedCalls.set(call, { attempts: [], last: attemptSpan, root: undefined });
       return;
     }
     let state = signals.failedCalls.get(call);
     if (state === undefined) {
-      state = { breadcrumbs: [], last: attemptSpan };
+      state = { attempts: [], last: attemptSpan, root: attemptSpan.root ? attemptSpan.context : undefined };
       signals.failedCalls.set(call, state);
     }
     state.last = attemptSpan;
-    state.breadcrumbs.push(breadcrumbOf(call, outcome));
+    if (signals.sentry !== undefined) state.attempts.push({ outcome, at: Date.now() });
     if (outcome.retry !== undefined) signals.logs?.attemptRetried(call, outcome, traceIdsOf(attemptSpan.span));
   }
 }
 
-function breadcrumbOf(call: CallInfo, outcome: AttemptOutcome): SentryBreadcrumb {
+function breadcrumbOf(call: CallInfo, { outcome, at }: FailedAttempt): SentryBreadcrumb {
   const { failure, retry } = outcome;
   const data: Record<string, unknown> = {
     [ATTR.HTTP_REQUEST_METHOD]: call.method,
@@ -254,7 +254,7 @@ function breadcrumbOf(call: CallInfo, outcome: AttemptOutcome): SentryBreadcrumb
     level: retry === undefined ? 'error' : 'warning',
     message: `${call.method} ${call.route} attempt ${outcome.attempt}: ${failure?.kind ?? 'ok'} ${failure?.code ?? ''}${next}`,
     data,
-    timestamp: Date.now() / 1000,
+    timestamp: at / 1000,
   };
 }
 

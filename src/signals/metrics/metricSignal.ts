@@ -1,4 +1,4 @@
-import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import { CIRCUIT_STATE_VALUES, circuitStates } from '../../strategies/circuitRegistry.js';
 import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types.js';
 import { ATTR, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
@@ -29,6 +29,10 @@ export interface MetricSignal {
  *   reason. Calls are attempts minus retries.
  * - `faultline.circuit.state` (gauge): 0 closed, 1 half-open, 2 open, by upstream.
  * - `faultline.sentry.suppressed` (counter): Sentry events held back by the cap.
+ *
+ * The counters are asynchronous: faultline counts in a map and the SDK reads the totals
+ * when it collects, so a failure storm costs a map update per event, not an attribute
+ * set hashed by the SDK for each.
  */
 export function createMetricSignal(meter?: Meter): MetricSignal {
   const m = meter ?? otelApi().metrics.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
@@ -37,20 +41,14 @@ export function createMetricSignal(meter?: Meter): MetricSignal {
     description: 'Duration of HTTP client requests (each attempt).',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
-  const retries: Counter = m.createCounter('faultline.retries', {
-    description: 'Retries scheduled, by reason and delay source.',
-  });
+  const retries = new Tally(m, 'faultline.retries', 'Retries scheduled, by reason and delay source.');
   const retryDelay: Histogram = m.createHistogram('faultline.retry.delay', {
     unit: 's',
     description: 'How long each retry waited.',
     advice: { explicitBucketBoundaries: WAIT_BUCKETS },
   });
-  const failures: Counter = m.createCounter('faultline.failures', {
-    description: 'Calls that failed after retries, by kind and stop reason.',
-  });
-  const suppressed: Counter = m.createCounter('faultline.sentry.suppressed', {
-    description: 'Sentry events held back by the per-fingerprint cap.',
-  });
+  const failures = new Tally(m, 'faultline.failures', 'Calls that failed after retries, by kind and stop reason.');
+  const suppressed = new Tally(m, 'faultline.sentry.suppressed', 'Sentry events held back by the per-fingerprint cap.');
   const circuit = m.createObservableGauge('faultline.circuit.state', {
     description: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
   });
@@ -75,26 +73,72 @@ export function createMetricSignal(meter?: Meter): MetricSignal {
       }
       duration.record(outcome.durationMs / 1000, attributes);
       if (retry === undefined) return;
-      const retryAttributes: Attributes = {
-        [ATTR.UPSTREAM]: call.upstream,
-        [ATTR.RETRY_REASON]: retry.reason,
-        [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
-        [ATTR.FAILURE_KIND]: failure?.kind ?? 'none',
-      };
-      retries.add(1, retryAttributes);
+      const kind = failure?.kind ?? 'none';
+      const retryAttributes = retries.add(
+        `${call.upstream}\u0000${retry.reason}\u0000${retry.delaySource}\u0000${kind}`,
+        () => ({
+          [ATTR.UPSTREAM]: call.upstream,
+          [ATTR.RETRY_REASON]: retry.reason,
+          [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
+          [ATTR.FAILURE_KIND]: kind,
+        }),
+      );
       retryDelay.record(retry.delayMs / 1000, retryAttributes);
     },
     callEnded(call, outcome) {
-      if (outcome.failure === undefined) return;
-      failures.add(1, {
+      const { failure } = outcome;
+      if (failure === undefined) return;
+      const stopReason = outcome.stopReason ?? 'unknown';
+      failures.add(`${call.upstream}\u0000${call.method}\u0000${failure.kind}\u0000${stopReason}`, () => ({
         [ATTR.UPSTREAM]: call.upstream,
         [ATTR.HTTP_REQUEST_METHOD]: call.method,
-        [ATTR.FAILURE_KIND]: outcome.failure.kind,
-        [ATTR.STOP_REASON]: outcome.stopReason ?? 'unknown',
-      });
+        [ATTR.FAILURE_KIND]: failure.kind,
+        [ATTR.STOP_REASON]: stopReason,
+      }));
     },
     sentrySuppressed(call, kind) {
-      suppressed.add(1, { [ATTR.UPSTREAM]: call.upstream, [ATTR.FAILURE_KIND]: kind });
+      suppressed.add(`${call.upstream}\u0000${kind}`, () => ({
+        [ATTR.UPSTREAM]: call.upstream,
+        [ATTR.FAILURE_KIND]: kind,
+      }));
     },
   };
+}
+
+/** Distinct attribute sets a tally keeps before it folds new ones into an overflow series. */
+const MAX_SERIES = 2_000;
+const OVERFLOW: Attributes = { 'otel.metric.overflow': true };
+
+/**
+ * A monotonic counter whose totals faultline keeps itself, by a key that stands for the
+ * attribute set, and reports through an observable counter when the SDK collects.
+ */
+class Tally {
+  private readonly series = new Map<string, { readonly attributes: Attributes; total: number }>();
+  private overflow = 0;
+
+  constructor(meter: Meter, name: string, description: string) {
+    meter.createObservableCounter(name, { description }).addCallback((result) => this.observe(result));
+  }
+
+  /** Counts one under `key`; returns the attribute set (made by `attributes` the first time). */
+  add(key: string, attributes: () => Attributes): Attributes {
+    const entry = this.series.get(key);
+    if (entry !== undefined) {
+      entry.total++;
+      return entry.attributes;
+    }
+    if (this.series.size >= MAX_SERIES) {
+      this.overflow++;
+      return OVERFLOW;
+    }
+    const made = attributes();
+    this.series.set(key, { attributes: made, total: 1 });
+    return made;
+  }
+
+  private observe(result: ObservableResult): void {
+    for (const { attributes, total } of this.series.values()) result.observe(total, attributes);
+    if (this.overflow > 0) result.observe(this.overflow, OVERFLOW);
+  }
 }

@@ -1,5 +1,5 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types.js';
+import type { AttemptOutcome, CallInfo } from '../../types.js';
 import { ATTR, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
 import { otelApi } from '../otelApi.js';
 
@@ -8,29 +8,23 @@ export interface AttemptSpan {
   readonly span: Span;
   /** The caller's context with this span active: user hooks run here. */
   readonly context: Context;
-  /**
-   * The same with tracing suppressed: the request itself runs here, so undici
-   * instrumentations (OpenTelemetry's, Sentry's) add no second span for it.
-   */
-  readonly sendContext: Context;
-}
-
-/** A span for a whole call, made when the caller has no active span of its own. */
-export interface CallSpan {
-  readonly span: Span;
-  readonly context: Context;
+  /** True when the caller had no active span, so this attempt's span roots the trace. */
+  readonly root: boolean;
 }
 
 /** Starts and ends the CLIENT span of each attempt, per the HTTP client semantic conventions. */
 export interface SpanSignal {
   /**
-   * When the caller has no active span, starts an INTERNAL span for the call, so that its
-   * attempts share one trace; undefined when there is a parent already (or no tracing).
+   * Starts an attempt's span under `parent`, or under the active span when none is given.
+   * `root` says whether the span started a trace of its own (the caller had no span).
    */
-  startCall(call: CallInfo): CallSpan | undefined;
-  endCall(callSpan: CallSpan, outcome: CallOutcome): void;
   start(call: CallInfo, attempt: number, parent?: Context): AttemptSpan;
   end(attemptSpan: AttemptSpan, outcome: AttemptOutcome): void;
+  /**
+   * `context` with tracing suppressed: the request itself runs there, so undici
+   * instrumentations (OpenTelemetry's, Sentry's) add no second span for it.
+   */
+  suppressed(context: Context): Context;
 }
 
 /**
@@ -46,34 +40,6 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
   const { SpanKind, SpanStatusCode, context, trace } = api;
 
   return {
-    startCall(call) {
-      const parent = context.active();
-      if (api.isSpanContextValid(trace.getSpanContext(parent) ?? api.INVALID_SPAN_CONTEXT)) return undefined;
-      const span = activeTracer.startSpan(
-        `${call.upstream} ${call.method} ${call.route}`,
-        {
-          kind: SpanKind.INTERNAL,
-          attributes: {
-            [ATTR.UPSTREAM]: call.upstream,
-            [ATTR.ROUTE]: call.route,
-            [ATTR.HTTP_REQUEST_METHOD]: call.method,
-          },
-        },
-        parent,
-      );
-      if (!span.isRecording()) return undefined;
-      return { span, context: trace.setSpan(parent, span) };
-    },
-    endCall({ span }, outcome) {
-      span.setAttribute(ATTR.ATTEMPTS, outcome.attempts);
-      const { failure } = outcome;
-      if (failure !== undefined) {
-        span.setAttribute(ATTR.ERROR_TYPE, failure.code);
-        span.setAttribute(ATTR.FAILURE_KIND, failure.kind);
-        if (failure.kind !== 'cancelled') span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-      }
-      span.end();
-    },
     start(call, attempt, parentContext) {
       const parent = parentContext ?? context.active();
       const attributes: Attributes = {
@@ -93,8 +59,13 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
         parent,
       );
       const spanContext = trace.setSpan(parent, span);
-      return { span, context: spanContext, sendContext: spanContext.setValue(suppressKey, true) };
+      return {
+        span,
+        context: spanContext,
+        root: parentContext === undefined && trace.getSpan(parent) === undefined,
+      };
     },
+    suppressed: (spanContext) => spanContext.setValue(suppressKey, true),
     end({ span }, outcome) {
       if (!span.isRecording()) {
         span.end();
