@@ -479,13 +479,7 @@ function askStrategy(
       },
     });
     if (!isPromiseLike(decision)) return normalizeDecision(decision);
-    return untilAborted(Promise.resolve(decision), control.signal).then((settled) => {
-      try {
-        return normalizeDecision(settled);
-      } catch (error) {
-        return failed(error);
-      }
-    }, failed);
+    return untilAborted(Promise.resolve(decision), control.signal).then(normalizeDecision).catch(failed);
   } catch (error) {
     return failed(error);
   }

@@ -1,3 +1,5 @@
+import type { CallInfo } from '../types.js';
+
 /**
  * The attribute names every signal shares, so a log line, a span and a Sentry tag join
  * on the same keys. OpenTelemetry's HTTP client semantic conventions first, then
@@ -23,6 +25,22 @@ export const ATTR = {
   ATTEMPTS: 'faultline.attempts',
   DURATION_MS: 'faultline.duration_ms',
 } as const;
+
+/**
+ * What every span and log line of a call carries: the semantic conventions' request
+ * attributes (the URL already redacted) and faultline's upstream and route. A fresh object
+ * each time, for the caller to add to.
+ */
+export function callAttributes(call: CallInfo): Record<string, string | number> {
+  return {
+    [ATTR.HTTP_REQUEST_METHOD]: call.method,
+    [ATTR.URL_FULL]: call.url,
+    [ATTR.SERVER_ADDRESS]: call.serverAddress,
+    [ATTR.SERVER_PORT]: call.serverPort,
+    [ATTR.UPSTREAM]: call.upstream,
+    [ATTR.ROUTE]: call.route,
+  };
+}
 
 /** The instrumentation scope name of faultline's tracer and meter. */
 export const INSTRUMENTATION_NAME = 'faultline';

@@ -131,7 +131,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
             signals.sentry?.report({
               call,
               outcome,
-              breadcrumbs: state === undefined ? [] : state.attempts.map((failed) => breadcrumbOf(call, failed)),
+              breadcrumbs: () => state?.attempts.map((failed) => breadcrumbOf(call, failed)) ?? [],
               ids,
               runInTrace,
             }),

@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
 import type { AttemptOutcome, CallInfo, CallOutcome, FailureKind } from '../../types.js';
-import { ATTR } from '../attributes.js';
+import { ATTR, callAttributes } from '../attributes.js';
 
 /** The ids that join a log line to its span. */
 export interface TraceIds {
@@ -41,14 +41,7 @@ export function levelOf(kind: FailureKind): 'error' | 'warn' | 'info' {
  */
 export function createLogSignal(logger: Logger): LogSignal {
   const base = (call: CallInfo, ids: TraceIds | undefined): Record<string, unknown> => {
-    const fields: Record<string, unknown> = {
-      [ATTR.HTTP_REQUEST_METHOD]: call.method,
-      [ATTR.URL_FULL]: call.url,
-      [ATTR.SERVER_ADDRESS]: call.serverAddress,
-      [ATTR.SERVER_PORT]: call.serverPort,
-      [ATTR.UPSTREAM]: call.upstream,
-      [ATTR.ROUTE]: call.route,
-    };
+    const fields: Record<string, unknown> = callAttributes(call);
     if (ids !== undefined) {
       fields['trace_id'] = ids.traceId;
       fields['span_id'] = ids.spanId;

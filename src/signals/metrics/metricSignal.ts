@@ -73,34 +73,25 @@ export function createMetricSignal(meter?: Meter): MetricSignal {
       }
       duration.record(outcome.durationMs / 1000, attributes);
       if (retry === undefined) return;
-      const kind = failure?.kind ?? 'none';
-      const retryAttributes = retries.add(
-        `${call.upstream}\u0000${retry.reason}\u0000${retry.delaySource}\u0000${kind}`,
-        () => ({
-          [ATTR.UPSTREAM]: call.upstream,
-          [ATTR.RETRY_REASON]: retry.reason,
-          [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
-          [ATTR.FAILURE_KIND]: kind,
-        }),
-      );
+      const retryAttributes = retries.add({
+        [ATTR.UPSTREAM]: call.upstream,
+        [ATTR.RETRY_REASON]: retry.reason,
+        [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
+        [ATTR.FAILURE_KIND]: failure?.kind ?? 'none',
+      });
       retryDelay.record(retry.delayMs / 1000, retryAttributes);
     },
     callEnded(call, outcome) {
-      const { failure } = outcome;
-      if (failure === undefined) return;
-      const stopReason = outcome.stopReason ?? 'unknown';
-      failures.add(`${call.upstream}\u0000${call.method}\u0000${failure.kind}\u0000${stopReason}`, () => ({
+      if (outcome.failure === undefined) return;
+      failures.add({
         [ATTR.UPSTREAM]: call.upstream,
         [ATTR.HTTP_REQUEST_METHOD]: call.method,
-        [ATTR.FAILURE_KIND]: failure.kind,
-        [ATTR.STOP_REASON]: stopReason,
-      }));
+        [ATTR.FAILURE_KIND]: outcome.failure.kind,
+        [ATTR.STOP_REASON]: outcome.stopReason ?? 'unknown',
+      });
     },
     sentrySuppressed(call, kind) {
-      suppressed.add(`${call.upstream}\u0000${kind}`, () => ({
-        [ATTR.UPSTREAM]: call.upstream,
-        [ATTR.FAILURE_KIND]: kind,
-      }));
+      suppressed.add({ [ATTR.UPSTREAM]: call.upstream, [ATTR.FAILURE_KIND]: kind });
     },
   };
 }
@@ -110,8 +101,9 @@ const MAX_SERIES = 2_000;
 const OVERFLOW: Attributes = { 'otel.metric.overflow': true };
 
 /**
- * A monotonic counter whose totals faultline keeps itself, by a key that stands for the
- * attribute set, and reports through an observable counter when the SDK collects.
+ * A monotonic counter whose totals faultline keeps itself and reports through an
+ * observable counter when the SDK collects. Each tally is given its attributes in one
+ * fixed order, so their values alone tell the series apart.
  */
 class Tally {
   private readonly series = new Map<string, { readonly attributes: Attributes; total: number }>();
@@ -121,8 +113,9 @@ class Tally {
     meter.createObservableCounter(name, { description }).addCallback((result) => this.observe(result));
   }
 
-  /** Counts one under `key`; returns the attribute set (made by `attributes` the first time). */
-  add(key: string, attributes: () => Attributes): Attributes {
+  /** Counts one for `attributes`; returns the set the series keeps (the first one seen). */
+  add(attributes: Attributes): Attributes {
+    const key = Object.values(attributes).join('\u0000');
     const entry = this.series.get(key);
     if (entry !== undefined) {
       entry.total++;
@@ -132,9 +125,8 @@ class Tally {
       this.overflow++;
       return OVERFLOW;
     }
-    const made = attributes();
-    this.series.set(key, { attributes: made, total: 1 });
-    return made;
+    this.series.set(key, { attributes, total: 1 });
+    return attributes;
   }
 
   private observe(result: ObservableResult): void {

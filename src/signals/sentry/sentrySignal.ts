@@ -35,7 +35,8 @@ const LEVELS: Readonly<Record<FailureKind, 'error' | 'warning' | 'info'>> = {
 export interface FailedCall {
   readonly call: CallInfo;
   readonly outcome: CallOutcome;
-  readonly breadcrumbs: readonly SentryBreadcrumb[];
+  /** The attempts as breadcrumbs, built only for an event the cap lets through. */
+  readonly breadcrumbs: () => readonly SentryBreadcrumb[];
   readonly ids: TraceIds | undefined;
   /** Runs the capture with the failing attempt's span active (links the event to the trace). */
   readonly runInTrace: <T>(fn: () => T) => T;
@@ -113,7 +114,7 @@ export function createSentrySignal(
         scope.setContext('faultline', context);
         if (failed.ids !== undefined)
           scope.setContext('trace', { trace_id: failed.ids.traceId, span_id: failed.ids.spanId });
-        for (const breadcrumb of failed.breadcrumbs) scope.addBreadcrumb(breadcrumb);
+        for (const breadcrumb of failed.breadcrumbs()) scope.addBreadcrumb(breadcrumb);
         api.captureException(error);
       }),
     );

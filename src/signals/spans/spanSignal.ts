@@ -1,6 +1,6 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { AttemptOutcome, CallInfo } from '../../types.js';
-import { ATTR, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
+import { ATTR, callAttributes, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
 import { otelApi } from '../otelApi.js';
 
 /** One attempt's CLIENT span and the contexts it runs in. */
@@ -42,16 +42,9 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
   return {
     start(call, attempt, parentContext) {
       const parent = parentContext ?? context.active();
-      const attributes: Attributes = {
-        [ATTR.HTTP_REQUEST_METHOD]: call.method,
-        [ATTR.URL_FULL]: call.url,
-        [ATTR.SERVER_ADDRESS]: call.serverAddress,
-        [ATTR.SERVER_PORT]: call.serverPort,
-        [ATTR.URL_TEMPLATE]: call.route,
-        [ATTR.UPSTREAM]: call.upstream,
-        [ATTR.ROUTE]: call.route,
-        [ATTR.ATTEMPT]: attempt,
-      };
+      const attributes: Attributes = callAttributes(call);
+      attributes[ATTR.URL_TEMPLATE] = call.route;
+      attributes[ATTR.ATTEMPT] = attempt;
       if (attempt > 1) attributes[ATTR.HTTP_REQUEST_RESEND_COUNT] = attempt - 1;
       const span = activeTracer.startSpan(
         `${call.method} ${call.route}`,
