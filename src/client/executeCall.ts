@@ -4,8 +4,8 @@ import type { RequestFailure } from '../errors/RequestFailure.js';
 import { normalizeDecision } from '../strategies/normalizeDecision.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
 import { NO_BODY, type PreparedBody, prepareBody } from '../transport/prepareBody.js';
-import { type FollowedResponse, sendFollowingRedirects } from '../transport/followRedirects.js';
-import type { TransportResponse } from '../transport/undiciTransport.js';
+import { type FollowedResponse, followRedirects, isRedirect } from '../transport/followRedirects.js';
+import type { TransportRequest, TransportResponse } from '../transport/undiciTransport.js';
 import type { AttemptScope, CallInfo, Failure, RequestOptions, RetryStrategy, RetryVerdict } from '../types.js';
 import { guard, isPromiseLike, report, untilAborted } from '../util/guard.js';
 import { templatePath } from '../util/templatePath.js';
@@ -28,7 +28,7 @@ interface AttemptResult {
   /** The parsed body, in json mode. */
   readonly value?: unknown;
   /** The observers' hold on this attempt. */
-  readonly scope?: AttemptScope;
+  readonly scope?: AttemptScope | undefined;
   /** A failed response's body, already read. */
   readonly failureBody?: Uint8Array;
   /** The URL the response came from, after redirects (not redacted: it is the caller's). */
@@ -257,99 +257,104 @@ function prepareCall(
   };
 }
 
-/** Sends one attempt and classifies what came back; never throws. */
+/**
+ * Sends one attempt and classifies what came back; never throws. One async function from
+ * credentials to the parsed body: with AsyncLocalStorage on (any service that runs
+ * Sentry or OpenTelemetry), Node's promise hooks charge every extra async layer on every
+ * request.
+ */
 async function attemptOnce(call: Call, attempt: number): Promise<AttemptResult> {
   const { config, control } = call;
   if (control.aborted) return { failure: control.failureOf(undefined, config.clock.now()) };
   const scope = call.fanout?.attemptStarted(call.info, attempt);
   try {
-    // Only the credentials step runs user code that may want the attempt's span active;
-    // without it, entering the scope is skipped (the request itself goes through send()).
-    const result = await (scope === undefined || config.auth === undefined
-      ? send(call, attempt, scope)
-      : scope.run(() => send(call, attempt, scope)));
-    return scope === undefined ? result : { ...result, scope };
-  } catch (error) {
-    const failure = withoutSecrets(call, control.failureOf(error, config.clock.now()));
-    return scope === undefined ? { failure } : { failure, scope };
-  }
-}
-
-/** The attempt itself: credentials, the request, and (in json mode) the parsed body. */
-async function send(call: Call, attempt: number, scope: AttemptScope | undefined): Promise<AttemptResult> {
-  const { config, control } = call;
-  if (config.auth !== undefined) await applyAuth(call, attempt);
-  scope?.inject?.(call.headers);
-  const request = {
-    origin: call.target.origin,
-    path: call.target.path,
-    method: call.method,
-    headers: call.headers,
-    body: call.prepared.body,
-    signal: control,
-    timeoutMs: call.attemptTimeoutMs,
-  };
-  const transmit = (): Promise<FollowedResponse> =>
-    call.followRedirects
-      ? sendFollowingRedirects(config.transport, request, call.target.href, config.maxRedirects)
-      : config.transport.send(request).then((response) => ({ response, href: call.target.href }));
-  const { response, href } = await (scope?.send === undefined ? transmit() : scope.send(transmit));
-  const failure =
-    response.statusCode < 400
-      ? null
-      : classifyStatus(response.statusCode, lowerCaseReader(response.headers), config.clock.now());
-  if (failure !== null) {
-    // Read now (bounded) so the connection goes back to the pool and the error can carry it.
-    return {
-      failure,
-      response,
-      href,
-      failureBody: await readBounded(response, MAX_FAILURE_BODY_BYTES),
+    if (config.auth !== undefined) {
+      // The credentials step runs user code that may want the attempt's span active.
+      await (scope === undefined ? applyAuth(call, attempt) : scope.run(() => applyAuth(call, attempt)));
+    }
+    scope?.inject?.(call.headers);
+    const request: TransportRequest = {
+      origin: call.target.origin,
+      path: call.target.path,
+      method: call.method,
+      headers: call.headers,
+      body: call.prepared.body,
+      signal: control,
+      timeoutMs: call.attemptTimeoutMs,
     };
-  }
-  if (call.mode !== 'json') return { failure, response, href };
-  const text = await readJsonText(response, config.maxJsonBytes);
-  if (text === undefined) {
+    const { transport } = config;
+    let response =
+      scope?.send === undefined ? await transport.send(request) : await scope.send(() => transport.send(request));
+    let href = call.target.href;
+    if (call.followRedirects && isRedirect(response)) {
+      const first = response;
+      const follow = (): Promise<FollowedResponse> =>
+        followRedirects(transport, request, first, href, config.maxRedirects);
+      ({ response, href } = await (scope?.send === undefined ? follow() : scope.send(follow)));
+    }
+    const failure =
+      response.statusCode < 400
+        ? null
+        : classifyStatus(response.statusCode, lowerCaseReader(response.headers), config.clock.now());
+    if (failure !== null) {
+      // Read now (bounded) so the connection goes back to the pool and the error can carry it.
+      return {
+        failure,
+        response,
+        href,
+        scope,
+        failureBody: await readBounded(response, MAX_FAILURE_BODY_BYTES),
+      };
+    }
+    if (call.mode !== 'json') return { failure, response, href, scope };
     const limit = config.maxJsonBytes;
-    return {
-      failure: {
-        kind: 'invalid_response',
-        code: 'BODY_TOO_LARGE',
-        status: response.statusCode,
-        message: `The response body exceeds ${limit} bytes`,
-      },
-      response,
-      failureBody: new Uint8Array(0),
-    };
-  }
-  if (text === '') return { failure: null, response, value: undefined };
-  try {
-    return { failure: null, response, value: JSON.parse(text) };
+    // A declared length within the limit takes undici's fast path.
+    const text =
+      Number(response.headers['content-length']) <= limit
+        ? await response.body.text()
+        : await readJsonText(response, limit);
+    if (text === undefined) {
+      return {
+        failure: {
+          kind: 'invalid_response',
+          code: 'BODY_TOO_LARGE',
+          status: response.statusCode,
+          message: `The response body exceeds ${limit} bytes`,
+        },
+        response,
+        scope,
+        failureBody: new Uint8Array(0),
+      };
+    }
+    if (text === '') return { failure: null, response, scope, value: undefined };
+    try {
+      return { failure: null, response, scope, value: JSON.parse(text) };
+    } catch (error) {
+      return {
+        failure: {
+          kind: 'invalid_response',
+          code: 'INVALID_JSON',
+          status: response.statusCode,
+          message: `The response body is not valid JSON (${(error as Error).message})`,
+          cause: error,
+        },
+        response,
+        scope,
+        failureBody: Buffer.from(text),
+      };
+    }
   } catch (error) {
-    return {
-      failure: {
-        kind: 'invalid_response',
-        code: 'INVALID_JSON',
-        status: response.statusCode,
-        message: `The response body is not valid JSON (${(error as Error).message})`,
-        cause: error,
-      },
-      response,
-      failureBody: Buffer.from(text),
-    };
+    return { failure: withoutSecrets(call, control.failureOf(error, config.clock.now())), scope };
   }
 }
 
 /**
- * The body as text for json(), or undefined when it is larger than `limit` (the rest is
- * not read: an endless body cannot exhaust memory). A declared length within the limit
- * takes undici's fast path.
+ * The body as text for json() when its declared length is not within `limit`: undefined
+ * when it is larger (the rest is not read: an endless body cannot exhaust memory).
  */
 async function readJsonText(response: TransportResponse, limit: number): Promise<string | undefined> {
   const { body } = response;
-  const declared = Number(response.headers['content-length']);
-  if (declared <= limit) return body.text();
-  if (declared > limit) {
+  if (Number(response.headers['content-length']) > limit) {
     body.destroy();
     return undefined;
   }

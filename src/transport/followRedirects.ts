@@ -12,40 +12,47 @@ export interface FollowedResponse {
   readonly href: string;
 }
 
+/** True when `response` is a redirect to follow: a redirect status with a Location. */
+export function isRedirect(response: TransportResponse): boolean {
+  const location = response.headers['location'];
+  return REDIRECT_STATUSES.has(response.statusCode) && typeof location === 'string' && location !== '';
+}
+
 /**
- * Sends a request and follows its redirects as fetch does: 303 (and 301/302 after a
- * POST) become GETs without a body, 307/308 repeat the method and body (a stream body
- * cannot be repeated, so that response is returned as it is), and credentials never
- * follow a request to another origin. Done here rather than by undici's interceptor,
- * which costs every request, redirected or not.
+ * Follows the redirects that begin with `response`, the answer to `request` sent to
+ * `href`, as fetch does: 303 (and 301/302 after a POST) become GETs without a body,
+ * 307/308 repeat the method and body (a stream body cannot be repeated, so that response
+ * is returned as it is), and credentials never follow a request to another origin. Done
+ * here rather than by undici's interceptor, which costs every request, redirected or
+ * not; the caller sends the first request itself, so a call that is not redirected pays
+ * one status check and no promise for it.
  */
-export async function sendFollowingRedirects(
+export async function followRedirects(
   transport: Transport,
   request: TransportRequest,
+  response: TransportResponse,
   href: string,
   maxRedirects: number,
 ): Promise<FollowedResponse> {
   let current = request;
   let currentHref = href;
+  let currentResponse = response;
   for (let hops = 0; ; hops++) {
-    const response = await transport.send(current);
-    const location = response.headers['location'];
-    if (!REDIRECT_STATUSES.has(response.statusCode) || typeof location !== 'string' || location === '') {
-      return { response, href: currentHref };
-    }
-    const next = new URL(location, currentHref);
-    if (next.protocol !== 'http:' && next.protocol !== 'https:') return { response, href: currentHref };
-    const status = response.statusCode;
+    if (!isRedirect(currentResponse)) return { response: currentResponse, href: currentHref };
+    const next = new URL(currentResponse.headers['location'] as string, currentHref);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:')
+      return { response: currentResponse, href: currentHref };
+    const status = currentResponse.statusCode;
     const toGet =
       status === 303 ? current.method !== 'HEAD' : (status === 301 || status === 302) && current.method === 'POST';
     if (!toGet && current.body !== undefined && typeof current.body === 'object' && 'pipe' in current.body) {
-      return { response, href: currentHref };
+      return { response: currentResponse, href: currentHref };
     }
     if (hops >= maxRedirects) {
-      response.body.dump().catch(() => {});
+      currentResponse.body.dump().catch(() => {});
       throw Object.assign(new Error(`More than ${maxRedirects} redirects`), { code: 'ERR_TOO_MANY_REDIRECTS' });
     }
-    await response.body.dump();
+    await currentResponse.body.dump();
     let headers = current.headers;
     const crossOrigin = next.origin !== new URL(currentHref).origin;
     if (toGet || crossOrigin) {
@@ -62,5 +69,6 @@ export async function sendFollowingRedirects(
       headers,
     };
     currentHref = next.href;
+    currentResponse = await transport.send(current);
   }
 }

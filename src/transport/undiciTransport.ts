@@ -44,7 +44,7 @@ export interface UndiciTransportOptions {
 /**
  * The transport over undici's `Dispatcher.request`: the cheapest HTTP client Node has
  * (see bench/), with keep-alive pools per origin held by one Agent. One request per
- * call: redirects are followed by `sendFollowingRedirects`.
+ * call: redirects are followed by `followRedirects`.
  */
 export function createUndiciTransport(options: UndiciTransportOptions): Transport {
   const { Agent } = undici();

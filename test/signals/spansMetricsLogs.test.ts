@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import winston from 'winston';
 import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import { createClient, exponentialBackoff, isRequestFailure, noRetry } from '../../src/index.js';
 import { captureLogs } from '../helpers/captureLogs.js';
@@ -187,6 +189,50 @@ describe('spans, metrics and logs of a call', () => {
       level: 'debug',
       'http.response.status_code': 200,
       'faultline.attempts': 1,
+      span_id: span?.spanContext().spanId,
+    });
+  });
+
+  it("an application's own winston child logger: its metadata and format, faultline's fields", async () => {
+    server.script('/v1/stock', { status: 503 });
+    const lines: string[] = [];
+    const appLogger = winston.createLogger({
+      level: 'info',
+      defaultMeta: { 'service.name': 'checkout' },
+      format: winston.format.json(),
+      transports: [
+        new winston.transports.Stream({
+          stream: new Writable({
+            write(chunk: Buffer, _encoding, done) {
+              lines.push(String(chunk));
+              done();
+            },
+          }),
+        }),
+      ],
+    });
+    const client = createClient({
+      name: 'inventory',
+      baseUrl: server.url,
+      env: {},
+      retry: noRetry(),
+      logger: appLogger.child({ request_id: 'r-17' }),
+      report: false,
+    });
+    await assert.rejects(client.get('/v1/stock'));
+    assert.equal(lines.length, 1);
+    const line = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    const [span] = otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
+    expectLogLine(line, {
+      level: 'error',
+      message: 'inventory GET /v1/stock failed: server 503 after 1 attempt',
+      'service.name': 'checkout',
+      request_id: 'r-17',
+      'faultline.upstream': 'inventory',
+      'faultline.failure.kind': 'server',
+      'error.type': '503',
+      'http.response.status_code': 503,
+      trace_id: span?.spanContext().traceId,
       span_id: span?.spanContext().spanId,
     });
   });

@@ -49,6 +49,17 @@ export function createLogSignal(logger: Logger): LogSignal {
     return fields;
   };
 
+  /**
+   * Writes one line. The fields become winston's info object as they are: the one-argument
+   * form of `log` spares each line winston's copy of them and its search of the message
+   * for printf tokens. (`defaultMeta` is still added, by winston.)
+   */
+  const write = (level: string, message: string, fields: Record<string, unknown>): void => {
+    fields['level'] = level;
+    fields['message'] = message;
+    logger.log(fields as { level: string; message: string });
+  };
+
   return {
     logsSuccesses: () => logger.isLevelEnabled('debug'),
     attemptRetried(call, outcome, ids) {
@@ -70,7 +81,7 @@ export function createLogSignal(logger: Logger): LogSignal {
       }
       const why = failure === undefined ? '' : ` (${failure.kind} ${failure.code})`;
       const wait = retry === undefined ? '' : `; retrying in ${retry.delayMs} ms (${retry.reason})`;
-      logger.log(
+      write(
         'warn',
         `${call.upstream} ${call.method} ${call.route} attempt ${outcome.attempt} failed${why}${wait}`,
         fields,
@@ -86,7 +97,7 @@ export function createLogSignal(logger: Logger): LogSignal {
       if (outcome.status !== undefined) fields[ATTR.HTTP_RESPONSE_STATUS_CODE] = outcome.status;
       fields[ATTR.DURATION_MS] = Math.round(outcome.durationMs);
       if (failure === undefined) {
-        logger.log(
+        write(
           level,
           `${call.upstream} ${call.method} ${call.route} ${outcome.status ?? ''} in ${Math.round(outcome.durationMs)} ms`,
           fields,
@@ -97,7 +108,7 @@ export function createLogSignal(logger: Logger): LogSignal {
       fields[ATTR.FAILURE_KIND] = failure.kind;
       if (outcome.stopReason !== undefined) fields[ATTR.STOP_REASON] = outcome.stopReason;
       const attempts = outcome.attempts === 1 ? '1 attempt' : `${outcome.attempts} attempts`;
-      logger.log(
+      write(
         level,
         `${call.upstream} ${call.method} ${call.route} failed: ${failure.kind} ${failure.code} after ${attempts}`,
         fields,
