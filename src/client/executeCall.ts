@@ -4,7 +4,7 @@ import type { RequestFailure } from '../errors/RequestFailure.js';
 import { normalizeDecision } from '../strategies/normalizeDecision.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
 import { NO_BODY, type PreparedBody, prepareBody } from '../transport/prepareBody.js';
-import { type FollowedResponse, followRedirects, isRedirect } from '../transport/followRedirects.js';
+import { followRedirects, redirectLocation } from '../transport/followRedirects.js';
 import type { TransportRequest, TransportResponse } from '../transport/undiciTransport.js';
 import type { AttemptScope, CallInfo, Failure, RequestOptions, RetryStrategy, RetryVerdict } from '../types.js';
 import { guard, isPromiseLike, report, untilAborted } from '../util/guard.js';
@@ -283,14 +283,13 @@ async function attemptOnce(call: Call, attempt: number): Promise<AttemptResult> 
       timeoutMs: call.attemptTimeoutMs,
     };
     const { transport } = config;
-    let response =
-      scope?.send === undefined ? await transport.send(request) : await scope.send(() => transport.send(request));
+    let response = await sendThrough(scope, () => transport.send(request));
     let href = call.target.href;
-    if (call.followRedirects && isRedirect(response)) {
+    if (call.followRedirects && redirectLocation(response) !== undefined) {
       const first = response;
-      const follow = (): Promise<FollowedResponse> =>
-        followRedirects(transport, request, first, href, config.maxRedirects);
-      ({ response, href } = await (scope?.send === undefined ? follow() : scope.send(follow)));
+      ({ response, href } = await sendThrough(scope, () =>
+        followRedirects(transport, request, first, href, config.maxRedirects),
+      ));
     }
     const failure =
       response.statusCode < 400
@@ -346,6 +345,11 @@ async function attemptOnce(call: Call, attempt: number): Promise<AttemptResult> 
   } catch (error) {
     return { failure: withoutSecrets(call, control.failureOf(error, config.clock.now())), scope };
   }
+}
+
+/** Sends through the observers' scope (which may enter a context around it), if there is one. */
+function sendThrough<T>(scope: AttemptScope | undefined, send: () => Promise<T>): Promise<T> {
+  return scope?.send === undefined ? send() : scope.send(send);
 }
 
 /**

@@ -12,10 +12,12 @@ export interface FollowedResponse {
   readonly href: string;
 }
 
-/** True when `response` is a redirect to follow: a redirect status with a Location. */
-export function isRedirect(response: TransportResponse): boolean {
+/** Where `response` redirects to, when it is a redirect to follow (a redirect status with a Location). */
+export function redirectLocation(response: TransportResponse): string | undefined {
   const location = response.headers['location'];
-  return REDIRECT_STATUSES.has(response.statusCode) && typeof location === 'string' && location !== '';
+  return REDIRECT_STATUSES.has(response.statusCode) && typeof location === 'string' && location !== ''
+    ? location
+    : undefined;
 }
 
 /**
@@ -38,8 +40,9 @@ export async function followRedirects(
   let currentHref = href;
   let currentResponse = response;
   for (let hops = 0; ; hops++) {
-    if (!isRedirect(currentResponse)) return { response: currentResponse, href: currentHref };
-    const next = new URL(currentResponse.headers['location'] as string, currentHref);
+    const location = redirectLocation(currentResponse);
+    if (location === undefined) return { response: currentResponse, href: currentHref };
+    const next = new URL(location, currentHref);
     if (next.protocol !== 'http:' && next.protocol !== 'https:')
       return { response: currentResponse, href: currentHref };
     const status = currentResponse.statusCode;
