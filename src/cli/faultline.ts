@@ -1,16 +1,27 @@
 #!/usr/bin/env node
 // faultline check [--json]: validates the environment and prints the effective
-// configuration with secrets masked. Exits 1 on a bad value, naming the variable.
+// configuration with secrets masked. Exits 1 on a bad value, naming every wrong variable;
+// warns (exit 0) about FAULTLINE_* names faultline does not read.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { effectiveConfig } from '../config/effectiveConfig.js';
-import { ConfigError } from '../errors/ConfigError.js';
+import { checkEnvConfig } from '../config/envConfig.js';
+import { unknownVariables } from '../config/unknownVariables.js';
 
 const USAGE = `Usage: faultline check [--json]
+       faultline --version
 
 Validates the FAULTLINE_* environment variables and prints the configuration faultline
-would run with (secrets masked). Exits 1 and names the variable when a value is wrong.`;
+would run with (secrets masked). Exits 1 and names every variable whose value is wrong;
+warns about FAULTLINE_* names it does not read (a misspelt variable is otherwise ignored).`;
 
 function main(argv: string[]): number {
   const [command, ...flags] = argv;
+  if (argv.includes('--version') || argv.includes('-v')) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 1 : 0;
@@ -19,25 +30,74 @@ function main(argv: string[]): number {
     process.stderr.write(`faultline: unknown command "${command}"\n\n${USAGE}\n`);
     return 1;
   }
-  try {
-    const settings = effectiveConfig(process.env);
-    if (flags.includes('--json')) {
-      process.stdout.write(`${JSON.stringify({ valid: true, settings }, null, 2)}\n`);
-      return 0;
+  const json = flags.includes('--json');
+  const env = process.env;
+  const { problems } = checkEnvConfig(env);
+  const unknown = unknownVariables(env);
+  const warnings = unknown.map((u) => ({
+    variable: u.name,
+    message: u.message,
+    ...(u.suggestion === undefined ? {} : { suggestion: u.suggestion }),
+  }));
+  for (const u of unknown) process.stderr.write(`faultline check: warning: ${u.message}\n`);
+
+  const [first] = problems;
+  if (first !== undefined) {
+    for (const p of problems) process.stderr.write(`faultline check: ${p.message}\n`);
+    if (json) {
+      const report = {
+        valid: false,
+        // The first wrong variable, as before `problems` listed them all.
+        variable: first.variable,
+        error: first.message,
+        problems: problems.map((p) => ({
+          variable: p.variable,
+          problem: p.problem,
+          accepted: p.accepted,
+          message: p.message,
+        })),
+        warnings,
+      };
+      process.stdout.write(`${JSON.stringify(report)}\n`);
     }
-    const width = Math.max(...settings.map((s) => s.name.length));
-    process.stdout.write('faultline check: the configuration is valid\n\n');
-    for (const s of settings) process.stdout.write(`  ${s.name.padEnd(width)}  ${s.value}  (${s.source})\n`);
-    return 0;
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`faultline check: ${error.message}\n`);
-      if (flags.includes('--json'))
-        process.stdout.write(`${JSON.stringify({ valid: false, variable: error.variable, error: error.message })}\n`);
-      return 1;
-    }
-    throw error;
+    return 1;
   }
+
+  const settings = effectiveConfig(env);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ valid: true, settings, warnings }, null, 2)}\n`);
+    return 0;
+  }
+  const width = Math.max(...settings.map((s) => s.name.length));
+  process.stdout.write(
+    `faultline check: the configuration is valid${warnings.length === 0 ? '' : ' (see the warnings)'}\n\n`,
+  );
+  for (const s of settings) process.stdout.write(`  ${s.name.padEnd(width)}  ${s.value}  (${s.source})\n`);
+  return 0;
+}
+
+/**
+ * The version in faultline's own package.json, found by walking up from this file: it is
+ * `dist/src/cli/` in the repository and in an installed package alike, but a bundler or
+ * another layout may move it.
+ */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 6; depth++) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (manifest.name === 'faultline' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // No readable package.json here: look one level up.
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return 'unknown';
 }
 
 process.exitCode = main(process.argv.slice(2));

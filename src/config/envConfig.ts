@@ -39,28 +39,66 @@ export const FAULTLINE_VARIABLES = {
   FAULTLINE_LOG_FORMAT: 'json or pretty (default json)',
 } as const;
 
+/**
+ * Names the SPEC reserves for settings a later version will read (log sampling, shared
+ * state in Redis). `faultline check` says they are not read yet rather than calling them
+ * misspelt. A name moves to {@link FAULTLINE_VARIABLES} when it is implemented.
+ */
+export const RESERVED_VARIABLES: readonly string[] = [
+  'FAULTLINE_LOG_SAMPLE_INITIAL',
+  'FAULTLINE_LOG_SAMPLE_THEREAFTER',
+  'FAULTLINE_REDIS_URL',
+  'FAULTLINE_REDIS_PREFIX',
+];
+
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The settings read, and a `ConfigError` for every variable whose value is wrong. */
+export interface EnvConfigResult {
+  readonly config: EnvConfig;
+  /** One per wrong variable, in the order of {@link FAULTLINE_VARIABLES}; empty when all are valid. */
+  readonly problems: readonly ConfigError[];
+}
 
 /**
  * Reads and validates every `FAULTLINE_*` variable (and `LOG_LEVEL`).
  *
- * @throws {ConfigError} naming the first variable whose value is wrong.
+ * @throws {ConfigError} naming the first variable whose value is wrong; its message lists
+ * every other wrong one, and `others` holds them.
  */
 export function readEnvConfig(env: Env = process.env): EnvConfig {
+  const { config, problems } = checkEnvConfig(env);
+  const [first, ...others] = problems;
+  if (first === undefined) return config;
+  if (others.length === 0) throw first;
+  throw new ConfigError(first.variable, env[first.variable], first.problem, first.accepted, others);
+}
+
+/**
+ * Reads every `FAULTLINE_*` variable (and `LOG_LEVEL`) and collects what is wrong instead
+ * of stopping at the first: what `faultline check` reports. Never throws.
+ */
+export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
+  const problems: ConfigError[] = [];
   const config: { -readonly [K in keyof EnvConfig]: EnvConfig[K] } = {};
-  const set = <K extends keyof EnvConfig>(key: K, value: EnvConfig[K] | undefined): void => {
-    if (value !== undefined) config[key] = value;
+  const set = <K extends keyof EnvConfig>(key: K, read: () => EnvConfig[K] | undefined): void => {
+    try {
+      const value = read();
+      if (value !== undefined) config[key] = value;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+    }
   };
-  set('timeoutMs', readInteger(env, 'FAULTLINE_TIMEOUT_MS', 0, MAX_MS));
-  set('attemptTimeoutMs', readInteger(env, 'FAULTLINE_ATTEMPT_TIMEOUT_MS', 0, MAX_MS));
-  set('retryMaxAttempts', readInteger(env, 'FAULTLINE_RETRY_MAX_ATTEMPTS', 1, 100));
-  set('retryBaseDelayMs', readInteger(env, 'FAULTLINE_RETRY_BASE_DELAY_MS', 0, MAX_MS));
-  set('retryMaxDelayMs', readInteger(env, 'FAULTLINE_RETRY_MAX_DELAY_MS', 0, MAX_MS));
-  set('retryMaxRetryAfterMs', readInteger(env, 'FAULTLINE_RETRY_MAX_RETRY_AFTER_MS', 0, MAX_MS));
-  set('reportKinds', readKinds(env, 'FAULTLINE_REPORT_KINDS'));
-  set('reportCapPerMinute', readInteger(env, 'FAULTLINE_REPORT_CAP_PER_MINUTE', 0, 1_000_000));
-  set(
-    'redactHeaders',
+  set('timeoutMs', () => readInteger(env, 'FAULTLINE_TIMEOUT_MS', 0, MAX_MS));
+  set('attemptTimeoutMs', () => readInteger(env, 'FAULTLINE_ATTEMPT_TIMEOUT_MS', 0, MAX_MS));
+  set('retryMaxAttempts', () => readInteger(env, 'FAULTLINE_RETRY_MAX_ATTEMPTS', 1, 100));
+  set('retryBaseDelayMs', () => readInteger(env, 'FAULTLINE_RETRY_BASE_DELAY_MS', 0, MAX_MS));
+  set('retryMaxDelayMs', () => readInteger(env, 'FAULTLINE_RETRY_MAX_DELAY_MS', 0, MAX_MS));
+  set('retryMaxRetryAfterMs', () => readInteger(env, 'FAULTLINE_RETRY_MAX_RETRY_AFTER_MS', 0, MAX_MS));
+  set('reportKinds', () => readKinds(env, 'FAULTLINE_REPORT_KINDS'));
+  set('reportCapPerMinute', () => readInteger(env, 'FAULTLINE_REPORT_CAP_PER_MINUTE', 0, 1_000_000));
+  set('redactHeaders', () =>
     readNames(
       env,
       'FAULTLINE_REDACT_HEADERS',
@@ -68,13 +106,12 @@ export function readEnvConfig(env: Env = process.env): EnvConfig {
       'header names (letters, digits, - and _)',
     ),
   );
-  set(
-    'redactQuery',
+  set('redactQuery', () =>
     readNames(env, 'FAULTLINE_REDACT_QUERY', /^[^\s=&#]+$/, 'query parameter names (no spaces, =, & or #)'),
   );
-  set('logLevel', readChoice(env, 'FAULTLINE_LOG_LEVEL', LOG_LEVELS) ?? readSharedLogLevel(env));
-  set('logFormat', readChoice(env, 'FAULTLINE_LOG_FORMAT', ['json', 'pretty'] as const));
-  return config;
+  set('logLevel', () => readChoice(env, 'FAULTLINE_LOG_LEVEL', LOG_LEVELS) ?? readSharedLogLevel(env));
+  set('logFormat', () => readChoice(env, 'FAULTLINE_LOG_FORMAT', ['json', 'pretty'] as const));
+  return { config, problems };
 }
 
 /** The largest delay a timer takes (about 24.8 days). */

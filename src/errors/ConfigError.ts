@@ -5,8 +5,11 @@
  * @example
  * ```ts
  * // FAULTLINE_TIMEOUT_MS=soon
- * // ConfigError: FAULTLINE_TIMEOUT_MS="soon" is not a number; expected a whole number of milliseconds, 0 or more
+ * // ConfigError: FAULTLINE_TIMEOUT_MS="soon" is not a number; expected a whole number from 0 to 2147483647
  * ```
+ *
+ * When several values are wrong, the error names the first and its message lists the
+ * others on the following lines; `others` holds them.
  */
 export class ConfigError extends Error {
   override name = 'ConfigError' as const;
@@ -16,12 +19,25 @@ export class ConfigError extends Error {
   readonly problem: string;
   /** What is accepted. */
   readonly accepted: string;
+  /**
+   * The further wrong values found with this one, in the order they were read.
+   * @default []
+   */
+  readonly others: readonly ConfigError[];
 
-  constructor(variable: string, value: unknown, problem: string, accepted: string) {
-    super(`${variable}=${formatValue(value)} ${problem}; expected ${accepted}`);
+  constructor(
+    variable: string,
+    value: unknown,
+    problem: string,
+    accepted: string,
+    others: readonly ConfigError[] = [],
+  ) {
+    const first = `${variable}=${formatValue(value)} ${problem}; expected ${accepted}`;
+    super([first, ...others.map((other) => `also ${other.message}`)].join('\n'));
     this.variable = variable;
     this.problem = problem;
     this.accepted = accepted;
+    this.others = others;
   }
 }
 

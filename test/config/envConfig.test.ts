@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ConfigError, createClient, FAULTLINE_VARIABLES, readEnvConfig } from '../../src/index.js';
+import { checkEnvConfig, RESERVED_VARIABLES } from '../../src/config/envConfig.js';
+import { unknownVariables } from '../../src/config/unknownVariables.js';
+import { editDistance } from '../../src/util/editDistance.js';
 import { NUM_RUNS } from '../helpers/propertyRuns.js';
 
 describe('configuration from the environment', () => {
@@ -96,5 +99,78 @@ describe('configuration from the environment', () => {
       ),
       { numRuns: NUM_RUNS },
     );
+  });
+
+  it('several wrong values: the error names the first and its message lists every one', () => {
+    const env = { FAULTLINE_RETRY_MAX_ATTEMPTS: '0', FAULTLINE_TIMEOUT_MS: 'soon', FAULTLINE_LOG_FORMAT: 'xml' };
+    assert.throws(
+      () => readEnvConfig(env),
+      (error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.variable, 'FAULTLINE_TIMEOUT_MS');
+        assert.equal(error.problem, 'is not a number');
+        assert.deepEqual(
+          error.others.map((other) => other.variable),
+          ['FAULTLINE_RETRY_MAX_ATTEMPTS', 'FAULTLINE_LOG_FORMAT'],
+        );
+        assert.equal(
+          error.message,
+          [
+            'FAULTLINE_TIMEOUT_MS="soon" is not a number; expected a whole number from 0 to 2147483647',
+            'also FAULTLINE_RETRY_MAX_ATTEMPTS="0" is out of range; expected a whole number from 1 to 100',
+            'also FAULTLINE_LOG_FORMAT="xml" is not a known value; expected one of json, pretty',
+          ].join('\n'),
+        );
+        return true;
+      },
+    );
+    const { config, problems } = checkEnvConfig({ ...env, FAULTLINE_ATTEMPT_TIMEOUT_MS: '1000' });
+    assert.equal(problems.length, 3);
+    assert.deepEqual(config, { attemptTimeoutMs: 1000 }, 'the valid values are still read');
+    assert.throws(
+      () => readEnvConfig({ FAULTLINE_LOG_LEVEL: 'loud' }),
+      (error) => error instanceof ConfigError && error.others.length === 0 && !error.message.includes('\n'),
+    );
+  });
+
+  it('unknown FAULTLINE_* names come with the nearest known one, reserved names are not called misspelt', () => {
+    const found = unknownVariables({
+      FAULTLINE_TIMEOUT: '5000',
+      FAULTLINE_TIEMOUT_MS: '5000',
+      faultline_log_level: 'debug',
+      FAULTLNE_REPORT_KINDS: 'server',
+      FAULTLINE_SOMETHING_ELSE: '1',
+      FAULTLINE_LOG_SAMPLE_INITIAL: '100',
+      FAULTLINE_LOG_LEVEL: 'debug',
+      LOG_LEVEL: 'debug',
+      HOME: '/root',
+    });
+    assert.deepEqual(
+      found.map((u) => [u.name, u.suggestion ?? (u.reserved ? 'reserved' : 'none')]),
+      [
+        ['FAULTLINE_LOG_SAMPLE_INITIAL', 'reserved'],
+        ['FAULTLINE_SOMETHING_ELSE', 'none'],
+        ['FAULTLINE_TIEMOUT_MS', 'FAULTLINE_TIMEOUT_MS'],
+        ['FAULTLINE_TIMEOUT', 'FAULTLINE_TIMEOUT_MS'],
+        ['FAULTLNE_REPORT_KINDS', 'FAULTLINE_REPORT_KINDS'],
+        ['faultline_log_level', 'FAULTLINE_LOG_LEVEL'],
+      ],
+    );
+    assert.equal(
+      found.find((u) => u.name === 'FAULTLINE_TIMEOUT')?.message,
+      'FAULTLINE_TIMEOUT is not a faultline variable; did you mean FAULTLINE_TIMEOUT_MS?',
+    );
+  });
+
+  it('a reserved name leaves the reserved list when it becomes a variable', () => {
+    for (const name of RESERVED_VARIABLES) assert.ok(!Object.hasOwn(FAULTLINE_VARIABLES, name), name);
+  });
+
+  it('edit distance counts a swap of neighbours as one edit', () => {
+    assert.equal(editDistance('TIMEOUT', 'TIMEOUT'), 0);
+    assert.equal(editDistance('TIEMOUT', 'TIMEOUT'), 1);
+    assert.equal(editDistance('TIMEOUT', 'TIMEOUT_MS'), 3);
+    assert.equal(editDistance('', 'ABC'), 3);
+    assert.equal(editDistance('kitten', 'sitting'), 3);
   });
 });
