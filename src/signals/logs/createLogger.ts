@@ -2,6 +2,7 @@ import type { Logger } from 'winston';
 import type { EnvConfig } from '../../config/envConfig.js';
 import { lazyRequire } from '../../util/lazyRequire.js';
 import { otelApi } from '../otelApi.js';
+import { prettyLine } from './prettyLine.js';
 
 const winston = lazyRequire<typeof import('winston')>('winston');
 
@@ -55,9 +56,23 @@ function jsonLines(): import('winston').Logform.Format {
   })();
 }
 
+/** Short lines for a person (see {@link prettyLine}), coloured only for a terminal. */
+function prettyLines(colours: boolean): import('winston').Logform.Format {
+  return winston().format((info) => {
+    (info as Record<symbol, unknown>)[MESSAGE] = prettyLine(info, colours);
+    return info;
+  })();
+}
+
+/** The default Console transport writes to stdout: colour it only when that is a terminal and NO_COLOR is unset. */
+function colourTerminal(): boolean {
+  const noColour = process.env['NO_COLOR'];
+  return process.stdout.isTTY === true && (noColour === undefined || noColour === '');
+}
+
 /**
  * Builds the winston logger faultline uses when the application passes none: JSON lines
- * (or a readable one-liner with FAULTLINE_LOG_FORMAT=pretty) with a timestamp and the
+ * (or a short line for a person with FAULTLINE_LOG_FORMAT=pretty, ids last) with a timestamp and the
  * trace ids, at FAULTLINE_LOG_LEVEL / LOG_LEVEL.
  *
  * @example
@@ -76,15 +91,7 @@ export function createLogger(options: LoggerOptions = {}, env: EnvConfig = {}): 
     format: format.combine(
       format.timestamp(),
       traceContextFormat(),
-      pretty
-        ? format.printf(({ timestamp, level, message, ...fields }) => {
-            const extras = Object.entries(fields)
-              .filter(([key]) => key !== 'trace_id' && key !== 'span_id')
-              .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-              .join(' ');
-            return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${extras === '' ? '' : `  ${extras}`}`;
-          })
-        : jsonLines(),
+      pretty ? prettyLines(options.transports === undefined && colourTerminal()) : jsonLines(),
     ),
     transports: options.transports ?? [new w.transports.Console()],
   });
