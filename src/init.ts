@@ -41,7 +41,28 @@ interface NodeSdkLike {
   shutdown(): Promise<void>;
 }
 
-const OTEL_WANTED = /^OTEL_(SERVICE_NAME|TRACES_EXPORTER|METRICS_EXPORTER|EXPORTER_OTLP_)/;
+/** The variables that choose OpenTelemetry exporters; `none` (alone) chooses none. */
+const OTEL_EXPORTER_CHOICES = ['OTEL_TRACES_EXPORTER', 'OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER'] as const;
+const OTEL_WANTED = /^OTEL_EXPORTER_OTLP_/;
+
+/**
+ * True when the environment asks for exporters: an exporter variable naming one other than
+ * `none`, or an `OTEL_EXPORTER_OTLP_*` endpoint, header or protocol (unless every signal's
+ * exporter is `none`). `OTEL_SERVICE_NAME` alone only names the service: starting the
+ * NodeSDK for it would export to localhost:4318, which nobody asked for.
+ */
+function wantsOpenTelemetry(env: Readonly<Record<string, string | undefined>>): boolean {
+  if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return false;
+  const choices = OTEL_EXPORTER_CHOICES.map((name) => (env[name] ?? '').trim().toLowerCase());
+  const names = (choice: string): string[] =>
+    choice
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+  if (choices.some((choice) => names(choice).some((exporter) => exporter !== 'none'))) return true;
+  const allNone = choices.every((choice) => names(choice).length > 0);
+  return !allNone && Object.keys(env).some((key) => OTEL_WANTED.test(key) && (env[key] ?? '').trim() !== '');
+}
 
 /**
  * Sets up what the environment asks for, the way production would: Sentry when
@@ -69,9 +90,7 @@ export async function init(options: InitOptions = {}): Promise<FaultlineRuntime>
 
   const openTelemetryFound = hasOpenTelemetry();
   let sdk: NodeSdkLike | undefined;
-  const wantsOpenTelemetry =
-    env['OTEL_SDK_DISABLED'] !== 'true' && Object.keys(env).some((key) => OTEL_WANTED.test(key) && env[key] !== '');
-  if (wantsOpenTelemetry && !openTelemetryFound) {
+  if (wantsOpenTelemetry(env) && !openTelemetryFound) {
     const { NodeSDK } = await import('@opentelemetry/sdk-node');
     sdk = new NodeSDK({ instrumentations: [] }) as NodeSdkLike;
     sdk.start();

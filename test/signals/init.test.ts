@@ -1,9 +1,69 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import { type SentrySink, startSentrySink } from '../../examples/support/sentrySink.js';
 import { createClient, type FaultlineRuntime, init, noRetry } from '../../src/index.js';
 import { captureLogs } from '../helpers/captureLogs.js';
+
+/** Sets `vars` on process.env (which the NodeSDK reads) while `run` runs. */
+async function withProcessEnv<T>(vars: Record<string, string>, run: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, vars);
+  try {
+    return await run();
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+// Runs before the suite below registers an SDK for the rest of the process.
+describe('init() starts the OpenTelemetry NodeSDK only when an exporter is asked for', () => {
+  const logs = captureLogs('info');
+
+  it('OTEL_SERVICE_NAME alone names the service in log lines and starts nothing', async () => {
+    for (const env of [
+      { OTEL_SERVICE_NAME: 'x' },
+      { OTEL_SERVICE_NAME: 'x', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=ci' },
+      { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+      },
+      { OTEL_TRACES_EXPORTER: 'console', OTEL_SDK_DISABLED: 'true' },
+    ]) {
+      const runtime = await init({ env, logger: logs.logger });
+      assert.deepEqual(runtime.started, { sentry: false, openTelemetry: false }, JSON.stringify(env));
+      await runtime.shutdown();
+    }
+    const named = await init({ env: { OTEL_SERVICE_NAME: 'x', FAULTLINE_LOG_LEVEL: 'error' } });
+    assert.equal(named.started.openTelemetry, false);
+    assert.equal(named.logger.defaultMeta?.['service.name'], 'x');
+    await named.shutdown();
+  });
+
+  it('an exporter variable other than none starts it', async () => {
+    const vars = { OTEL_TRACES_EXPORTER: 'console', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
+    await withProcessEnv(vars, async () => {
+      const runtime = await init({ env: { ...vars, OTEL_SERVICE_NAME: 'x' }, logger: logs.logger });
+      try {
+        assert.deepEqual(runtime.started, { sentry: false, openTelemetry: true });
+      } finally {
+        await runtime.shutdown();
+        // Leave no provider behind for the suite below, which expects to start its own.
+        trace.disable();
+        metrics.disable();
+        propagation.disable();
+        context.disable();
+      }
+    });
+  });
+});
 
 describe('init() sets up what the environment asks for', () => {
   let upstream: FlakyUpstream;
