@@ -1,7 +1,7 @@
 // How long `import 'faultline'` takes in a fresh process (median of 7), next to an empty
 // module for the floor. The heavy SDKs, undici and winston load later, on first use.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,12 @@ function importMs(target: string): number {
   return runs.sort((a, b) => a - b)[3]!;
 }
 
-const floor = importMs(empty);
+let floor: number;
+try {
+  floor = importMs(empty);
+} finally {
+  rmSync(empty, { force: true });
+}
 const faultline = importMs(entry);
 process.stdout.write(
   `import 'faultline': ${faultline.toFixed(1)} ms (an empty module: ${floor.toFixed(1)} ms), median of 7 fresh processes\n`,

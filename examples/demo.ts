@@ -5,9 +5,11 @@
 // production is (environment variables pointed at the embedded parts); then a scripted
 // tour through every failure kind, a throttle that honours Retry-After, a token refresh,
 // a circuit that opens and recovers and a retry budget holding back a storm. It prints a
-// table of what happened, where each failure was grouped in Sentry and its trace id, and
-// where the JSON logs went.
-import { mkdtempSync, readFileSync } from 'node:fs';
+// table of what happened, the Sentry issue each failure went to (matched by the fingerprint
+// the call gets and the event's trace id, so a row never borrows another's issue) and the
+// full trace id of each call, then where the JSON logs went: one folder in the temp
+// directory, `faultline-demo`, cleared and reused at every run.
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import winston from 'winston';
@@ -29,11 +31,14 @@ import {
   type RequestObserver,
   retryBudget,
 } from '../src/index.js';
+import { effectiveConfig } from '../src/config/effectiveConfig.js';
 import { closedPort, startFlakyUpstream } from './support/flakyUpstream.js';
-import { startSentrySink } from './support/sentrySink.js';
+import { type SentryEvent, startSentrySink } from './support/sentrySink.js';
+import { renderTable } from './support/textTable.js';
 
 /** What the tour saw of one call: its attempts, its outcome, the trace id the upstream got. */
 interface Seen {
+  call?: CallInfo;
   attempts: AttemptOutcome[];
   outcome?: CallOutcome;
   traceId?: string | undefined;
@@ -68,6 +73,7 @@ class TourNotes implements RequestObserver {
 
   callEnded(call: CallInfo, outcome: CallOutcome) {
     const seen = this.byCall.get(call) ?? { attempts: [] };
+    seen.call = call;
     seen.outcome = outcome;
     this.last = seen;
   }
@@ -78,8 +84,10 @@ interface Row {
   outcome: string;
   attempts: string;
   waits: string;
-  traceId: string;
-  seen: Seen;
+  /** `trace <the full id>`, or what stands for it (a row of many calls, a call never sent). */
+  trace: string;
+  /** The calls behind the row: one, or all of a storm's. */
+  calls: Seen[];
 }
 
 const started = Date.now();
@@ -91,7 +99,10 @@ const progress = (text: string): void => {
 const upstream = await startFlakyUpstream();
 const sink = await startSentrySink();
 const collector = await startFlakyUpstream();
-const logDir = mkdtempSync(join(tmpdir(), 'faultline-demo-'));
+// One folder, reused: each run clears it, so runs do not pile up in the temp directory.
+const logDir = join(tmpdir(), 'faultline-demo');
+rmSync(logDir, { recursive: true, force: true });
+mkdirSync(logDir, { recursive: true });
 const logFile = join(logDir, 'faultline.jsonl');
 
 // 2. Configured by environment, as in production.
@@ -109,6 +120,7 @@ Object.assign(process.env, {
   FAULTLINE_RETRY_BASE_DELAY_MS: '100',
 });
 progress('faultline demo: embedded upstream, Sentry sink and OTLP collector are up; calling init()…');
+progress(`  JSON logs go to ${logFile} (the folder is cleared at each run)`);
 const runtime = await init({
   logger: createLogger({
     level: 'debug',
@@ -154,8 +166,26 @@ async function tour(call: string, run: () => Promise<unknown>): Promise<Row> {
     outcome,
     attempts: String(seen.outcome?.attempts ?? seen.attempts.length),
     waits: describeWaits(seen),
-    traceId: seen.traceId?.slice(0, 16) ?? '—',
-    seen,
+    trace: seen.traceId === undefined ? 'no trace: nothing was sent' : `trace ${seen.traceId}`,
+    calls: [seen],
+  };
+}
+
+/** One row for many calls of one endpoint that all ended alike. */
+function summary(call: string, calls: Seen[], note?: string): Row {
+  const outcomes = new Map<string, number>();
+  for (const seen of calls) {
+    const failure = seen.outcome?.failure;
+    const text = failure === undefined ? 'ok' : `${failure.kind} ${failure.code}`;
+    outcomes.set(text, (outcomes.get(text) ?? 0) + 1);
+  }
+  return {
+    call,
+    outcome: [...outcomes].map(([text, count]) => `${text} × ${count}`).join(', '),
+    attempts: `${calls.reduce((n, seen) => n + (seen.outcome?.attempts ?? 0), 0)} total`,
+    waits: note ?? [...new Set(calls.map(describeWaits))].join('; '),
+    trace: `(${calls.length} traces, one per call)`,
+    calls,
   };
 }
 
@@ -285,14 +315,16 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
         name: 'inventory',
         retry: circuitBreaker(noRetry(), { failureThreshold: 3, halfOpenAfterMs: 1000 }),
       });
+      const before = notes.all.length;
       for (let i = 0; i < 3; i++) await inventory.get('/v1/inventory').catch(() => {});
+      const failing = summary('3 × GET /v1/inventory, all 503: the circuit opens', notes.all.slice(before));
       const hitsWhileClosed = upstream.hits('/v1/inventory');
-      const opened = await tour('GET /v1/inventory (after 3 failures)', () => inventory.get('/v1/inventory'));
+      const opened = await tour('GET /v1/inventory (circuit open)', () => inventory.get('/v1/inventory'));
       opened.call += ` [upstream hits: ${hitsWhileClosed} → ${upstream.hits('/v1/inventory')}]`;
       upstream.script('/v1/inventory', { status: 200, body: '{"stock":3}' });
       await new Promise((resolve) => setTimeout(resolve, 1100));
       const recovered = await tour('GET /v1/inventory (1.1 s later, healed)', () => inventory.json('/v1/inventory'));
-      return [opened, recovered];
+      return [failing, opened, recovered];
     },
   ],
   [
@@ -307,18 +339,14 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
         }),
       });
       const before = notes.all.length;
-      const results = await Promise.allSettled(Array.from({ length: 100 }, () => search.get('/v1/search')));
+      await Promise.allSettled(Array.from({ length: 100 }, () => search.get('/v1/search')));
       const calls = notes.all.slice(before);
       const exhausted = calls.filter((c) => c.outcome?.stopReason === 'retry_budget_exhausted').length;
-      const failed = results.filter((r) => r.status === 'rejected').length;
-      return {
-        call: `100 × GET /v1/search, all 503 [upstream hits: ${upstream.hits('/v1/search')}, not 400]`,
-        outcome: `server 503 × ${failed}`,
-        attempts: `${upstream.hits('/v1/search')} total`,
-        waits: `the budget allowed ${upstream.hits('/v1/search') - 100} retries (10% of calls + a floor of 10); ${exhausted} calls stopped on retry_budget_exhausted`,
-        traceId: '(one per call)',
-        seen: { attempts: [] },
-      };
+      return summary(
+        `100 × GET /v1/search, all 503 [upstream hits: ${upstream.hits('/v1/search')}, not 400]`,
+        calls,
+        `the budget allowed ${upstream.hits('/v1/search') - 100} retries (10% of calls + a floor of 10); ${exhausted} calls stopped on retry_budget_exhausted`,
+      );
     },
   ],
 ];
@@ -330,51 +358,129 @@ for (const [index, [title, step]] of steps.entries()) {
   rows.push(...(Array.isArray(result) ? result : [result]));
 }
 
-// 4. Where each failure went in Sentry: group the received events by fingerprint.
+// 4. Where each failure went in Sentry. A row's issue is the fingerprint its call gets
+// (faultline / upstream / method / route / kind), and only the events carrying one of the
+// row's own trace ids count as its own: a row whose call sent no event says why.
 progress('  flushing signals (Sentry, OTLP spans and metrics, logs)…');
 await runtime.shutdown();
 const events = sink.events();
-const issues = new Map<string, number>();
-const issueOf = (traceId: string | undefined): string => {
-  if (traceId === undefined) return '—';
-  const event = events.find((e) => String(e.contexts?.['trace']?.['trace_id']).startsWith(traceId));
-  if (event === undefined) return '— (not reported)';
-  const key = (event.fingerprint ?? []).slice(1).join(' · ');
-  if (!issues.has(key)) issues.set(key, issues.size + 1);
-  return `#${issues.get(key)} ${key} (${event.level})`;
-};
-const table = rows.map((row) => ({
-  ...row,
-  sentry: row.seen.outcome?.failure === undefined ? '—' : issueOf(row.seen.traceId ?? ''),
-}));
+const settings = new Map(effectiveConfig(process.env).map((setting) => [setting.name, setting.value]));
+const reportedKinds = new Set((settings.get('FAULTLINE_REPORT_KINDS') ?? '').split(','));
+const heldBack = heldBackByTheCap(collector.seen('/v1/metrics').map((request) => request.body));
 
-const columns: [string, (row: (typeof table)[number]) => string][] = [
-  ['call', (r) => r.call],
-  ['outcome', (r) => r.outcome],
-  ['attempts', (r) => r.attempts],
-  ['why each retry waited as long as it did', (r) => r.waits],
-  ['Sentry issue', (r) => r.sentry],
-  ['trace id', (r) => r.traceId],
+const fingerprintOf = (seen: Seen): string[] => [
+  'faultline',
+  seen.call?.upstream ?? '',
+  seen.call?.method ?? '',
+  seen.call?.route ?? '',
+  seen.outcome?.failure?.kind ?? '',
 ];
-const widths = columns.map(([title, cell]) =>
-  Math.min(70, Math.max(title.length, ...table.map((r) => cell(r).length))),
+const keyOf = (fingerprint: readonly string[]): string => JSON.stringify(fingerprint);
+const nameOf = (fingerprint: readonly string[]): string => fingerprint.slice(1).join(' · ');
+const traceIdOf = (event: SentryEvent): string => String(event.contexts?.['trace']?.['trace_id'] ?? '');
+
+// The events as Sentry groups them: by fingerprint.
+const received = new Map<string, SentryEvent[]>();
+for (const event of events) {
+  const key = keyOf(event.fingerprint ?? []);
+  received.set(key, [...(received.get(key) ?? []), event]);
+}
+// Issues are numbered in the order the table first shows them.
+const issueNumbers = new Map<string, number>();
+const issueNumber = (key: string): number => {
+  if (!issueNumbers.has(key)) issueNumbers.set(key, issueNumbers.size + 1);
+  return issueNumbers.get(key)!;
+};
+
+function sentryCell(row: Row): string {
+  const failed = row.calls.filter((seen) => seen.outcome?.failure !== undefined);
+  const first = failed[0];
+  if (first === undefined) return '—';
+  const fingerprint = fingerprintOf(first);
+  const [, upstream, , , kind] = fingerprint;
+  if (!reportedKinds.has(kind!)) return `not reported: ${kind} is not a reported kind`;
+  const key = keyOf(fingerprint);
+  const traceIds = new Set(failed.map((seen) => seen.traceId).filter((id) => id !== undefined && id !== ''));
+  const own = (received.get(key) ?? []).filter((event) => traceIds.has(traceIdOf(event)));
+  const missing = failed.length - own.length;
+  // faultline counts what the cap held back per upstream and kind, not per route: at most
+  // this row's missing events can be its share.
+  const capped = Math.min(missing, heldBack.get(`${upstream}\u0000${kind}`) ?? 0);
+  if (own.length === 0) return capped > 0 ? 'no event: held back by the cap' : 'no event received';
+  const issue = `#${issueNumber(key)} ${nameOf(fingerprint)} (${own[0]!.level ?? 'no level'})`;
+  if (failed.length === 1) return issue;
+  const counts = [`${own.length} event${own.length === 1 ? '' : 's'} for ${failed.length} failed calls`];
+  if (capped > 0) counts.push(`${capped} held back by the cap`);
+  if (missing > capped) counts.push(`${missing - capped} not received`);
+  return `${issue}: ${counts.join(', ')}`;
+}
+
+const sentryCells = rows.map(sentryCell);
+// Fingerprints the sink received that no row shows (none, unless the tour changes).
+const unshown = [...received]
+  .filter(([key]) => !issueNumbers.has(key))
+  .map(([key, list]) => `#${issueNumber(key)} ${nameOf(list[0]!.fingerprint ?? [])} (${list.length} events)`);
+
+const table = renderTable(
+  [
+    { title: 'call', maxWidth: 38 },
+    { title: 'outcome', maxWidth: 23 },
+    { title: 'attempts', maxWidth: 9 },
+    { title: 'why each retry waited as long as it did', maxWidth: 34 },
+    { title: 'Sentry issue', maxWidth: 40 },
+  ],
+  rows.map((row, i) => [`${row.call}\n${row.trace}`, row.outcome, row.attempts, row.waits, sentryCells[i]!]),
 );
-const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-process.stdout.write('\n');
-process.stdout.write(`${line(columns.map(([title]) => title))}\n`);
-process.stdout.write(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
-for (const row of table) process.stdout.write(`${line(columns.map(([, cell]) => cell(row)))}\n`);
+process.stdout.write(`\n${table.join('\n')}\n`);
 
 const logLines = readFileSync(logFile, 'utf8').trim().split('\n').length;
 const spans = collector.seen('/v1/traces').reduce((n, r) => n + (r.body.match(/"kind":3/g)?.length ?? 0), 0);
 process.stdout.write(`
 JSON logs:     ${logFile} (${logLines} lines, one per failed attempt and per call, with trace_id/span_id)
                e.g. grep '"faultline.failure.kind":"throttled"' ${logFile}
-Sentry:        ${events.length} events at the embedded sink, grouped into ${issues.size} issues by faultline · upstream · method · route · kind
-               (the storm's 100 failures of one endpoint were capped at ${events.filter((e) => e.tags?.['faultline.upstream'] === 'search').length} events per minute)
+               (one folder for every run of the demo, cleared at the start of each)
+Sentry:        ${events.length} events at the embedded sink, in ${received.size} issues (distinct fingerprints: faultline · upstream · method · route · kind)${unshown.map((text) => `\n               also ${text}`).join('')}
+               at most ${settings.get('FAULTLINE_REPORT_CAP_PER_MINUTE')} events per fingerprint a minute: ${[...heldBack.values()].reduce((a, b) => a + b, 0)} held back by the cap
 OpenTelemetry: ${spans} CLIENT spans and ${collector.hits('/v1/metrics')} metric export(s) received by the embedded OTLP collector
 Done in ${((Date.now() - started) / 1000).toFixed(1)} s.
 `);
 
 await Promise.all([upstream.close(), sink.close(), collector.close()]);
 process.exit(0);
+
+/** Sentry events held back by the cap, by upstream and kind, from faultline's own counter. */
+function heldBackByTheCap(otlpBodies: readonly string[]): Map<string, number> {
+  interface DataPoint {
+    attributes?: { key: string; value: { stringValue?: string } }[];
+    // Observable counters arrive as doubles; an integer counter would send asInt.
+    asInt?: number | string;
+    asDouble?: number;
+  }
+  interface Export {
+    resourceMetrics?: { scopeMetrics?: { metrics?: { name: string; sum?: { dataPoints?: DataPoint[] } }[] }[] }[];
+  }
+  const counts = new Map<string, number>();
+  for (const body of otlpBodies) {
+    let parsed: Export;
+    try {
+      parsed = JSON.parse(body) as Export;
+    } catch {
+      continue;
+    }
+    const metrics = (parsed.resourceMetrics ?? []).flatMap((r) =>
+      (r.scopeMetrics ?? []).flatMap((s) => s.metrics ?? []),
+    );
+    for (const metric of metrics.filter((m) => m.name === 'faultline.sentry.suppressed')) {
+      for (const point of metric.sum?.dataPoints ?? []) {
+        const attribute = (key: string): string =>
+          point.attributes?.find((a) => a.key === key)?.value.stringValue ?? '';
+        // Cumulative counts: the last export holds the total.
+        counts.set(
+          `${attribute('faultline.upstream')}\u0000${attribute('faultline.failure.kind')}`,
+          Number(point.asInt ?? point.asDouble ?? 0),
+        );
+      }
+    }
+  }
+  return counts;
+}

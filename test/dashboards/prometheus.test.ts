@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -33,9 +34,23 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
   throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
 }
 
+/** Stops a child process and waits until it has exited (Prometheus writes to its folder until then). */
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// Prometheus's configuration and data; removed when the suite ends, however it ends.
+const dir = mkdtempSync(join(tmpdir(), 'faultline-prometheus-'));
+after(() => assert.equal(existsSync(dir), false, `${dir} is left in the temp directory`));
+
 describe('the dashboard and alerts against a real Prometheus scraping faultline', () => {
-  let traffic: ChildProcess;
-  let prometheus: ChildProcess;
+  let traffic: ChildProcess | undefined;
+  let prometheus: ChildProcess | undefined;
   let api: string;
 
   before(async () => {
@@ -57,7 +72,6 @@ describe('the dashboard and alerts against a real Prometheus scraping faultline'
       (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).ok ? true : undefined,
     );
 
-    const dir = mkdtempSync(join(tmpdir(), 'faultline-prometheus-'));
     writeFileSync(
       join(dir, 'prometheus.yml'),
       `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - ${rulesFile}\nscrape_configs:\n  - job_name: faultline\n    static_configs:\n      - targets: ['127.0.0.1:${metricsPort}']\n`,
@@ -77,9 +91,9 @@ describe('the dashboard and alerts against a real Prometheus scraping faultline'
     );
   });
 
-  after(() => {
-    prometheus?.kill('SIGTERM');
-    traffic?.kill('SIGTERM');
+  after(async () => {
+    await Promise.all([stop(prometheus), stop(traffic)]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   /** Instant query; the vector's length. */
