@@ -14,6 +14,7 @@ export type {
   Client,
   ClientOptions,
   Clock,
+  DispatcherLike,
   Failure,
   FailureKind,
   FailurePhase,

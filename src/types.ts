@@ -265,6 +265,23 @@ export interface ClientOptions {
   /** Time source for backoff waits and Retry-After dates; for tests. */
   readonly clock?: Clock;
   /**
+   * The undici dispatcher every request of this client goes through: a `MockAgent` in
+   * tests, a `ProxyAgent`, an `Agent` with the app's TLS settings, one composed with
+   * interceptors. faultline never closes it (the app owns it). Timeouts, retries,
+   * redirects and signals work as they do without it.
+   * @default the dispatcher the app installed with undici's `setGlobalDispatcher`, else a
+   * proxy from `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` (unless `FAULTLINE_PROXY=off`),
+   * else faultline's own keep-alive pool per origin
+   * @example
+   * ```ts
+   * const mock = new MockAgent();
+   * mock.disableNetConnect();
+   * mock.get('https://payments.internal').intercept({ path: '/v1/charges/42' }).reply(200, { id: 42 });
+   * const payments = createClient({ baseUrl: 'https://payments.internal', dispatcher: mock });
+   * ```
+   */
+  readonly dispatcher?: DispatcherLike;
+  /**
    * Headers, in addition to the defaults, whose values never leave the process.
    * @default FAULTLINE_REDACT_HEADERS
    */
@@ -291,6 +308,15 @@ export interface ClientOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * Any undici `Dispatcher` (`Agent`, `Pool`, `MockAgent`, `ProxyAgent`, `EnvHttpProxyAgent`,
+ * `RetryAgent`, one made by `compose()`), from any undici version: faultline only calls
+ * its `dispatch`.
+ */
+export interface DispatcherLike {
+  dispatch(options: never, handler: never): boolean;
+}
+
 /** A request body faultline can send. Streams are sent once and never retried. */
 export type RequestBody =
   | string
@@ -305,7 +331,7 @@ export type RequestBody =
   | null;
 
 /** Per-call options: `RequestInit` plus faultline's own. */
-export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'headers'> {
+export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'headers' | 'dispatcher'> {
   readonly headers?: HeadersInput;
   /** @default 'GET' (or the verb of the method called) */
   readonly method?: string;
@@ -331,6 +357,20 @@ export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'h
    * @default true
    */
   readonly throwHttpErrors?: boolean;
+  /**
+   * As fetch: `'follow'` follows redirects (up to the client's `maxRedirects`),
+   * `'manual'` returns the 3xx Response, `'error'` fails the call on any redirect status
+   * with an `InvalidResponseError` of code `UNEXPECTED_REDIRECT` (never retried by the
+   * default strategy; `throwHttpErrors: false` does not turn it into a Response).
+   * @default 'follow'
+   */
+  readonly redirect?: 'follow' | 'manual' | 'error';
+  /**
+   * The undici dispatcher for this call only (as fetch takes one), redirects included;
+   * wins over the client's.
+   * @default the client's dispatcher
+   */
+  readonly dispatcher?: DispatcherLike;
 }
 
 /** A client bound to one upstream. */

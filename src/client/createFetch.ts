@@ -1,15 +1,24 @@
 import { isRequestFailure } from '../errors/RequestFailure.js';
-import type { ClientOptions, RequestOptions } from '../types.js';
+import type { ClientOptions, DispatcherLike, RequestOptions } from '../types.js';
 import { createClient } from './createClient.js';
 
-/** A function with the signature of global `fetch`. */
-export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+/**
+ * A function with the signature of global `fetch`. Its `init.dispatcher` takes any undici
+ * version's dispatcher (Node's own `RequestInit` types only the one bundled with Node), so
+ * it still fits wherever `typeof fetch` is expected.
+ */
+export type FetchFunction = (
+  input: string | URL | Request,
+  init?: Omit<RequestInit, 'dispatcher'> & { dispatcher?: DispatcherLike },
+) => Promise<Response>;
 
 /**
  * Returns a function with the signature and semantics of global `fetch` — it resolves
  * for 4xx and 5xx, rejects with a `TypeError('fetch failed')` whose `cause` is the
  * classified {@link RequestFailure}, and with the signal's reason on abort — with
  * classification, signals and retries inside. Hand it to any SDK that takes a `fetch`.
+ * `redirect` (`'follow'`, `'manual'`, `'error'`) and `dispatcher` in `init` (or on a
+ * `Request`) mean what they mean to fetch.
  *
  * @example
  * ```ts
@@ -33,7 +42,7 @@ export function createFetch(options: ClientOptions = {}): FetchFunction {
 
 async function normalizeInput(
   input: string | URL | Request,
-  init: RequestInit | undefined,
+  init: Parameters<FetchFunction>[1],
 ): Promise<{ url: string | URL; requestInit: RequestOptions }> {
   if (typeof input === 'string' || input instanceof URL)
     return { url: input, requestInit: (init ?? {}) as RequestOptions };
@@ -45,6 +54,8 @@ async function normalizeInput(
     method: init?.method ?? input.method,
     headers: init?.headers ?? input.headers,
     signal: init?.signal ?? input.signal,
+    redirect: init?.redirect ?? input.redirect,
+    ...(init?.dispatcher === undefined ? {} : { dispatcher: init.dispatcher }),
     ...(body === undefined || body === null ? {} : { body }),
   };
   return { url: input.url, requestInit: requestInit as RequestOptions };

@@ -4,9 +4,22 @@ import type { RequestFailure } from '../errors/RequestFailure.js';
 import { normalizeDecision } from '../strategies/normalizeDecision.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
 import { NO_BODY, type PreparedBody, prepareBody } from '../transport/prepareBody.js';
-import { followRedirects, redirectLocation } from '../transport/followRedirects.js';
+import {
+  followRedirects,
+  redirectLocation,
+  UNEXPECTED_REDIRECT,
+  unexpectedRedirect,
+} from '../transport/followRedirects.js';
 import type { TransportRequest, TransportResponse } from '../transport/undiciTransport.js';
-import type { AttemptScope, CallInfo, Failure, RequestOptions, RetryStrategy, RetryVerdict } from '../types.js';
+import type {
+  AttemptScope,
+  CallInfo,
+  DispatcherLike,
+  Failure,
+  RequestOptions,
+  RetryStrategy,
+  RetryVerdict,
+} from '../types.js';
 import { guard, isPromiseLike, report, untilAborted } from '../util/guard.js';
 import { templatePath } from '../util/templatePath.js';
 import { CallControl } from './CallControl.js';
@@ -49,6 +62,10 @@ interface Call {
   replayable: boolean;
   readonly attemptTimeoutMs: number;
   readonly followRedirects: boolean;
+  /** `redirect: 'error'`: a redirect status fails the call. */
+  readonly rejectRedirects: boolean;
+  /** The call's own dispatcher, if it has one. */
+  readonly dispatcher: DispatcherLike | undefined;
   readonly deadline: number;
   readonly control: CallControl;
   readonly info: CallInfo;
@@ -134,7 +151,8 @@ export async function executeCall(
           durationMs: elapsed(),
           stopReason: verdict.reason,
         });
-        if (status !== undefined && init?.throwHttpErrors === false) {
+        // redirect: 'error' fails as fetch does, whatever throwHttpErrors says.
+        if (status !== undefined && init?.throwHttpErrors === false && failure.code !== UNEXPECTED_REDIRECT) {
           if (mode === 'json') return parseJson(result.failureBody);
           return responseOf(call, result, attempt);
         }
@@ -242,7 +260,9 @@ function prepareCall(
     prepared: NO_BODY,
     replayable: init?.idempotent ?? IDEMPOTENT_METHODS.has(method),
     attemptTimeoutMs: init?.attemptTimeoutMs ?? config.attemptTimeoutMs,
-    followRedirects: config.maxRedirects > 0 && init?.redirect !== 'manual',
+    followRedirects: config.maxRedirects > 0 && init?.redirect !== 'manual' && init?.redirect !== 'error',
+    rejectRedirects: init?.redirect === 'error',
+    dispatcher: init?.dispatcher,
     deadline: timeoutMs > 0 ? startedAt + timeoutMs : Number.POSITIVE_INFINITY,
     control: new CallControl(init?.signal, timeoutMs),
     info: {
@@ -281,6 +301,7 @@ async function attemptOnce(call: Call, attempt: number): Promise<AttemptResult> 
       body: call.prepared.body,
       signal: control,
       timeoutMs: call.attemptTimeoutMs,
+      dispatcher: call.dispatcher,
     };
     const { transport } = config;
     let response = await sendThrough(scope, () => transport.send(request));
@@ -293,7 +314,9 @@ async function attemptOnce(call: Call, attempt: number): Promise<AttemptResult> 
     }
     const failure =
       response.statusCode < 400
-        ? null
+        ? call.rejectRedirects
+          ? unexpectedRedirect(response.statusCode)
+          : null
         : classifyStatus(response.statusCode, lowerCaseReader(response.headers), config.clock.now());
     if (failure !== null) {
       // Read now (bounded) so the connection goes back to the pool and the error can carry it.

@@ -6,7 +6,7 @@ import { createRedactor, type Redactor } from '../redaction/Redactor.js';
 import { defaultLogger } from '../signals/defaultLogger.js';
 import { exponentialBackoff } from '../strategies/exponentialBackoff.js';
 import { createUndiciTransport, type Transport } from '../transport/undiciTransport.js';
-import type { AuthStrategy, ClientOptions, Clock, HeadersInput, RetryStrategy } from '../types.js';
+import type { AuthStrategy, ClientOptions, Clock, DispatcherLike, HeadersInput, RetryStrategy } from '../types.js';
 import type { Diagnostics } from '../util/guard.js';
 import { withoutUndefined } from '../util/withoutUndefined.js';
 import { systemClock } from './systemClock.js';
@@ -101,7 +101,11 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
       ),
     auth: options.auth,
     clock: options.clock ?? systemClock,
-    transport: createUndiciTransport({ connectTimeoutMs: attemptTimeoutMs }),
+    transport: createUndiciTransport({
+      connectTimeoutMs: attemptTimeoutMs,
+      dispatcher: checkDispatcher(options.dispatcher),
+      proxy: env.proxySettings,
+    }),
     redactor: createRedactor({
       headers: options.redactHeaders ?? env.redactHeaders ?? [],
       query: options.redactQuery ?? env.redactQuery ?? [],
@@ -132,6 +136,19 @@ function parseBaseUrl(baseUrl: string | URL): { url: URL; authorization?: string
   url.username = '';
   url.password = '';
   return { url, authorization };
+}
+
+function checkDispatcher(dispatcher: DispatcherLike | undefined): DispatcherLike | undefined {
+  if (dispatcher === undefined) return undefined;
+  if (typeof dispatcher !== 'object' || dispatcher === null || typeof dispatcher.dispatch !== 'function') {
+    throw new ConfigError(
+      'dispatcher',
+      typeof dispatcher,
+      'is not an undici Dispatcher',
+      'an undici Dispatcher such as an Agent, ProxyAgent or MockAgent',
+    );
+  }
+  return dispatcher;
 }
 
 function checkCount(option: string, value: number | undefined, unit: string): number | undefined {

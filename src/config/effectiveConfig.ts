@@ -3,6 +3,7 @@ import { createRedactor, DEFAULT_REDACTED_HEADERS, DEFAULT_REDACTED_QUERY } from
 import { DEFAULT_REPORT_CAP_PER_MINUTE, DEFAULT_REPORT_KINDS } from '../signals/sentry/sentrySignal.js';
 import { defaultBackoffOptions } from '../strategies/exponentialBackoff.js';
 import { readEnvConfig } from './envConfig.js';
+import { maskProxyCredentials, PROXY_VARIABLES, proxyVariable } from './proxySettings.js';
 
 /** One line of the effective configuration. */
 export interface EffectiveSetting {
@@ -56,7 +57,19 @@ export function effectiveConfig(env: Readonly<Record<string, string | undefined>
     ),
     setting('FAULTLINE_LOG_LEVEL', config.logLevel, 'info'),
     setting('FAULTLINE_LOG_FORMAT', config.logFormat, 'json'),
+    setting('FAULTLINE_PROXY', config.proxy === undefined ? undefined : config.proxy ? 'on' : 'off', 'on'),
   ];
+  // The proxies in force (the variable that supplies each, as undici picks it), credentials masked.
+  for (const names of Object.values(PROXY_VARIABLES)) {
+    const variable = proxyVariable(env, names);
+    if (variable === undefined) continue;
+    const value = maskProxyCredentials(variable.value);
+    list.push({
+      name: variable.name,
+      value: config.proxy === false ? `${value} (ignored: FAULTLINE_PROXY=off)` : value,
+      source: 'environment',
+    });
+  }
   const standard = Object.keys(env)
     .filter((name) => /^(SENTRY_|OTEL_)/.test(name) || name === 'LOG_LEVEL')
     .sort();

@@ -1,6 +1,7 @@
 import { FAILURE_KINDS, isFailureKind } from '../classification/failureKinds.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import type { FailureKind } from '../types.js';
+import { type ProxySettings, readProxySettings } from './proxySettings.js';
 
 /** The winston levels faultline accepts (npm levels). */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
@@ -20,6 +21,10 @@ export interface EnvConfig {
   readonly redactQuery?: readonly string[];
   readonly logLevel?: LogLevel;
   readonly logFormat?: 'json' | 'pretty';
+  /** `FAULTLINE_PROXY`: false to ignore the proxy variables. */
+  readonly proxy?: boolean;
+  /** From `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`; absent when none is set or `FAULTLINE_PROXY` is off. */
+  readonly proxySettings?: ProxySettings;
 }
 
 /** Every variable faultline reads of its own, with what it accepts (for docs and `faultline check`). */
@@ -37,6 +42,7 @@ export const FAULTLINE_VARIABLES = {
   FAULTLINE_REDACT_QUERY: 'comma list of extra query parameter names to redact',
   FAULTLINE_LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')} (default LOG_LEVEL, else info)`,
   FAULTLINE_LOG_FORMAT: 'json or pretty (default json)',
+  FAULTLINE_PROXY: 'on or off (or true/false): honour HTTP_PROXY, HTTPS_PROXY and NO_PROXY (default on)',
 } as const;
 
 /**
@@ -61,7 +67,8 @@ export interface EnvConfigResult {
 }
 
 /**
- * Reads and validates every `FAULTLINE_*` variable (and `LOG_LEVEL`).
+ * Reads and validates every `FAULTLINE_*` variable (and `LOG_LEVEL`, and the proxy
+ * variables `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` unless `FAULTLINE_PROXY` is off).
  *
  * @throws {ConfigError} naming the first variable whose value is wrong; its message lists
  * every other wrong one, and `others` holds them.
@@ -111,6 +118,12 @@ export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
   );
   set('logLevel', () => readChoice(env, 'FAULTLINE_LOG_LEVEL', LOG_LEVELS) ?? readSharedLogLevel(env));
   set('logFormat', () => readChoice(env, 'FAULTLINE_LOG_FORMAT', ['json', 'pretty'] as const));
+  set('proxy', () => {
+    const proxy = readChoice(env, 'FAULTLINE_PROXY', ['on', 'off', 'true', 'false'] as const);
+    return proxy === undefined ? undefined : proxy === 'on' || proxy === 'true';
+  });
+  // Ignored proxy variables are not validated either: off means faultline does not look.
+  if (config.proxy !== false) set('proxySettings', () => readProxySettings(env));
   return { config, problems };
 }
 

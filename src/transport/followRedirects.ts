@@ -1,3 +1,4 @@
+import type { Failure } from '../types.js';
 import type { Transport, TransportRequest, TransportResponse } from './undiciTransport.js';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -10,6 +11,26 @@ const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'con
 export interface FollowedResponse {
   readonly response: TransportResponse;
   readonly href: string;
+}
+
+/** The code of the failure that `redirect: 'error'` makes of a redirect. */
+export const UNEXPECTED_REDIRECT = 'UNEXPECTED_REDIRECT';
+
+/**
+ * What `redirect: 'error'` makes of a response: fetch fails on any redirect status (its
+ * cause says "unexpected redirect"), Location or not. Told as `invalid_response` — the
+ * upstream answered, but not as the caller required — so the default strategy does not
+ * retry it. Null for any other status.
+ */
+export function unexpectedRedirect(status: number): Failure | null {
+  return REDIRECT_STATUSES.has(status)
+    ? {
+        kind: 'invalid_response',
+        code: UNEXPECTED_REDIRECT,
+        status,
+        message: `Unexpected redirect: the response is a ${status} and the request said redirect: 'error'`,
+      }
+    : null;
 }
 
 /** Where `response` redirects to, when it is a redirect to follow (a redirect status with a Location). */

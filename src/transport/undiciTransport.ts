@@ -1,5 +1,9 @@
 import type { Dispatcher } from 'undici';
+import type { ProxySettings } from '../config/proxySettings.js';
+import type { DispatcherLike } from '../types.js';
 import { lazyRequire } from '../util/lazyRequire.js';
+import { appGlobalDispatcher } from './appGlobalDispatcher.js';
+import { proxyRefusal } from './proxyRefusal.js';
 
 const undici = lazyRequire<typeof import('undici')>('undici');
 
@@ -15,6 +19,8 @@ export interface TransportRequest {
   readonly signal: AbortSignal | TransportAbortEmitter;
   /** Milliseconds to wait for headers and between body chunks (0: no limit). */
   readonly timeoutMs: number;
+  /** The call's own dispatcher, which wins over the transport's choice. */
+  readonly dispatcher?: DispatcherLike | undefined;
 }
 
 /** The EventEmitter form of an abort signal that undici accepts. */
@@ -39,20 +45,68 @@ export interface Transport {
 export interface UndiciTransportOptions {
   /** Connect timeout in ms (undici's `connect.timeout`). */
   readonly connectTimeoutMs: number;
+  /** The client's `dispatcher` option: every request goes through it. */
+  readonly dispatcher?: DispatcherLike | undefined;
+  /** Proxies from the environment, used when neither the client nor the app set a dispatcher. */
+  readonly proxy?: ProxySettings | undefined;
 }
 
 /**
  * The transport over undici's `Dispatcher.request`: the cheapest HTTP client Node has
  * (see bench/), with keep-alive pools per origin held by one Agent. One request per
  * call: redirects are followed by `followRedirects`.
+ *
+ * Where a request goes: the call's `dispatcher`, else the client's, else the one the app
+ * installed with `setGlobalDispatcher` (looked up per request, so one installed later
+ * counts), else an `EnvHttpProxyAgent` when the environment names a proxy, else the
+ * Agent. The last is the fast path, sent exactly as before dispatchers existed.
  */
 export function createUndiciTransport(options: UndiciTransportOptions): Transport {
-  const { Agent } = undici();
-  const agent = new Agent({
-    connect: { timeout: options.connectTimeoutMs > 0 ? options.connectTimeoutMs : 10_000 },
-  });
+  const { Agent, Dispatcher, EnvHttpProxyAgent } = undici();
+  const connect = { timeout: options.connectTimeoutMs > 0 ? options.connectTimeoutMs : 10_000 };
+  const fixed = options.dispatcher;
+  const { proxy } = options;
+  const agent = new Agent({ connect });
+  const proxied =
+    fixed === undefined && proxy !== undefined
+      ? new EnvHttpProxyAgent({
+          // Given explicitly ('' for unset) so undici never falls back to process.env.
+          httpProxy: proxy.httpProxy ?? '',
+          httpsProxy: proxy.httpsProxy ?? '',
+          noProxy: proxy.noProxy ?? '',
+          // http: URLs are forwarded as curl does (most egress proxies refuse CONNECT to
+          // port 80); https: URLs are tunnelled.
+          proxyTunnel: false,
+          connect,
+        })
+      : undefined;
+  const requestThrough = Dispatcher.prototype.request;
+
+  /** Through a dispatcher that is not our own Agent: any undici version's, via its `dispatch`. */
+  const sendVia = (dispatcher: DispatcherLike, request: TransportRequest): Promise<TransportResponse> => {
+    const timeout = request.timeoutMs > 0 ? request.timeoutMs : null;
+    return (
+      requestThrough.call(dispatcher as unknown as Dispatcher, {
+        origin: request.origin,
+        path: request.path,
+        method: request.method as Dispatcher.HttpMethod,
+        // A copy: undici's ProxyAgent writes a host header into the object it is given,
+        // which would then follow a redirect to another origin.
+        headers: { ...request.headers },
+        body: (request.body ?? null) as Exclude<Dispatcher.DispatchOptions['body'], undefined>,
+        signal: request.signal as AbortSignal,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      }) as Promise<TransportResponse>
+    ).catch((error: unknown) => {
+      throw proxyRefusal(error);
+    });
+  };
+
   return {
     send(request) {
+      const dispatcher = request.dispatcher ?? fixed ?? appGlobalDispatcher() ?? proxied;
+      if (dispatcher !== undefined) return sendVia(dispatcher, request);
       const timeout = request.timeoutMs > 0 ? request.timeoutMs : null;
       return agent.request({
         origin: request.origin,
@@ -65,6 +119,9 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
         bodyTimeout: timeout,
       }) as Promise<TransportResponse>;
     },
-    close: () => agent.close(),
+    // The client's and the app's dispatchers belong to the app: only ours are closed.
+    close: async () => {
+      await Promise.all([agent.close(), proxied?.close()]);
+    },
   };
 }

@@ -45,6 +45,26 @@ describe('faultline check', () => {
     assert.doesNotMatch(stdout, /abcdef0123456789|s3cr3tT0ken|pw1234|acme/);
   });
 
+  it('shows the proxies in force with their credentials masked, and FAULTLINE_PROXY', () => {
+    const on = check({ HTTPS_PROXY: 'http://egress:pr0xyPw0rd@proxy.internal:3128', no_proxy: '.internal' });
+    assert.equal(on.code, 0);
+    assert.match(on.stdout, /FAULTLINE_PROXY\s+on\s+\(default\)/);
+    assert.match(on.stdout, /HTTPS_PROXY\s+http:\/\/REDACTED@proxy\.internal:3128\s+\(environment\)/);
+    assert.match(on.stdout, /no_proxy\s+\.internal\s+\(environment\)/);
+    assert.doesNotMatch(on.stdout, /pr0xyPw0rd|egress/);
+
+    const off = check({ FAULTLINE_PROXY: 'off', HTTP_PROXY: 'egress:pr0xyPw0rd@proxy.internal:3128' });
+    assert.equal(off.code, 0);
+    assert.match(off.stdout, /FAULTLINE_PROXY\s+off\s+\(environment\)/);
+    assert.match(off.stdout, /HTTP_PROXY\s+REDACTED@proxy\.internal:3128 \(ignored: FAULTLINE_PROXY=off\)/);
+    assert.doesNotMatch(off.stdout, /pr0xyPw0rd/);
+
+    const bad = check({ HTTP_PROXY: 'http://egress:pr0xyPw0rd@proxy internal' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /HTTP_PROXY="http:\/\/REDACTED@proxy internal" is not a URL/);
+    assert.doesNotMatch(bad.stderr, /pr0xyPw0rd/);
+  });
+
   it('--json is machine-readable', () => {
     const { code, stdout } = check({ FAULTLINE_LOG_FORMAT: 'pretty' }, '--json');
     assert.equal(code, 0);

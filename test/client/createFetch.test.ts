@@ -68,4 +68,24 @@ describe('createFetch() behaves as global fetch does', () => {
     const followed = await fetchLike()(`${server.url}/moved`);
     assert.deepEqual(await followed.json(), { here: true });
   });
+
+  it("redirect: 'error' rejects with TypeError('fetch failed'), from init or from a Request", async () => {
+    server.script('/bounce', { status: 301, headers: { location: '/target' } });
+    const before = server.hits('/target');
+    for (const call of [
+      () => fetchLike()(`${server.url}/bounce`, { redirect: 'error' }),
+      () => fetchLike()(new Request(`${server.url}/bounce`, { redirect: 'error' })),
+    ]) {
+      try {
+        await call();
+        assert.fail('expected a rejection');
+      } catch (error) {
+        assert.ok(error instanceof TypeError);
+        assert.equal(error.message, 'fetch failed');
+        assert.deepEqual([classify(error)?.kind, classify(error)?.code], ['invalid_response', 'UNEXPECTED_REDIRECT']);
+      }
+    }
+    assert.equal(server.hits('/bounce'), 2);
+    assert.equal(server.hits('/target'), before);
+  });
 });

@@ -2,8 +2,9 @@ import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
-import { createClient } from '../../src/index.js';
+import { createClient, InvalidResponseError } from '../../src/index.js';
 import { failureOf } from '../helpers/failureOf.js';
+import { fakeClock } from '../helpers/fakeClock.js';
 
 describe('redirects are followed as fetch follows them', () => {
   let a: FlakyUpstream;
@@ -57,6 +58,31 @@ describe('redirects are followed as fetch follows them', () => {
     assert.equal(error.kind, 'invalid_response');
     assert.equal(error.code, 'ERR_TOO_MANY_REDIRECTS');
     assert.equal(a.hits('/loop'), 4);
+  });
+
+  it("redirect: 'error' fails json() and request() as fetch does, once, whatever throwHttpErrors says", async () => {
+    a.script('/old', { status: 308, headers: { location: '/new-place' } });
+    a.script('/see-other', { status: 303 });
+    const strict = createClient({ baseUrl: a.url, signals: false, env: {}, clock: fakeClock() });
+    const errors = [
+      await failureOf(() => strict.json('/old', { redirect: 'error' })),
+      await failureOf(() => strict.get('/old', { redirect: 'error', throwHttpErrors: false })),
+      // Any redirect status, Location or not, as fetch.
+      await failureOf(() => strict.get('/see-other', { redirect: 'error' })),
+    ];
+    for (const error of errors) {
+      assert.ok(error instanceof InvalidResponseError);
+      assert.equal(error.kind, 'invalid_response');
+      assert.equal(error.code, 'UNEXPECTED_REDIRECT');
+      assert.match(error.message, /redirect/);
+    }
+    assert.deepEqual(
+      errors.map((error) => error.status),
+      [308, 308, 303],
+    );
+    assert.equal(errors[0]?.response?.headers.get('location'), '/new-place');
+    assert.equal(a.hits('/old'), 2, 'not retried');
+    assert.equal(a.hits('/new-place'), 0, 'not followed');
   });
 
   it("maxRedirects: 0 and redirect: 'manual' return the 3xx", async () => {

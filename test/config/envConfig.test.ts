@@ -23,6 +23,7 @@ describe('configuration from the environment', () => {
       FAULTLINE_REDACT_QUERY: 'otp',
       FAULTLINE_LOG_LEVEL: 'debug',
       FAULTLINE_LOG_FORMAT: 'pretty',
+      FAULTLINE_PROXY: 'off',
     });
     assert.deepEqual(config, {
       timeoutMs: 5000,
@@ -37,6 +38,7 @@ describe('configuration from the environment', () => {
       redactQuery: ['otp'],
       logLevel: 'debug',
       logFormat: 'pretty',
+      proxy: false,
     });
   });
 
@@ -57,6 +59,7 @@ describe('configuration from the environment', () => {
       ['FAULTLINE_LOG_FORMAT', 'xml', /expected one of json, pretty/],
       ['FAULTLINE_LOG_LEVEL', 'loud', /expected one of error, warn, info/],
       ['FAULTLINE_REDACT_HEADERS', 'bad header', /invalid name "bad header"/],
+      ['FAULTLINE_PROXY', 'sometimes', /FAULTLINE_PROXY="sometimes" is not a known value; expected one of on, off/],
     ];
     for (const [variable, value, message] of cases) {
       assert.throws(
@@ -65,6 +68,47 @@ describe('configuration from the environment', () => {
         `${variable}=${value}`,
       );
     }
+  });
+
+  it('the proxy variables: lower case first, scheme-less means http, FAULTLINE_PROXY=off ignores them', () => {
+    assert.deepEqual(
+      readEnvConfig({
+        https_proxy: 'user:p%40ss@proxy.internal:3128',
+        HTTPS_PROXY: 'http://other:1',
+        HTTP_PROXY: 'http://proxy.internal:3128',
+        NO_PROXY: '.internal, localhost',
+      }).proxySettings,
+      {
+        httpProxy: 'http://proxy.internal:3128/',
+        httpsProxy: 'http://user:p%40ss@proxy.internal:3128/',
+        noProxy: '.internal, localhost',
+      },
+    );
+    assert.equal(readEnvConfig({ NO_PROXY: '*' }).proxySettings, undefined);
+    assert.equal(readEnvConfig({ http_proxy: '', HTTP_PROXY: 'http://proxy:1' }).proxySettings, undefined);
+    assert.deepEqual(readEnvConfig({ FAULTLINE_PROXY: 'OFF', HTTP_PROXY: 'http://proxy:1' }), { proxy: false });
+    assert.equal(
+      readEnvConfig({ FAULTLINE_PROXY: 'on', HTTP_PROXY: 'proxy:1' }).proxySettings?.httpProxy,
+      'http://proxy:1/',
+    );
+  });
+
+  it('a proxy variable undici cannot use is a ConfigError naming it, credentials masked', () => {
+    for (const [variable, value] of [
+      ['HTTP_PROXY', 'http://user:s3cret-pw@proxy:port'],
+      ['https_proxy', 'ftp://user:s3cret-pw@proxy:21'],
+    ] as const) {
+      assert.throws(
+        () => readEnvConfig({ [variable]: value }),
+        (error) =>
+          error instanceof ConfigError &&
+          error.variable === variable &&
+          error.message.includes('REDACTED@proxy') &&
+          !error.message.includes('s3cret-pw') &&
+          /expected a proxy URL/.test(error.message),
+      );
+    }
+    assert.doesNotThrow(() => readEnvConfig({ FAULTLINE_PROXY: 'false', HTTP_PROXY: 'http://user:pw@proxy:port' }));
   });
 
   it("LOG_LEVEL is the application's: aliases map, unknown values are ignored", () => {
