@@ -34,7 +34,7 @@ export type {
 
 // Classification
 export { classify } from './classification/classify.js';
-export { FAILURE_KINDS, isFailureKind } from './classification/failureKinds.js';
+export { FAILURE_KINDS, isFailureKind } from './core/failureKinds.js';
 export { parseRateLimitReset, parseRetryAfter, retryAfterFromHeaders } from './classification/retryAfter.js';
 export { type AuthChallenge, parseWwwAuthenticate } from './classification/wwwAuthenticate.js';
 
@@ -55,25 +55,34 @@ export { UnauthorizedError } from './errors/UnauthorizedError.js';
 // The client
 export { createClient } from './client/createClient.js';
 export { createFetch, type FetchFunction } from './client/createFetch.js';
-export { systemClock } from './client/systemClock.js';
+export { systemClock } from './core/clock.js';
 
 // Strategies
 export {
   type CircuitBreakerOptions,
   type CircuitBreakerStrategy,
+  type CircuitRecord,
   type CircuitState,
+  type CircuitStateChange,
   circuitBreaker,
-} from './strategies/circuitBreaker.js';
-export { type ExponentialBackoffOptions, exponentialBackoff, type Jitter } from './strategies/exponentialBackoff.js';
-export { noRetry } from './strategies/noRetry.js';
-export { type RetryBudgetOptions, type RetryBudgetStrategy, retryBudget } from './strategies/retryBudget.js';
+} from './policies/circuitBreaker.js';
+export { memoryStore, type StateStore } from './policies/stateStore.js';
+export { type ExponentialBackoffOptions, exponentialBackoff, type Jitter } from './policies/exponentialBackoff.js';
+export { noRetry } from './policies/noRetry.js';
+export {
+  type BudgetRecord,
+  type RetryBudgetOptions,
+  type RetryBudgetStrategy,
+  retryBudget,
+} from './policies/retryBudget.js';
 
 // Auth
 export { basicAuth } from './auth/basicAuth.js';
 export { type BearerTokenOptions, bearerToken } from './auth/bearerToken.js';
 export { type HmacAuthOptions, hmacAuth } from './auth/hmacAuth.js';
 
-// Signals, redaction and configuration
+// Signals, diagnostics, redaction and configuration
+export { createDiagnostics, type Diagnostics, type DiagnosticsSink } from './core/diagnostics.js';
 export { type FaultlineRuntime, type InitOptions, init } from './init.js';
 export { createSignalsObserver, type SignalsOptions } from './signals/createSignalsObserver.js';
 export { createLogger, type LoggerOptions, traceContextFormat } from './signals/logs/createLogger.js';

@@ -4,33 +4,10 @@
  */
 import type { Logger } from 'winston';
 
-/**
- * The one vocabulary every failure is told in, in logs, spans, metrics and Sentry.
- *
- * | kind | cause |
- * |---|---|
- * | `unauthorized` | HTTP 401 |
- * | `forbidden` | HTTP 403 |
- * | `throttled` | HTTP 429, or 503 carrying Retry-After |
- * | `timeout` | an attempt or total deadline; HTTP 408 and 504 |
- * | `network` | DNS, refused/reset/closed connection, TLS, premature close |
- * | `server` | any other HTTP 5xx |
- * | `client` | any other HTTP 4xx |
- * | `invalid_response` | a body that cannot be parsed as promised, a length mismatch |
- * | `cancelled` | the caller's own AbortSignal (never reported as an error) |
- * | `circuit_open` | a circuit breaker refused the attempt without sending it |
- */
-export type FailureKind =
-  | 'unauthorized'
-  | 'forbidden'
-  | 'throttled'
-  | 'timeout'
-  | 'network'
-  | 'server'
-  | 'client'
-  | 'invalid_response'
-  | 'cancelled'
-  | 'circuit_open';
+import type { Clock } from './core/clock.js';
+import type { FailureKind } from './core/failureKinds.js';
+
+export type { Clock, FailureKind };
 
 /**
  * Where a failure happened. Always set for `timeout`; also set to `connect` for network
@@ -209,14 +186,6 @@ export interface ReportOptions {
    * @default 10
    */
   readonly capPerMinute?: number;
-}
-
-/** The clock the pipeline waits with; inject one in tests instead of sleeping. */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-  /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 /** What {@link createClient} takes. Options left out come from the environment, then defaults. */

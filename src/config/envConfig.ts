@@ -1,4 +1,4 @@
-import { FAILURE_KINDS, isFailureKind } from '../classification/failureKinds.js';
+import { FAILURE_KINDS, isFailureKind } from '../core/failureKinds.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import type { FailureKind } from '../types.js';
 

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { lazyRequire } from '../util/lazyRequire.js';
+import { lazyRequire } from '../core/lazyRequire.js';
 
 const undici = lazyRequire<typeof import('undici')>('undici');
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
 import type { EnvConfig } from '../../config/envConfig.js';
-import { lazyRequire } from '../../util/lazyRequire.js';
+import { lazyRequire } from '../../core/lazyRequire.js';
 import { otelApi } from '../otelApi.js';
 
 const winston = lazyRequire<typeof import('winston')>('winston');

@@ -1,4 +1,4 @@
-import { FAILURE_KINDS } from '../../classification/failureKinds.js';
+import { FAILURE_KINDS } from '../../core/failureKinds.js';
 import { createRequestFailure } from '../../errors/createRequestFailure.js';
 import type { Redactor } from '../../redaction/Redactor.js';
 import type { CallInfo, CallOutcome, FailureKind, ReportOptions } from '../../types.js';
