@@ -3,34 +3,11 @@
 // the individual signals) are deliberately not exported: they change without notice.
 
 // Public types, all in one place.
-export type {
-  AttemptContext,
-  AttemptOutcome,
-  AttemptScope,
-  AuthContext,
-  AuthStrategy,
-  CallInfo,
-  CallOutcome,
-  Client,
-  ClientOptions,
-  Clock,
-  Failure,
-  FailureKind,
-  FailurePhase,
-  HeadersInput,
-  HeadersLike,
-  ReportOptions,
-  RequestBody,
-  RequestObserver,
-  RequestOptions,
-  ResponseLike,
-  RetryContext,
-  RetryDecision,
-  RetryStrategy,
-  RetryVerdict,
-  SuccessContext,
-  UnauthorizedContext,
-} from './types.js';
+export type { AuthContext, AuthStrategy, UnauthorizedContext } from './types/auth.js';
+export type { Client, ClientOptions, Clock, HeadersInput, ReportOptions, RequestBody, RequestOptions } from './types/client.js';
+export type { Failure, FailureKind, FailurePhase, HeadersLike, ResponseLike } from './types/failure.js';
+export type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from './types/observers.js';
+export type { AttemptContext, RetryContext, RetryDecision, RetryStrategy, RetryVerdict, SuccessContext } from './types/strategies.js';
 
 // Classification
 export { classify } from './classification/classify.js';
@@ -83,7 +60,7 @@ export { type HmacAuthOptions, hmacAuth } from './auth/hmacAuth.js';
 
 // Signals, diagnostics, redaction and configuration
 export { createDiagnostics, type Diagnostics, type DiagnosticsSink } from './core/diagnostics.js';
-export { type FaultlineRuntime, type InitOptions, init } from './init.js';
+export { type FaultlineRuntime, type InitOptions, init } from './runtime/init.js';
 export { createSignalsObserver, type SignalsOptions } from './signals/createSignalsObserver.js';
 export { createLogger, type LoggerOptions, traceContextFormat } from './signals/logs/createLogger.js';
 export {

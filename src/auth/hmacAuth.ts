@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { AuthStrategy } from '../types.js';
+import type { AuthStrategy } from '../types/auth.js';
 
 /** Options of {@link hmacAuth}. */
 export interface HmacAuthOptions {

@@ -1,4 +1,4 @@
-import type { Failure, FailureKind, FailurePhase, HeadersLike } from '../types.js';
+import type { Failure, FailureKind, FailurePhase, HeadersLike } from '../types/failure.js';
 import { classifyStatus } from './classifyStatus.js';
 import { isFailureKind } from '../core/failureKinds.js';
 

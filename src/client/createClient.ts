@@ -2,7 +2,7 @@ import { createObserverFanout } from '../guarded/observerFanout.js';
 import { executeCall } from '../pipeline/executeCall.js';
 import type { PipelineConfig } from '../pipeline/PipelineConfig.js';
 import { defaultObservers } from './defaultObservers.js';
-import type { Client, ClientOptions, RequestOptions } from '../types.js';
+import type { Client, ClientOptions, RequestOptions } from '../types/client.js';
 import { resolveClientConfig } from './resolveClientConfig.js';
 
 /**

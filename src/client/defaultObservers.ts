@@ -1,6 +1,7 @@
 import type { ClientConfig } from './resolveClientConfig.js';
 import { watchBreakers } from './watchBreakers.js';
-import type { ClientOptions, RequestObserver } from '../types.js';
+import type { ClientOptions } from '../types/client.js';
+import type { RequestObserver } from '../types/observers.js';
 import { createSignalsObserver } from '../signals/createSignalsObserver.js';
 
 /** The observers a client gets when its options name none: every signal faultline has. */

@@ -14,7 +14,8 @@ import { exponentialBackoff } from '../policies/exponentialBackoff.js';
 import { createRedactor } from '../redaction/Redactor.js';
 import { defaultLogger } from '../signals/defaultLogger.js';
 import { createUndiciTransport } from '../transport/undiciTransport.js';
-import type { ClientOptions, RetryStrategy } from '../types.js';
+import type { ClientOptions } from '../types/client.js';
+import type { RetryStrategy } from '../types/strategies.js';
 
 /** Everything a client needs, resolved once when it is created; the observers come next. */
 export interface ClientConfig extends Omit<PipelineConfig, 'fanout'> {

@@ -1,7 +1,7 @@
 import type { Diagnostics } from '../core/diagnostics.js';
 import { asCircuitBreaker, type CircuitState, reportBreakerTroubleTo } from '../policies/circuitBreaker.js';
 import { strategyChain } from '../policies/strategyChain.js';
-import type { RetryStrategy } from '../types.js';
+import type { RetryStrategy } from '../types/strategies.js';
 
 /**
  * The circuits of every breaker in a client's strategy chain, kept current by the

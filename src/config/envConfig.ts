@@ -1,6 +1,6 @@
 import { FAILURE_KINDS, isFailureKind } from '../core/failureKinds.js';
 import { ConfigError } from '../errors/ConfigError.js';
-import type { FailureKind } from '../types.js';
+import type { FailureKind } from '../types/failure.js';
 
 /** The winston levels faultline accepts (npm levels). */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;

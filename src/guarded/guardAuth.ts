@@ -1,6 +1,6 @@
 import { type Diagnostics, guard, type Scrub } from '../core/diagnostics.js';
 import { isPromiseLike, untilAborted } from '../core/promises.js';
-import type { AuthContext, AuthStrategy, UnauthorizedContext } from '../types.js';
+import type { AuthContext, AuthStrategy, UnauthorizedContext } from '../types/auth.js';
 
 /** An auth strategy as the pipeline calls it. */
 export interface GuardedAuth {

@@ -1,7 +1,8 @@
 import { type Diagnostics, guard, type Scrub } from '../core/diagnostics.js';
 import { isPromiseLike, untilAborted } from '../core/promises.js';
 import { normalizeDecision } from '../policies/normalizeDecision.js';
-import type { AttemptContext, Failure, RetryContext, RetryStrategy, RetryVerdict, SuccessContext } from '../types.js';
+import type { Failure } from '../types/failure.js';
+import type { AttemptContext, RetryContext, RetryStrategy, RetryVerdict, SuccessContext } from '../types/strategies.js';
 
 /** A retry strategy as the pipeline calls it: none of its methods throws or rejects. */
 export interface GuardedStrategy {

@@ -1,4 +1,4 @@
-import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types.js';
+import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
 import { type Diagnostics, enterGuarded, report } from '../core/diagnostics.js';
 
 /**

@@ -4,7 +4,7 @@ import type { GuardedStrategy } from '../guarded/guardStrategy.js';
 import type { ObserverFanout } from '../guarded/observerFanout.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { Transport } from '../transport/undiciTransport.js';
-import type { Clock } from '../types.js';
+import type { Clock } from '../types/client.js';
 
 /** Everything the pipeline needs of its client, resolved once when the client is built. */
 export interface PipelineConfig {

@@ -1,7 +1,8 @@
 import { classifyStatus } from '../classification/classifyStatus.js';
 import { followRedirects, redirectLocation } from '../transport/followRedirects.js';
 import type { TransportRequest, TransportResponse } from '../transport/undiciTransport.js';
-import type { AttemptScope, Failure } from '../types.js';
+import type { Failure } from '../types/failure.js';
+import type { AttemptScope } from '../types/observers.js';
 import { scrubberOf, withoutSecrets } from './callSecrets.js';
 import type { Call } from './prepareCall.js';
 import { readBounded, readJsonText } from './readBody.js';

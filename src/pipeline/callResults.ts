@@ -1,7 +1,7 @@
 import { createRequestFailure } from '../errors/createRequestFailure.js';
 import type { RequestFailure } from '../errors/RequestFailure.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
-import type { Failure } from '../types.js';
+import type { Failure } from '../types/failure.js';
 import type { AttemptResult } from './attemptOnce.js';
 import { withoutSecrets } from './callSecrets.js';
 import type { Call } from './prepareCall.js';

@@ -1,4 +1,4 @@
-import type { Failure } from '../types.js';
+import type { Failure } from '../types/failure.js';
 import type { Call } from './prepareCall.js';
 
 /**

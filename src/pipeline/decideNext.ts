@@ -1,4 +1,5 @@
-import type { Failure, RetryVerdict } from '../types.js';
+import type { Failure } from '../types/failure.js';
+import type { RetryVerdict } from '../types/strategies.js';
 import { scrubberOf } from './callSecrets.js';
 import type { Call } from './prepareCall.js';
 

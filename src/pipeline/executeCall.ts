@@ -1,4 +1,7 @@
-import type { AttemptOutcome, Failure, RequestOptions, RetryVerdict } from '../types.js';
+import type { RequestOptions } from '../types/client.js';
+import type { Failure } from '../types/failure.js';
+import type { AttemptOutcome } from '../types/observers.js';
+import type { RetryVerdict } from '../types/strategies.js';
 import { attemptOnce, type AttemptResult } from './attemptOnce.js';
 import { failureError, responseOf } from './callResults.js';
 import { scrubberOf, withoutSecrets } from './callSecrets.js';

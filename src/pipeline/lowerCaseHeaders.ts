@@ -1,4 +1,4 @@
-import type { HeadersInput } from '../types.js';
+import type { HeadersInput } from '../types/client.js';
 
 /** Headers in any HeadersInit shape, as a plain object with lower-case names. */
 export function lowerCaseHeaders(init: HeadersInput | undefined): Record<string, string> {

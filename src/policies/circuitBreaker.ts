@@ -1,4 +1,5 @@
-import type { Failure, FailureKind, RetryContext, RetryDecision, RetryStrategy, RetryVerdict } from '../types.js';
+import type { Failure, FailureKind } from '../types/failure.js';
+import type { RetryContext, RetryDecision, RetryStrategy, RetryVerdict } from '../types/strategies.js';
 import { type Diagnostics, guard, processDiagnostics } from '../core/diagnostics.js';
 import { isPromiseLike } from '../core/promises.js';
 import { withoutUndefined } from '../core/withoutUndefined.js';

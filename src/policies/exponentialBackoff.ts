@@ -1,4 +1,5 @@
-import type { Failure, FailureKind, RetryContext, RetryStrategy, RetryVerdict } from '../types.js';
+import type { Failure, FailureKind } from '../types/failure.js';
+import type { RetryContext, RetryStrategy, RetryVerdict } from '../types/strategies.js';
 import { DEFAULTS } from '../core/defaults.js';
 import { withoutUndefined } from '../core/withoutUndefined.js';
 

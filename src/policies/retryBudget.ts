@@ -1,4 +1,4 @@
-import type { RetryDecision, RetryStrategy, RetryVerdict } from '../types.js';
+import type { RetryDecision, RetryStrategy, RetryVerdict } from '../types/strategies.js';
 import { isPromiseLike } from '../core/promises.js';
 import { withoutUndefined } from '../core/withoutUndefined.js';
 import { normalizeDecision } from './normalizeDecision.js';

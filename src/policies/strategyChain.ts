@@ -1,4 +1,4 @@
-import type { RetryStrategy } from '../types.js';
+import type { RetryStrategy } from '../types/strategies.js';
 
 /** Which strategy each wrapper wraps; kept here so wrappers need no public `inner` field. */
 const wrapped = new WeakMap<RetryStrategy, RetryStrategy>();

@@ -1,6 +1,6 @@
 import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import type { CircuitState } from '../../policies/circuitBreaker.js';
-import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types.js';
+import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
 import { ATTR, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
 import { otelApi } from '../otelApi.js';
 
