@@ -4,10 +4,25 @@
 
 // Public types, all in one place.
 export type { AuthContext, AuthStrategy, UnauthorizedContext } from './types/auth.js';
-export type { Client, ClientOptions, Clock, HeadersInput, ReportOptions, RequestBody, RequestOptions } from './types/client.js';
+export type {
+  Client,
+  ClientOptions,
+  Clock,
+  HeadersInput,
+  ReportOptions,
+  RequestBody,
+  RequestOptions,
+} from './types/client.js';
 export type { Failure, FailureKind, FailurePhase, HeadersLike, ResponseLike } from './types/failure.js';
 export type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from './types/observers.js';
-export type { AttemptContext, RetryContext, RetryDecision, RetryStrategy, RetryVerdict, SuccessContext } from './types/strategies.js';
+export type {
+  AttemptContext,
+  RetryContext,
+  RetryDecision,
+  RetryStrategy,
+  RetryVerdict,
+  SuccessContext,
+} from './types/strategies.js';
 
 // Classification
 export { classify } from './classification/classify.js';
@@ -56,7 +71,7 @@ export {
 // Auth
 export { basicAuth } from './auth/basicAuth.js';
 export { type BearerTokenOptions, bearerToken } from './auth/bearerToken.js';
-export { type HmacAuthOptions, hmacAuth } from './auth/hmacAuth.js';
+export { type HmacAuthOptions, hmacAuth, hmacSignature } from './auth/hmacAuth.js';
 
 // Signals, diagnostics, redaction and configuration
 export { createDiagnostics, type Diagnostics, type DiagnosticsSink } from './core/diagnostics.js';
