@@ -24,14 +24,15 @@ import {
   circuitBreaker,
   createClient,
   createLogger,
+  DEFAULTS,
   exponentialBackoff,
   init,
   isRequestFailure,
   noRetry,
+  readEnvConfig,
   type RequestObserver,
   retryBudget,
 } from '../src/index.js';
-import { effectiveConfig } from '../src/config/effectiveConfig.js';
 import { closedPort, startFlakyUpstream } from './support/flakyUpstream.js';
 import { type SentryEvent, startSentrySink } from './support/sentrySink.js';
 import { renderTable } from './support/textTable.js';
@@ -364,8 +365,9 @@ for (const [index, [title, step]] of steps.entries()) {
 progress('  flushing signals (Sentry, OTLP spans and metrics, logs)…');
 await runtime.shutdown();
 const events = sink.events();
-const settings = new Map(effectiveConfig(process.env).map((setting) => [setting.name, setting.value]));
-const reportedKinds = new Set((settings.get('FAULTLINE_REPORT_KINDS') ?? '').split(','));
+const environment = readEnvConfig(process.env);
+const reportedKinds = new Set<string>(environment.reportKinds ?? DEFAULTS.reportKinds);
+const capPerMinute = environment.reportCapPerMinute ?? DEFAULTS.reportCapPerMinute;
 const heldBack = heldBackByTheCap(collector.seen('/v1/metrics').map((request) => request.body));
 
 const fingerprintOf = (seen: Seen): string[] => [
@@ -440,7 +442,7 @@ JSON logs:     ${logFile} (${logLines} lines, one per failed attempt and per cal
                e.g. grep '"faultline.failure.kind":"throttled"' ${logFile}
                (one folder for every run of the demo, cleared at the start of each)
 Sentry:        ${events.length} events at the embedded sink, in ${received.size} issues (distinct fingerprints: faultline · upstream · method · route · kind)${unshown.map((text) => `\n               also ${text}`).join('')}
-               at most ${settings.get('FAULTLINE_REPORT_CAP_PER_MINUTE')} events per fingerprint a minute: ${[...heldBack.values()].reduce((a, b) => a + b, 0)} held back by the cap
+               at most ${capPerMinute} events per fingerprint a minute: ${[...heldBack.values()].reduce((a, b) => a + b, 0)} held back by the cap
 OpenTelemetry: ${spans} CLIENT spans and ${collector.hits('/v1/metrics')} metric export(s) received by the embedded OTLP collector
 Done in ${((Date.now() - started) / 1000).toFixed(1)} s.
 `);

@@ -1,4 +1,4 @@
-import type { AuthStrategy } from '../types.js';
+import type { AuthStrategy } from '../types/auth.js';
 
 /** The value of a Basic `Authorization` header (RFC 7617, UTF-8). */
 export function basicAuthorization(user: string, password: string): string {

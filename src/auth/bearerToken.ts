@@ -1,4 +1,4 @@
-import type { AuthStrategy } from '../types.js';
+import type { AuthStrategy } from '../types/auth.js';
 
 /** Options of {@link bearerToken}. */
 export interface BearerTokenOptions {

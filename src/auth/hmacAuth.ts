@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { AuthStrategy } from '../types.js';
+import type { AuthStrategy } from '../types/auth.js';
 
 /** Options of {@link hmacAuth}. */
 export interface HmacAuthOptions {
@@ -41,8 +41,11 @@ export function hmacAuth(options: HmacAuthOptions): AuthStrategy {
     apply({ method, url, headers, body }) {
       const timestamp = String(Math.floor(now() / 1000));
       const digest = !signBody || body === null ? 'UNSIGNED-PAYLOAD' : hashOf(body ?? '', algorithm);
-      const canonical = `${method}\n${url.pathname}${url.search}\n${timestamp}\n${digest}`;
-      const signature = createHmac(algorithm, options.secret).update(canonical).digest('hex');
+      const signature = hmacSignature(
+        options.secret,
+        { method, pathWithQuery: `${url.pathname}${url.search}`, timestamp, bodyDigest: digest },
+        algorithm,
+      );
       headers['x-faultline-timestamp'] = timestamp;
       headers['x-content-digest'] = `${algorithm}=${digest}`;
       headers['authorization'] = `${scheme} keyId="${options.keyId}", signature="${signature}"`;
@@ -54,7 +57,20 @@ function hashOf(body: string | Uint8Array, algorithm: string): string {
   return createHash(algorithm).update(body).digest('hex');
 }
 
-/** Computes the signature a server should expect, for verifying in tests and servers. */
+/**
+ * The signature {@link hmacAuth} sends for a request: what the receiving server computes
+ * to verify it (compare with `crypto.timingSafeEqual`).
+ *
+ * @example
+ * ```ts
+ * const expected = hmacSignature(secret, {
+ *   method: req.method,
+ *   pathWithQuery: req.originalUrl,
+ *   timestamp: req.get('x-faultline-timestamp'),
+ *   bodyDigest: req.get('x-content-digest').split('=')[1],
+ * });
+ * ```
+ */
 export function hmacSignature(
   secret: string | Uint8Array,
   canonical: { method: string; pathWithQuery: string; timestamp: string; bodyDigest: string },

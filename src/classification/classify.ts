@@ -1,4 +1,4 @@
-import type { Failure, HeadersLike, ResponseLike } from '../types.js';
+import type { Failure, HeadersLike, ResponseLike } from '../types/failure.js';
 import { classifyError } from './classifyError.js';
 import { classifyStatus } from './classifyStatus.js';
 

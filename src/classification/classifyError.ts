@@ -1,6 +1,6 @@
-import type { Failure, FailureKind, FailurePhase, HeadersLike } from '../types.js';
+import type { Failure, FailureKind, FailurePhase, HeadersLike } from '../types/failure.js';
 import { classifyStatus } from './classifyStatus.js';
-import { isFailureKind } from './failureKinds.js';
+import { isFailureKind } from '../core/failureKinds.js';
 
 interface CodeRule {
   readonly kind: FailureKind;

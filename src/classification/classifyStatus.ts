@@ -1,4 +1,4 @@
-import type { Failure, HeadersLike } from '../types.js';
+import type { Failure, HeadersLike } from '../types/failure.js';
 import { retryAfterFromHeaders } from './retryAfter.js';
 
 /** HTTP status phrases for messages; unknown statuses just show the number. */

@@ -1,4 +1,4 @@
-import type { HeadersLike } from '../types.js';
+import type { HeadersLike } from '../types/failure.js';
 
 /**
  * Reads one header from any of the shapes Node's clients use (WHATWG Headers, axios'

@@ -1,4 +1,4 @@
-import type { HeadersLike } from '../types.js';
+import type { HeadersLike } from '../types/failure.js';
 import { readHeader } from './readHeader.js';
 
 /**

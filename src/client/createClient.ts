@@ -1,13 +1,15 @@
-import { defaultObservers } from '../signals/defaultObservers.js';
-import type { Client, ClientOptions, RequestOptions } from '../types.js';
-import { executeCall } from './executeCall.js';
-import { createObserverFanout } from './observerFanout.js';
+import { createObserverFanout } from '../guarded/observerFanout.js';
+import { executeCall } from '../pipeline/executeCall.js';
+import type { PipelineConfig } from '../pipeline/PipelineConfig.js';
+import { defaultObservers } from './defaultObservers.js';
+import type { Client, ClientOptions, RequestOptions } from '../types/client.js';
 import { resolveClientConfig } from './resolveClientConfig.js';
 
 /**
  * Creates a client for one upstream. Every call is classified, retried by the strategy,
  * authenticated, and told to the signals. Options left out come from the environment
- * (`FAULTLINE_*`), then from the defaults.
+ * (`FAULTLINE_*`), then from the defaults. The composition root: user code (strategy,
+ * auth, observers) is guarded here, once, so the pipeline never has to.
  *
  * @throws {ConfigError} for an invalid option or environment variable.
  * @example
@@ -29,9 +31,9 @@ export function createClient(options: ClientOptions = {}): Client {
     ...(options.signals === false ? [] : defaultObservers(options, config)),
     ...(options.observers ?? []),
   ];
-  const fanout = createObserverFanout(observers, config.diagnostics);
+  const pipeline: PipelineConfig = { ...config, fanout: createObserverFanout(observers, config.diagnostics) };
   const send = (method: string) => (path: string | URL, init?: RequestOptions) =>
-    executeCall(config, fanout, method, path, init, 'response') as Promise<Response>;
+    executeCall(pipeline, method, path, init, 'response') as Promise<Response>;
   return {
     name: config.name,
     request: send(''),
@@ -41,8 +43,7 @@ export function createClient(options: ClientOptions = {}): Client {
     patch: send('PATCH'),
     delete: send('DELETE'),
     head: send('HEAD'),
-    json: <T>(path: string | URL, init?: RequestOptions) =>
-      executeCall(config, fanout, '', path, init, 'json') as Promise<T>,
+    json: <T>(path: string | URL, init?: RequestOptions) => executeCall(pipeline, '', path, init, 'json') as Promise<T>,
     close: () => config.transport.close(),
   };
 }

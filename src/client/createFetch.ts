@@ -1,5 +1,5 @@
 import { isRequestFailure } from '../errors/RequestFailure.js';
-import type { ClientOptions, DispatcherLike, RequestOptions } from '../types.js';
+import type { ClientOptions, DispatcherLike, RequestOptions } from '../types/client.js';
 import { createClient } from './createClient.js';
 
 /**

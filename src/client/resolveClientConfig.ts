@@ -1,46 +1,26 @@
 import type { Logger } from 'winston';
-import { basicAuthorization } from '../auth/basicAuth.js';
 import { type EnvConfig, readEnvConfig } from '../config/envConfig.js';
+import { systemClock } from '../core/clock.js';
+import { DEFAULTS, settle } from '../core/defaults.js';
+import { createDiagnostics } from '../core/diagnostics.js';
+import { withoutUndefined } from '../core/withoutUndefined.js';
 import { ConfigError } from '../errors/ConfigError.js';
-import { createRedactor, type Redactor } from '../redaction/Redactor.js';
+import { guardAuth } from '../guarded/guardAuth.js';
+import { guardStrategy } from '../guarded/guardStrategy.js';
+import { lowerCaseHeaders } from '../pipeline/lowerCaseHeaders.js';
+import type { PipelineConfig } from '../pipeline/PipelineConfig.js';
+import { targetOf } from '../pipeline/resolveTarget.js';
+import { exponentialBackoff } from '../policies/exponentialBackoff.js';
+import { createRedactor } from '../redaction/Redactor.js';
 import { defaultLogger } from '../signals/defaultLogger.js';
-import { exponentialBackoff } from '../strategies/exponentialBackoff.js';
-import { createUndiciTransport, type Transport } from '../transport/undiciTransport.js';
-import type { AuthStrategy, ClientOptions, Clock, DispatcherLike, HeadersInput, RetryStrategy } from '../types.js';
-import type { Diagnostics } from '../util/guard.js';
-import { withoutUndefined } from '../util/withoutUndefined.js';
-import { systemClock } from './systemClock.js';
+import { createUndiciTransport } from '../transport/undiciTransport.js';
+import type { ClientOptions, DispatcherLike } from '../types/client.js';
+import type { RetryStrategy } from '../types/strategies.js';
 
-/** The defaults options fall back to when neither code nor the environment sets them. */
-export const defaultClientOptions = {
-  timeoutMs: 30_000,
-  attemptTimeoutMs: 10_000,
-  maxRedirects: 10,
-  maxJsonBytes: 32 * 1024 * 1024,
-} as const;
-
-/** Everything a call needs, resolved once when the client is created. */
-export interface ClientConfig {
-  readonly name: string;
-  /** `https://host:port` of baseUrl, when there is one. */
-  readonly baseOrigin: string | undefined;
-  /** baseUrl's path without a trailing slash ('' for the root). */
-  readonly basePath: string;
-  /** baseUrl's host name ('' without baseUrl). */
-  readonly baseHostname: string;
-  /** baseUrl's port, the scheme's default when none is written (0 without baseUrl). */
-  readonly basePort: number;
-  readonly baseHeaders: Readonly<Record<string, string>>;
-  readonly timeoutMs: number;
-  readonly attemptTimeoutMs: number;
-  readonly maxRedirects: number;
-  readonly maxJsonBytes: number;
-  readonly retry: RetryStrategy;
-  readonly auth: AuthStrategy | undefined;
-  readonly clock: Clock;
-  readonly transport: Transport;
-  readonly redactor: Redactor;
-  readonly diagnostics: Diagnostics;
+/** Everything a client needs, resolved once when it is created; the observers come next. */
+export interface ClientConfig extends Omit<PipelineConfig, 'fanout'> {
+  /** The strategy as the user gave it (its breakers report their state to the metrics). */
+  readonly strategy: RetryStrategy;
   readonly logger: Logger;
   readonly env: EnvConfig;
 }
@@ -54,14 +34,21 @@ export interface ClientConfig {
 export function resolveClientConfig(options: ClientOptions): ClientConfig {
   const env = readEnvConfig(options.env ?? process.env);
   const base = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl);
-  const timeoutMs =
-    checkCount('timeoutMs', options.timeoutMs, 'milliseconds') ?? env.timeoutMs ?? defaultClientOptions.timeoutMs;
-  const attemptTimeoutMs =
-    checkCount('attemptTimeoutMs', options.attemptTimeoutMs, 'milliseconds') ??
-    env.attemptTimeoutMs ??
-    defaultClientOptions.attemptTimeoutMs;
-  const maxRedirects =
-    checkCount('maxRedirects', options.maxRedirects, 'redirects') ?? defaultClientOptions.maxRedirects;
+  const timeoutMs = settle(
+    checkCount('timeoutMs', options.timeoutMs, 'milliseconds'),
+    env.timeoutMs,
+    DEFAULTS.timeoutMs,
+  );
+  const attemptTimeoutMs = settle(
+    checkCount('attemptTimeoutMs', options.attemptTimeoutMs, 'milliseconds'),
+    env.attemptTimeoutMs,
+    DEFAULTS.attemptTimeoutMs,
+  );
+  const maxRedirects = settle(
+    checkCount('maxRedirects', options.maxRedirects, 'redirects'),
+    undefined,
+    DEFAULTS.maxRedirects,
+  );
   const baseHeaders = lowerCaseHeaders(options.headers);
   if (base?.authorization !== undefined && baseHeaders['authorization'] === undefined) {
     baseHeaders['authorization'] = base.authorization;
@@ -71,6 +58,17 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     throw new ConfigError('name', name, 'is empty', 'a non-empty upstream name');
   }
   const logger = options.logger ?? defaultLogger(env);
+  const diagnostics = createDiagnostics((message, meta) => logger.warn(message, meta));
+  const strategy =
+    options.retry ??
+    exponentialBackoff(
+      withoutUndefined({
+        maxAttempts: env.retryMaxAttempts,
+        baseDelayMs: env.retryBaseDelayMs,
+        maxDelayMs: env.retryMaxDelayMs,
+        maxRetryAfterMs: env.retryMaxRetryAfterMs,
+      }),
+    );
   return {
     name,
     baseOrigin: base?.url.origin,
@@ -88,18 +86,10 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     timeoutMs,
     attemptTimeoutMs,
     maxRedirects,
-    maxJsonBytes: checkCount('maxJsonBytes', options.maxJsonBytes, 'bytes') ?? defaultClientOptions.maxJsonBytes,
-    retry:
-      options.retry ??
-      exponentialBackoff(
-        withoutUndefined({
-          maxAttempts: env.retryMaxAttempts,
-          baseDelayMs: env.retryBaseDelayMs,
-          maxDelayMs: env.retryMaxDelayMs,
-          maxRetryAfterMs: env.retryMaxRetryAfterMs,
-        }),
-      ),
-    auth: options.auth,
+    maxJsonBytes: settle(checkCount('maxJsonBytes', options.maxJsonBytes, 'bytes'), undefined, DEFAULTS.maxJsonBytes),
+    strategy,
+    retry: guardStrategy(strategy, diagnostics),
+    auth: options.auth === undefined ? undefined : guardAuth(options.auth, diagnostics),
     clock: options.clock ?? systemClock,
     transport: createUndiciTransport({
       connectTimeoutMs: attemptTimeoutMs,
@@ -110,13 +100,13 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
       headers: options.redactHeaders ?? env.redactHeaders ?? [],
       query: options.redactQuery ?? env.redactQuery ?? [],
     }),
-    diagnostics: { warn: (message, meta) => logger.warn(message, meta) },
+    diagnostics,
     logger,
     env,
   };
 }
 
-function parseBaseUrl(baseUrl: string | URL): { url: URL; authorization?: string } {
+function parseBaseUrl(baseUrl: string | URL): { url: URL; authorization?: string | undefined } {
   let url: URL;
   try {
     url = new URL(String(baseUrl));
@@ -131,11 +121,8 @@ function parseBaseUrl(baseUrl: string | URL): { url: URL; authorization?: string
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError('baseUrl', url.protocol, 'has an unsupported protocol', 'http: or https:');
   }
-  if (url.username === '' && url.password === '') return { url };
-  const authorization = basicAuthorization(decodeURIComponent(url.username), decodeURIComponent(url.password));
-  url.username = '';
-  url.password = '';
-  return { url, authorization };
+  // The one URL parser: it also takes userinfo out as Basic credentials.
+  return { url, authorization: targetOf(url).authorization };
 }
 
 function checkDispatcher(dispatcher: DispatcherLike | undefined): DispatcherLike | undefined {
@@ -157,25 +144,4 @@ function checkCount(option: string, value: number | undefined, unit: string): nu
     throw new ConfigError(option, value, 'is not a non-negative number', `a whole number of ${unit}, 0 or more`);
   }
   return value;
-}
-
-/** Headers in any HeadersInit shape, as a plain object with lower-case names. */
-export function lowerCaseHeaders(init: HeadersInput | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (init === undefined) return out;
-  if (init instanceof Headers) {
-    init.forEach((value, key) => {
-      out[key] = value;
-    });
-    return out;
-  }
-  const pairs: Iterable<readonly [string, string]> = Array.isArray(init)
-    ? (init as [string, string][])
-    : Object.entries(init as Record<string, string>);
-  for (const [key, value] of pairs) {
-    if (value === undefined) continue;
-    const name = key.toLowerCase();
-    out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${String(value)}` : String(value);
-  }
-  return out;
 }

@@ -1,7 +1,5 @@
-import { defaultClientOptions } from '../client/resolveClientConfig.js';
 import { createRedactor, DEFAULT_REDACTED_HEADERS, DEFAULT_REDACTED_QUERY } from '../redaction/Redactor.js';
-import { DEFAULT_REPORT_CAP_PER_MINUTE, DEFAULT_REPORT_KINDS } from '../signals/sentry/sentrySignal.js';
-import { defaultBackoffOptions } from '../strategies/exponentialBackoff.js';
+import { DEFAULTS } from '../core/defaults.js';
 import { readEnvConfig } from './envConfig.js';
 import { maskProxyCredentials, PROXY_VARIABLES, proxyVariable } from './proxySettings.js';
 
@@ -37,14 +35,14 @@ export function effectiveConfig(env: Readonly<Record<string, string | undefined>
     };
   };
   const list: EffectiveSetting[] = [
-    setting('FAULTLINE_TIMEOUT_MS', config.timeoutMs, defaultClientOptions.timeoutMs),
-    setting('FAULTLINE_ATTEMPT_TIMEOUT_MS', config.attemptTimeoutMs, defaultClientOptions.attemptTimeoutMs),
-    setting('FAULTLINE_RETRY_MAX_ATTEMPTS', config.retryMaxAttempts, defaultBackoffOptions.maxAttempts),
-    setting('FAULTLINE_RETRY_BASE_DELAY_MS', config.retryBaseDelayMs, defaultBackoffOptions.baseDelayMs),
-    setting('FAULTLINE_RETRY_MAX_DELAY_MS', config.retryMaxDelayMs, defaultBackoffOptions.maxDelayMs),
-    setting('FAULTLINE_RETRY_MAX_RETRY_AFTER_MS', config.retryMaxRetryAfterMs, defaultBackoffOptions.maxRetryAfterMs),
-    setting('FAULTLINE_REPORT_KINDS', config.reportKinds, DEFAULT_REPORT_KINDS),
-    setting('FAULTLINE_REPORT_CAP_PER_MINUTE', config.reportCapPerMinute, DEFAULT_REPORT_CAP_PER_MINUTE),
+    setting('FAULTLINE_TIMEOUT_MS', config.timeoutMs, DEFAULTS.timeoutMs),
+    setting('FAULTLINE_ATTEMPT_TIMEOUT_MS', config.attemptTimeoutMs, DEFAULTS.attemptTimeoutMs),
+    setting('FAULTLINE_RETRY_MAX_ATTEMPTS', config.retryMaxAttempts, DEFAULTS.retryMaxAttempts),
+    setting('FAULTLINE_RETRY_BASE_DELAY_MS', config.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs),
+    setting('FAULTLINE_RETRY_MAX_DELAY_MS', config.retryMaxDelayMs, DEFAULTS.retryMaxDelayMs),
+    setting('FAULTLINE_RETRY_MAX_RETRY_AFTER_MS', config.retryMaxRetryAfterMs, DEFAULTS.retryMaxRetryAfterMs),
+    setting('FAULTLINE_REPORT_KINDS', config.reportKinds, DEFAULTS.reportKinds),
+    setting('FAULTLINE_REPORT_CAP_PER_MINUTE', config.reportCapPerMinute, DEFAULTS.reportCapPerMinute),
     setting(
       'FAULTLINE_REDACT_HEADERS',
       config.redactHeaders === undefined ? undefined : [...DEFAULT_REDACTED_HEADERS, ...config.redactHeaders],
@@ -55,8 +53,8 @@ export function effectiveConfig(env: Readonly<Record<string, string | undefined>
       config.redactQuery === undefined ? undefined : [...DEFAULT_REDACTED_QUERY, ...config.redactQuery],
       DEFAULT_REDACTED_QUERY,
     ),
-    setting('FAULTLINE_LOG_LEVEL', config.logLevel, 'info'),
-    setting('FAULTLINE_LOG_FORMAT', config.logFormat, 'json'),
+    setting('FAULTLINE_LOG_LEVEL', config.logLevel, DEFAULTS.logLevel),
+    setting('FAULTLINE_LOG_FORMAT', config.logFormat, DEFAULTS.logFormat),
     setting('FAULTLINE_PROXY', config.proxy === undefined ? undefined : config.proxy ? 'on' : 'off', 'on'),
   ];
   // The proxies in force (the variable that supplies each, as undici picks it), credentials masked.

@@ -1,6 +1,6 @@
-import { FAILURE_KINDS, isFailureKind } from '../classification/failureKinds.js';
+import { FAILURE_KINDS, isFailureKind } from '../core/failureKinds.js';
 import { ConfigError } from '../errors/ConfigError.js';
-import type { FailureKind } from '../types.js';
+import type { FailureKind } from '../types/failure.js';
 import { type ProxySettings, readProxySettings } from './proxySettings.js';
 
 /** The winston levels faultline accepts (npm levels). */

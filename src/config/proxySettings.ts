@@ -1,16 +1,9 @@
 import { ConfigError } from '../errors/ConfigError.js';
 import { REDACTED } from '../redaction/Redactor.js';
-import { withoutUndefined } from '../util/withoutUndefined.js';
+import { withoutUndefined } from '../core/withoutUndefined.js';
+import type { ProxySettings } from '../transport/ProxySettings.js';
 
-/** The proxies from `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`, as undici's `EnvHttpProxyAgent` takes them. */
-export interface ProxySettings {
-  /** The proxy for `http:` URLs, as a URL (userinfo included: never print it unmasked). */
-  readonly httpProxy?: string;
-  /** The proxy for `https:` URLs; undici uses `httpProxy` when this is absent. */
-  readonly httpsProxy?: string;
-  /** Hosts (`host`, `.domain`, `*.domain`, `host:port`, `*`) reached directly, comma or space separated. */
-  readonly noProxy?: string;
-}
+export type { ProxySettings };
 
 /** Each setting's variables in the order undici reads them: lower case first. */
 export const PROXY_VARIABLES = {

@@ -1,4 +1,4 @@
-import { editDistance } from '../util/editDistance.js';
+import { editDistance } from '../core/editDistance.js';
 import { FAULTLINE_VARIABLES, RESERVED_VARIABLES } from './envConfig.js';
 
 /** A variable in the environment that looks like faultline's but is not read. */

@@ -1,4 +1,4 @@
-import type { Failure, FailureKind, FailurePhase } from '../types.js';
+import type { Failure, FailureKind, FailurePhase } from '../types/failure.js';
 
 const BRAND = Symbol.for('faultline.RequestFailure');
 

@@ -1,4 +1,4 @@
-import type { FailureKind } from '../types.js';
+import type { FailureKind } from '../types/failure.js';
 import { CancelledError } from './CancelledError.js';
 import { CircuitOpenError } from './CircuitOpenError.js';
 import { ClientError } from './ClientError.js';

@@ -1,4 +1,4 @@
-import type { CallInfo } from '../types.js';
+import type { CallInfo } from '../types/observers.js';
 
 /**
  * The attribute names every signal shares, so a log line, a span and a Sentry tag join

@@ -1,10 +1,12 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Context, Meter, Span, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'winston';
-import { SELF_GUARDED } from '../client/observerFanout.js';
+import { markSelfGuarded } from '../guarded/observerFanout.js';
+import type { CircuitState } from '../policies/circuitBreaker.js';
 import type { Redactor } from '../redaction/Redactor.js';
-import type { AttemptOutcome, AttemptScope, CallInfo, ReportOptions, RequestObserver } from '../types.js';
-import { type Diagnostics, enterGuarded, guard, report } from '../util/guard.js';
+import type { ReportOptions } from '../types/client.js';
+import type { AttemptOutcome, AttemptScope, CallInfo, RequestObserver } from '../types/observers.js';
+import { type Diagnostics, enterGuarded, guard, report } from '../core/diagnostics.js';
 import { ATTR } from './attributes.js';
 import { createLogSignal, type LogSignal, type TraceIds } from './logs/logSignal.js';
 import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
@@ -25,6 +27,8 @@ export interface SignalsOptions {
   readonly report: ReportOptions | false;
   readonly redactor: Redactor;
   readonly diagnostics: Diagnostics;
+  /** The client's circuits by upstream, for the `faultline.circuit.state` gauge. @default none */
+  readonly circuits?: ReadonlyMap<string, CircuitState>;
   /** Milliseconds now, for the Sentry cap's minute. @default Date.now */
   readonly now?: () => number;
 }
@@ -72,7 +76,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
     spans: createSpanSignal(options.tracer),
     get metrics() {
       // Instruments are made lazily so a meter provider registered after the client is used.
-      metrics ??= createMetricSignal(options.meter);
+      metrics ??= createMetricSignal(options.meter, options.circuits);
       return metrics;
     },
     logs: options.logger === undefined ? undefined : createLogSignal(options.logger),
@@ -97,9 +101,8 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
     propagate: (context, headers) => api.propagation.inject(context, headers),
     withContext: (context, fn) => api.context.with(context, fn),
   };
-  const observer: RequestObserver & { [SELF_GUARDED]: true } = {
-    // Every step below catches and reports its own errors.
-    [SELF_GUARDED]: true,
+  // Every step below catches and reports its own errors.
+  const observer: RequestObserver = {
     attemptStarted(call, attempt) {
       let attemptSpan: AttemptSpan;
       try {
@@ -140,7 +143,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       }
     },
   };
-  return observer;
+  return markSelfGuarded(observer);
 }
 
 /** The channel OpenTelemetry's and Sentry's undici instrumentations subscribe to. */

@@ -1,4 +1,4 @@
-import { lazyRequire } from '../util/lazyRequire.js';
+import { lazyRequire } from '../core/lazyRequire.js';
 
 /**
  * `@opentelemetry/api`, loaded when the first client is made rather than by

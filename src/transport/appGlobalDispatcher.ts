@@ -1,4 +1,4 @@
-import type { DispatcherLike } from '../types.js';
+import type { DispatcherLike } from '../types/client.js';
 
 /**
  * Where undici keeps the global dispatcher: every undici since 5 and Node's own fetch

@@ -1,4 +1,4 @@
-import type { Failure } from '../types.js';
+import type { Failure } from '../types/failure.js';
 import type { Transport, TransportRequest, TransportResponse } from './undiciTransport.js';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);

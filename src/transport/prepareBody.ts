@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { RequestBody } from '../types.js';
+import type { RequestBody } from '../types/client.js';
 
 /** A body ready for the transport, and whether it can be sent again. */
 export interface PreparedBody {

@@ -1,4 +1,4 @@
-import type { Failure } from '../types.js';
+import type { Failure } from '../types/failure.js';
 
 /** undici's words when a proxy answers a CONNECT with anything but 200 (tunnelling). */
 const TUNNEL_REFUSED = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/;

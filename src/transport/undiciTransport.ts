@@ -1,8 +1,8 @@
 import type { Dispatcher } from 'undici';
-import type { ProxySettings } from '../config/proxySettings.js';
-import type { DispatcherLike } from '../types.js';
-import { lazyRequire } from '../util/lazyRequire.js';
+import { lazyRequire } from '../core/lazyRequire.js';
+import type { DispatcherLike } from '../types/client.js';
 import { appGlobalDispatcher } from './appGlobalDispatcher.js';
+import type { ProxySettings } from './ProxySettings.js';
 import { proxyRefusal } from './proxyRefusal.js';
 
 const undici = lazyRequire<typeof import('undici')>('undici');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
-import { hmacSignature } from '../../src/auth/hmacAuth.js';
+import { hmacSignature } from '../../src/index.js';
 import { basicAuth, bearerToken, createClient, hmacAuth, isRequestFailure } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
 

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { ConfigError, createClient, FAULTLINE_VARIABLES, readEnvConfig } from '../../src/index.js';
 import { checkEnvConfig, RESERVED_VARIABLES } from '../../src/config/envConfig.js';
 import { unknownVariables } from '../../src/config/unknownVariables.js';
-import { editDistance } from '../../src/util/editDistance.js';
+import { editDistance } from '../../src/core/editDistance.js';
 import { NUM_RUNS } from '../helpers/propertyRuns.js';
 
 describe('configuration from the environment', () => {

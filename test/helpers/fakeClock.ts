@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/types.js';
+import type { Clock } from '../../src/index.js';
 
 /** A clock whose waits return at once and advance its time: backoff without sleeping. */
 export interface FakeClock extends Clock {

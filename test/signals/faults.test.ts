@@ -6,7 +6,7 @@ import * as Sentry from '@sentry/node';
 import { StuckTransport, ThrowingExporter, ThrowingTransport } from '../helpers/brokenTelemetry.js';
 import { closedPort, type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
 import { type SentrySink, startSentrySink } from '../../examples/support/sentrySink.js';
-import { createClient, isRequestFailure, type RequestObserver } from '../../src/index.js';
+import { createClient, createDiagnostics, isRequestFailure, type RequestObserver } from '../../src/index.js';
 import { createRedactor } from '../../src/redaction/Redactor.js';
 import { createSignalsObserver } from '../../src/signals/createSignalsObserver.js';
 import { createLogger } from '../../src/signals/logs/createLogger.js';
@@ -119,7 +119,7 @@ describe('telemetry faults never change a request’s outcome', () => {
       tracer: provider.getTracer('faults'),
       report: false,
       redactor: createRedactor(),
-      diagnostics: { warn: () => {} },
+      diagnostics: createDiagnostics(() => {}),
     });
     assert.deepEqual(await scenario({ signals: false, observers: [observer] }), baseline);
   });

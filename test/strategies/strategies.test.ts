@@ -148,7 +148,7 @@ describe('retryBudget', () => {
       windowMs: 10_000,
       now: () => now,
     });
-    for (let i = 0; i < 100; i++) budget.beforeAttempt?.({ attempt: 1, method: 'GET', url: '', upstream: 'u' });
+    for (let i = 0; i < 100; i++) budget.beforeAttempt?.({ attempt: 1, method: 'GET', url: '', upstream: 'upstream' });
     // 100 requests × 0.1 + 1/s × 10 s = 20 retries.
     let allowed = 0;
     for (let i = 0; i < 50; i++) if ((await verdict(budget, context())).delayMs !== null) allowed++;
@@ -174,7 +174,7 @@ describe('circuitBreaker', () => {
       now: () => now,
       onStateChange: (s) => states.push(s),
     });
-    const attempt = { attempt: 1, method: 'GET', url: '', upstream: 'u' };
+    const attempt = { attempt: 1, method: 'GET', url: '', upstream: 'upstream' };
     for (let i = 0; i < 2; i++) {
       assert.equal(breaker.beforeAttempt?.(attempt), undefined);
       await breaker.nextDelay(context());
@@ -201,7 +201,7 @@ describe('circuitBreaker', () => {
       halfOpenAfterMs: 100,
       now: () => now,
     });
-    const attempt = { attempt: 1, method: 'GET', url: '', upstream: 'u' };
+    const attempt = { attempt: 1, method: 'GET', url: '', upstream: 'upstream' };
     await breaker.nextDelay(context({ failure: { kind: 'client', code: '404', message: '' } }));
     assert.equal(breaker.state, 'closed');
     await breaker.nextDelay(context());
@@ -210,5 +210,70 @@ describe('circuitBreaker', () => {
     breaker.beforeAttempt?.(attempt);
     await breaker.nextDelay(context());
     assert.equal(breaker.state, 'open');
+  });
+});
+
+describe('policies keep state per upstream', () => {
+  it('one upstream opening its circuit leaves another closed; events name the key', () => {
+    const changes: string[] = [];
+    const breaker = circuitBreaker(noRetry(), { failureThreshold: 1, halfOpenAfterMs: 1000, now: () => 0 });
+    const listener = breaker.onStateChange(({ key, state, previous }) => changes.push(`${key}:${previous}->${state}`));
+    breaker.nextDelay(context({ upstream: 'payments' }));
+    assert.equal(breaker.stateOf('payments'), 'open');
+    assert.equal(breaker.stateOf('inventory'), 'closed');
+    const attempt = { attempt: 1, method: 'GET', url: '', upstream: 'inventory' };
+    assert.equal(breaker.beforeAttempt?.(attempt), undefined, 'a healthy upstream is not blacked out');
+    assert.equal((breaker.beforeAttempt?.({ ...attempt, upstream: 'payments' }) as Failure).kind, 'circuit_open');
+    assert.deepEqual(changes, ['payments:closed->open']);
+    listener.dispose();
+    breaker.onSuccess?.({ ...attempt, upstream: 'payments', status: 200, elapsedMs: 1 });
+    assert.deepEqual(changes, ['payments:closed->open'], 'a disposed listener hears nothing more');
+    assert.deepEqual([...breaker.states()].sort(), [
+      ['inventory', 'closed'],
+      ['payments', 'closed'],
+    ]);
+  });
+
+  it('a throwing listener never changes the breaker’s verdict', () => {
+    const breaker = circuitBreaker(noRetry(), {
+      failureThreshold: 1,
+      onStateChange: () => {
+        throw new Error('listener bug');
+      },
+    });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      assert.deepEqual(breaker.nextDelay(context()), { delayMs: null, reason: 'circuit_opened' });
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.equal(breaker.stateOf('upstream'), 'open');
+  });
+
+  it('each upstream has its own retry budget', () => {
+    const budget = retryBudget(exponentialBackoff({ maxAttempts: 100, jitter: 'none' }), {
+      ratio: 0,
+      minRetriesPerSecond: 0.1,
+      windowMs: 10_000,
+      now: () => 0,
+    });
+    assert.notEqual((budget.nextDelay(context({ upstream: 'a' })) as RetryVerdict).delayMs, null);
+    assert.equal((budget.nextDelay(context({ upstream: 'a' })) as RetryVerdict).reason, 'retry_budget_exhausted');
+    assert.notEqual(
+      (budget.nextDelay(context({ upstream: 'b' })) as RetryVerdict).delayMs,
+      null,
+      'b still has its floor',
+    );
+  });
+
+  it('wrappers stay synchronous when what they wrap is', () => {
+    const chain = retryBudget(circuitBreaker(exponentialBackoff({ jitter: 'none' })));
+    const decision = chain.nextDelay(context());
+    assert.ok(!(decision instanceof Promise), 'no promise for a synchronous chain');
+    assert.deepEqual(decision, { delayMs: 200, reason: 'backoff', delaySource: 'backoff' });
+    const slow = retryBudget({ nextDelay: async () => 5 });
+    assert.ok(slow.nextDelay(context()) instanceof Promise);
   });
 });

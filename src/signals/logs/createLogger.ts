@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
 import type { EnvConfig } from '../../config/envConfig.js';
-import { lazyRequire } from '../../util/lazyRequire.js';
+import { lazyRequire } from '../../core/lazyRequire.js';
 import { otelApi } from '../otelApi.js';
 import { prettyLine } from './prettyLine.js';
 

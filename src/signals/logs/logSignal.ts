@@ -1,5 +1,6 @@
 import type { Logger } from 'winston';
-import type { AttemptOutcome, CallInfo, CallOutcome, FailureKind } from '../../types.js';
+import type { FailureKind } from '../../types/failure.js';
+import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
 import { ATTR, callAttributes } from '../attributes.js';
 
 /** The ids that join a log line to its span. */

@@ -1,8 +1,11 @@
 import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
-import { CIRCUIT_STATE_VALUES, circuitStates } from '../../strategies/circuitRegistry.js';
-import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types.js';
+import type { CircuitState } from '../../policies/circuitBreaker.js';
+import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
 import { ATTR, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
 import { otelApi } from '../otelApi.js';
+
+/** The numbers the `faultline.circuit.state` gauge reports. */
+const CIRCUIT_STATE_VALUES: Readonly<Record<CircuitState, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
 /** The semantic conventions' buckets for `http.client.request.duration`, in seconds. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -34,7 +37,10 @@ export interface MetricSignal {
  * when it collects, so a failure storm costs a map update per event, not an attribute
  * set hashed by the SDK for each.
  */
-export function createMetricSignal(meter?: Meter): MetricSignal {
+export function createMetricSignal(
+  meter?: Meter,
+  circuits: ReadonlyMap<string, CircuitState> = new Map(),
+): MetricSignal {
   const m = meter ?? otelApi().metrics.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
   const duration: Histogram = m.createHistogram('http.client.request.duration', {
     unit: 's',
@@ -53,7 +59,7 @@ export function createMetricSignal(meter?: Meter): MetricSignal {
     description: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
   });
   circuit.addCallback((result) => {
-    for (const [upstream, state] of circuitStates())
+    for (const [upstream, state] of circuits)
       result.observe(CIRCUIT_STATE_VALUES[state], { [ATTR.UPSTREAM]: upstream });
   });
 

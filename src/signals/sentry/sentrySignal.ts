@@ -1,7 +1,9 @@
-import { FAILURE_KINDS } from '../../classification/failureKinds.js';
+import { FAILURE_KINDS } from '../../core/failureKinds.js';
 import { createRequestFailure } from '../../errors/createRequestFailure.js';
 import type { Redactor } from '../../redaction/Redactor.js';
-import type { CallInfo, CallOutcome, FailureKind, ReportOptions } from '../../types.js';
+import type { ReportOptions } from '../../types/client.js';
+import type { FailureKind } from '../../types/failure.js';
+import type { CallInfo, CallOutcome } from '../../types/observers.js';
 import { ATTR } from '../attributes.js';
 import type { TraceIds } from '../logs/logSignal.js';
 import { ReportCap } from './reportCap.js';

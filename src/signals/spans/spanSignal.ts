@@ -1,5 +1,5 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import type { AttemptOutcome, CallInfo } from '../../types.js';
+import type { AttemptOutcome, CallInfo } from '../../types/observers.js';
 import { ATTR, callAttributes, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
 import { otelApi } from '../otelApi.js';
 

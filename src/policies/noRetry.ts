@@ -1,4 +1,4 @@
-import type { RetryStrategy } from '../types.js';
+import type { RetryStrategy } from '../types/strategies.js';
 
 /**
  * Never retries: every call makes exactly one attempt.

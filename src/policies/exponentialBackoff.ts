@@ -1,5 +1,7 @@
-import type { Failure, FailureKind, RetryContext, RetryStrategy, RetryVerdict } from '../types.js';
-import { withoutUndefined } from '../util/withoutUndefined.js';
+import type { Failure, FailureKind } from '../types/failure.js';
+import type { RetryContext, RetryStrategy, RetryVerdict } from '../types/strategies.js';
+import { DEFAULTS } from '../core/defaults.js';
+import { withoutUndefined } from '../core/withoutUndefined.js';
 
 /** How randomness spreads the delays (see AWS's "Exponential Backoff And Jitter"). */
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
@@ -45,13 +47,13 @@ export interface ExponentialBackoffOptions {
 
 /** The defaults of {@link exponentialBackoff}. */
 export const defaultBackoffOptions = {
-  maxAttempts: 3,
-  baseDelayMs: 200,
-  maxDelayMs: 10_000,
+  maxAttempts: DEFAULTS.retryMaxAttempts,
+  baseDelayMs: DEFAULTS.retryBaseDelayMs,
+  maxDelayMs: DEFAULTS.retryMaxDelayMs,
   jitter: 'full',
   retryOn: ['throttled', 'timeout', 'network', 'server'],
   respectRetryAfter: true,
-  maxRetryAfterMs: 60_000,
+  maxRetryAfterMs: DEFAULTS.retryMaxRetryAfterMs,
   random: Math.random,
 } as const satisfies Required<ExponentialBackoffOptions>;
 

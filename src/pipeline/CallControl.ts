@@ -1,5 +1,5 @@
 import { classifyError } from '../classification/classifyError.js';
-import type { Failure } from '../types.js';
+import type { Failure } from '../types/failure.js';
 
 /** Why the call was aborted. */
 type AbortCause = 'caller' | 'total';

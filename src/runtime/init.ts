@@ -1,9 +1,9 @@
 import type { Logger } from 'winston';
-import { readEnvConfig } from './config/envConfig.js';
-import { useDefaultLogger } from './signals/defaultLogger.js';
-import { createLogger } from './signals/logs/createLogger.js';
-import { otelApi } from './signals/otelApi.js';
-import { findSentry, type SentryApi, useSentry } from './signals/sentry/sentryApi.js';
+import { readEnvConfig } from '../config/envConfig.js';
+import { useDefaultLogger } from '../signals/defaultLogger.js';
+import { createLogger } from '../signals/logs/createLogger.js';
+import { otelApi } from '../signals/otelApi.js';
+import { findSentry, type SentryApi, useSentry } from '../signals/sentry/sentryApi.js';
 
 /** Options of {@link init}. */
 export interface InitOptions {

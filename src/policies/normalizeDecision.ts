@@ -1,4 +1,4 @@
-import type { RetryDecision, RetryVerdict } from '../types.js';
+import type { RetryDecision, RetryVerdict } from '../types/strategies.js';
 
 /** Turns whatever a strategy returned into a verdict; nonsense reads as "stop". */
 export function normalizeDecision(decision: RetryDecision | undefined): RetryVerdict {

@@ -1,5 +1,5 @@
 import { basicAuthorization } from '../auth/basicAuth.js';
-import type { ClientConfig } from './resolveClientConfig.js';
+import type { PipelineConfig } from './PipelineConfig.js';
 
 /** Where one call goes. */
 export interface Target {
@@ -25,7 +25,7 @@ const NEEDS_NORMALISING = /[^\x21-\x7e]|#/;
  *
  * @throws {TypeError} for a URL that cannot be parsed, or a relative path without baseUrl.
  */
-export function resolveTarget(config: ClientConfig, path: string | URL): Target {
+export function resolveTarget(config: PipelineConfig, path: string | URL): Target {
   if (typeof path === 'string' && config.baseOrigin !== undefined && !ABSOLUTE.test(path)) {
     const joined = config.basePath + (path.startsWith('/') ? path : `/${path}`);
     if (!NEEDS_NORMALISING.test(joined)) {
@@ -37,15 +37,21 @@ export function resolveTarget(config: ClientConfig, path: string | URL): Target 
         port: config.basePort,
       };
     }
-    return fromUrl(new URL(config.baseOrigin + joined));
+    return targetOf(new URL(config.baseOrigin + joined));
   }
   if (typeof path === 'string' && !ABSOLUTE.test(path)) {
     throw new TypeError(`Cannot resolve relative path "${path}": the client has no baseUrl`);
   }
-  return fromUrl(new URL(String(path)));
+  return targetOf(new URL(String(path)));
 }
 
-function fromUrl(url: URL): Target {
+/**
+ * Where a parsed http(s) URL points, its userinfo taken out as Basic credentials (as
+ * curl and got do). The one place faultline takes a URL apart.
+ *
+ * @throws {TypeError} for a protocol other than http: and https:.
+ */
+export function targetOf(url: URL): Target {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`Unsupported protocol ${url.protocol} (http: and https: are)`);
   }

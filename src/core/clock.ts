@@ -1,4 +1,10 @@
-import type { Clock } from '../types.js';
+/** The clock the pipeline waits with; inject one in tests instead of sleeping. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
 
 /** The real clock: `Date.now()` and `setTimeout`, with waits that end when the signal aborts. */
 export const systemClock: Clock = {

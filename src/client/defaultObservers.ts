@@ -1,6 +1,8 @@
-import type { ClientConfig } from '../client/resolveClientConfig.js';
-import type { ClientOptions, RequestObserver } from '../types.js';
-import { createSignalsObserver } from './createSignalsObserver.js';
+import type { ClientConfig } from './resolveClientConfig.js';
+import { watchBreakers } from './watchBreakers.js';
+import type { ClientOptions } from '../types/client.js';
+import type { RequestObserver } from '../types/observers.js';
+import { createSignalsObserver } from '../signals/createSignalsObserver.js';
 
 /** The observers a client gets when its options name none: every signal faultline has. */
 export function defaultObservers(options: ClientOptions, config: ClientConfig): RequestObserver[] {
@@ -19,6 +21,7 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
       report,
       redactor: config.redactor,
       diagnostics: config.diagnostics,
+      circuits: watchBreakers(config.strategy, config.diagnostics),
       now: () => config.clock.now(),
     }),
   ];

@@ -1,11 +1,16 @@
-import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types.js';
-import { type Diagnostics, enterGuarded, report } from '../util/guard.js';
+import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
+import { type Diagnostics, enterGuarded, report } from '../core/diagnostics.js';
 
-/** Marks an observer that catches and reports its own errors at every step. */
-export const SELF_GUARDED = Symbol.for('faultline.selfGuardedObserver');
+/**
+ * Observers that catch and report their own errors at every step (faultline's signals).
+ * Private to the package: no other object can switch guarding off.
+ */
+const selfGuarded = new WeakSet<RequestObserver>();
 
-function isSelfGuarded(observer: RequestObserver): boolean {
-  return (observer as { [SELF_GUARDED]?: boolean })[SELF_GUARDED] === true;
+/** Marks one of faultline's own observers as guarding itself. */
+export function markSelfGuarded<T extends RequestObserver>(observer: T): T {
+  selfGuarded.add(observer);
+  return observer;
 }
 
 /** The observers of one client, called as one, each call guarded. */
@@ -25,7 +30,7 @@ export function createObserverFanout(
 ): ObserverFanout | undefined {
   if (observers.length === 0) return undefined;
   const only = observers[0];
-  if (observers.length === 1 && only !== undefined && isSelfGuarded(only)) {
+  if (observers.length === 1 && only !== undefined && selfGuarded.has(only)) {
     // faultline's own signals guard every step themselves: no wrapping needed.
     return {
       attemptStarted: (call, attempt) => only.attemptStarted?.(call, attempt),

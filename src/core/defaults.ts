@@ -1,0 +1,32 @@
+import { FAILURE_KINDS, type FailureKind } from './failureKinds.js';
+
+/** Kinds that are never Sentry events by default: the caller's own doing, or no news. */
+const QUIET_KINDS: readonly FailureKind[] = ['client', 'cancelled', 'circuit_open'];
+
+/**
+ * Every default faultline falls back to when neither code nor the environment sets a
+ * value: the one place to read them (docs, `faultline check` and the code all use it).
+ */
+export const DEFAULTS = Object.freeze({
+  timeoutMs: 30_000,
+  attemptTimeoutMs: 10_000,
+  maxRedirects: 10,
+  maxJsonBytes: 32 * 1024 * 1024,
+  retryMaxAttempts: 3,
+  retryBaseDelayMs: 200,
+  retryMaxDelayMs: 10_000,
+  retryMaxRetryAfterMs: 60_000,
+  /** All but client, cancelled and circuit_open. */
+  reportKinds: Object.freeze(FAILURE_KINDS.filter((kind) => !QUIET_KINDS.includes(kind))) as readonly FailureKind[],
+  reportCapPerMinute: 10,
+  logLevel: 'info',
+  logFormat: 'json',
+} as const);
+
+/**
+ * The value in force: an explicit option wins over the environment, which wins over the
+ * default.
+ */
+export function settle<T>(option: T | undefined, env: T | undefined, fallback: T): T {
+  return option ?? env ?? fallback;
+}

@@ -1,0 +1,27 @@
+import type { FailureKind } from './failureKinds.js';
+
+/** How bad a failed call is, in Sentry's words; log lines use the same table. */
+export type Severity = 'error' | 'warning' | 'info';
+
+/**
+ * Breakage is an error; the caller's or the upstream's policy (credentials, quotas, a
+ * refused request, an open circuit) is a warning; the caller's own cancellation is info.
+ */
+export const SEVERITY: Readonly<Record<FailureKind, Severity>> = Object.freeze({
+  server: 'error',
+  network: 'error',
+  timeout: 'error',
+  invalid_response: 'error',
+  throttled: 'warning',
+  unauthorized: 'warning',
+  forbidden: 'warning',
+  client: 'warning',
+  circuit_open: 'warning',
+  cancelled: 'info',
+});
+
+/** The winston level of a failed call's line. */
+export function logLevelOf(kind: FailureKind): 'error' | 'warn' | 'info' {
+  const severity = SEVERITY[kind];
+  return severity === 'warning' ? 'warn' : severity;
+}

@@ -1,0 +1,131 @@
+import type { RequestOptions } from '../types/client.js';
+import type { Failure } from '../types/failure.js';
+import type { AttemptOutcome } from '../types/observers.js';
+import type { RetryVerdict } from '../types/strategies.js';
+import { UNEXPECTED_REDIRECT } from '../transport/followRedirects.js';
+import { attemptOnce, type AttemptResult } from './attemptOnce.js';
+import { failureError, responseOf } from './callResults.js';
+import { scrubberOf, withoutSecrets } from './callSecrets.js';
+import { decideNext, type ReplayState } from './decideNext.js';
+import type { PipelineConfig } from './PipelineConfig.js';
+import { type Call, type CallMode, prepareCall } from './prepareCall.js';
+import { parseJson } from './readBody.js';
+
+/**
+ * The request pipeline: prepare the call; then admit, attempt, decide, wait — until a
+ * success or a stop; then finish. Observers hear every step; user code was guarded when
+ * the client was built, so nothing here can be thrown into by it.
+ */
+export async function executeCall(
+  config: PipelineConfig,
+  method: string,
+  path: string | URL,
+  init: RequestOptions | undefined,
+  mode: CallMode,
+): Promise<unknown> {
+  const prepared = prepareCall(config, method, path, init, mode);
+  const call = prepared instanceof Promise ? await prepared : prepared;
+  // Durations on the monotonic clock (sub-millisecond, for the histogram); deadlines and
+  // Retry-After dates on the client's clock (which tests may fake).
+  const started = performance.now();
+  const replay: ReplayState = { authReplayed: false };
+  let previousDelayMs = 0;
+  let detached = false;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const attemptStarted = performance.now();
+      const refusal = admit(call, attempt);
+      const result: AttemptResult = refusal === undefined ? await attemptOnce(call, attempt) : { failure: refusal };
+      const durationMs = performance.now() - attemptStarted;
+      const { failure } = result;
+      const status = result.response?.statusCode;
+
+      if (failure === null) {
+        tellSuccess(call, attempt, status ?? 0);
+        finish(call, result, { attempt, status, durationMs }, performance.now() - started);
+        if (mode === 'json') return result.value;
+        detached = true;
+        return responseOf(call, result, attempt);
+      }
+
+      const decided = decideNext(call, attempt, failure, previousDelayMs, replay);
+      const verdict: RetryVerdict = decided instanceof Promise ? await decided : decided;
+      const { delayMs } = verdict;
+      if (delayMs === null) {
+        finish(
+          call,
+          result,
+          { attempt, status, failure, durationMs, stopReason: verdict.reason },
+          performance.now() - started,
+        );
+        // redirect: 'error' fails as fetch does, whatever throwHttpErrors says.
+        if (status !== undefined && call.returnHttpErrors && failure.code !== UNEXPECTED_REDIRECT) {
+          if (mode === 'json') return parseJson(result.failureBody);
+          return responseOf(call, result, attempt);
+        }
+        throw failureError(call, { ...result, failure }, attempt);
+      }
+      const delaySource = verdict.delaySource ?? 'backoff';
+      result.scope?.end({
+        attempt,
+        status,
+        failure,
+        durationMs,
+        retry: { delayMs, reason: verdict.reason, delaySource },
+      });
+      if (delayMs > 0) {
+        try {
+          await config.clock.sleep(delayMs, call.control.signal);
+        } catch (error) {
+          const stopped = withoutSecrets(call, call.control.failureOf(error, config.clock.now()));
+          const stopReason = 'aborted_while_waiting';
+          finish(
+            call,
+            { failure: stopped },
+            { attempt, failure: stopped, durationMs: 0, stopReason },
+            performance.now() - started,
+          );
+          throw failureError(call, { failure: stopped }, attempt);
+        }
+      }
+      previousDelayMs = delayMs;
+    }
+  } finally {
+    // A streamed Response keeps the deadline armed until its body is read.
+    if (!detached) call.control.finish();
+  }
+}
+
+/** The strategy's admission check (a circuit breaker's); a refusal is the attempt's failure. */
+function admit(call: Call, attempt: number): Failure | undefined {
+  const { admit } = call.strategy;
+  if (admit === undefined) return undefined;
+  const { info } = call;
+  return admit({ attempt, method: call.method, url: info.url, upstream: info.upstream }, scrubberOf(call));
+}
+
+function tellSuccess(call: Call, attempt: number, status: number): void {
+  const { succeeded } = call.strategy;
+  if (succeeded === undefined) return;
+  const { info, config } = call;
+  const elapsedMs = config.clock.now() - info.startedAt;
+  succeeded(
+    { attempt, method: call.method, url: info.url, upstream: info.upstream, status, elapsedMs },
+    scrubberOf(call),
+  );
+}
+
+/**
+ * The call's one ending: the last attempt's scope hears how it ended (an attempt that was
+ * never sent has none) and the observers hear the call's outcome.
+ */
+function finish(call: Call, result: AttemptResult, last: AttemptOutcome, callDurationMs: number): void {
+  result.scope?.end(last);
+  call.config.fanout?.callEnded(call.info, {
+    attempts: last.attempt,
+    status: last.status,
+    failure: last.failure,
+    durationMs: callDurationMs,
+    stopReason: last.stopReason,
+  });
+}

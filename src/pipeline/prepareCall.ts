@@ -1,0 +1,96 @@
+import { lowerCaseHeaders } from './lowerCaseHeaders.js';
+import { templatePath } from '../core/templatePath.js';
+import { guardStrategy, type GuardedStrategy } from '../guarded/guardStrategy.js';
+import { NO_BODY, type PreparedBody, prepareBody } from '../transport/prepareBody.js';
+import type { DispatcherLike, RequestOptions } from '../types/client.js';
+import type { CallInfo } from '../types/observers.js';
+import { CallControl } from './CallControl.js';
+import type { PipelineConfig } from './PipelineConfig.js';
+import { resolveTarget, type Target } from './resolveTarget.js';
+
+/** What a call returns: the Response, or (for `json()`) the parsed body. */
+export type CallMode = 'response' | 'json';
+
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/** Everything that stays the same across the attempts of one call. */
+export interface Call {
+  readonly config: PipelineConfig;
+  readonly mode: CallMode;
+  readonly method: string;
+  readonly target: Target;
+  readonly headers: Record<string, string>;
+  readonly body: PreparedBody;
+  /** Idempotent (or opted in) and a body that can be sent again. */
+  readonly replayable: boolean;
+  readonly strategy: GuardedStrategy;
+  readonly attemptTimeoutMs: number;
+  readonly followRedirects: boolean;
+  /** `redirect: 'error'`: a redirect status fails the call. */
+  readonly rejectRedirects: boolean;
+  /** The call's own dispatcher, if it has one. */
+  readonly dispatcher: DispatcherLike | undefined;
+  /** Return a failed HTTP response instead of throwing. */
+  readonly returnHttpErrors: boolean;
+  /** The total deadline on the client's clock (Infinity without one). */
+  readonly deadline: number;
+  readonly control: CallControl;
+  readonly info: CallInfo;
+}
+
+/**
+ * Resolves the target, headers, body and deadlines of one call. Synchronous unless the
+ * call has a body to read first (a Blob, FormData or stream to buffer or inspect).
+ */
+export function prepareCall(
+  config: PipelineConfig,
+  /** The verb, or '' to take `init.method` (default GET). */
+  rawMethod: string,
+  path: string | URL,
+  init: RequestOptions | undefined,
+  mode: CallMode,
+): Call | Promise<Call> {
+  const method = (rawMethod === '' ? (init?.method ?? 'GET') : rawMethod).toUpperCase();
+  const target = resolveTarget(config, path);
+  const headers =
+    init?.headers === undefined
+      ? { ...config.baseHeaders }
+      : { ...config.baseHeaders, ...lowerCaseHeaders(init.headers) };
+  if (target.authorization !== undefined && headers['authorization'] === undefined)
+    headers['authorization'] = target.authorization;
+  if (mode === 'json' && headers['accept'] === undefined) headers['accept'] = 'application/json';
+  const timeoutMs = init?.timeoutMs ?? config.timeoutMs;
+  const startedAt = config.clock.now();
+  const call: Call = {
+    config,
+    mode,
+    method,
+    target,
+    headers,
+    body: NO_BODY,
+    replayable: init?.idempotent ?? IDEMPOTENT_METHODS.has(method),
+    strategy: init?.retry === undefined ? config.retry : guardStrategy(init.retry, config.diagnostics),
+    attemptTimeoutMs: init?.attemptTimeoutMs ?? config.attemptTimeoutMs,
+    followRedirects: config.maxRedirects > 0 && init?.redirect !== 'manual' && init?.redirect !== 'error',
+    rejectRedirects: init?.redirect === 'error',
+    dispatcher: init?.dispatcher,
+    returnHttpErrors: init?.throwHttpErrors === false,
+    deadline: timeoutMs > 0 ? startedAt + timeoutMs : Number.POSITIVE_INFINITY,
+    control: new CallControl(init?.signal, timeoutMs),
+    info: {
+      upstream: config.name,
+      method,
+      url: config.redactor.url(target.href),
+      serverAddress: target.hostname,
+      serverPort: target.port,
+      route: init?.route ?? templatePath(target.path),
+      startedAt,
+    },
+  };
+  if (init?.json === undefined && (init?.body === undefined || init.body === null)) return call;
+  return prepareBody(init.body, init.json).then((body) => {
+    const { contentType } = body;
+    if (contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = contentType;
+    return { ...call, body, replayable: call.replayable && body.replayable };
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * Where a policy keeps its state for each key (an upstream's name, or upstream and route).
+ * The in-memory store is the default; a store shared between replicas fits the same seam.
+ */
+export interface StateStore<T> {
+  get(key: string): T | undefined;
+  set(key: string, value: T): void;
+}
+
+/** Keys one in-memory store keeps before it forgets the least recently written. */
+const DEFAULT_MAX_KEYS = 10_000;
+
+/**
+ * A store in this process's memory, bounded so that keys made from unbounded values (a
+ * misconfigured upstream name per URL) cannot grow without end.
+ *
+ * @example
+ * ```ts
+ * const breaker = circuitBreaker(exponentialBackoff(), { store: memoryStore() });
+ * ```
+ */
+export function memoryStore<T>(maxKeys: number = DEFAULT_MAX_KEYS): StateStore<T> {
+  const entries = new Map<string, T>();
+  return {
+    get: (key) => entries.get(key),
+    set(key, value) {
+      entries.delete(key);
+      entries.set(key, value);
+      if (entries.size > maxKeys) entries.delete(entries.keys().next().value as string);
+    },
+  };
+}

@@ -1,0 +1,198 @@
+/** The client: its options, per-call options and methods. */
+import type { Logger } from 'winston';
+import type { FailureKind } from '../core/failureKinds.js';
+import type { Clock } from '../core/clock.js';
+import type { AuthStrategy } from './auth.js';
+import type { RequestObserver } from './observers.js';
+import type { RetryStrategy } from './strategies.js';
+
+export type { Clock };
+
+/** Headers as a caller may give them (what `new Headers()` takes). */
+export type HeadersInput = Headers | Record<string, string> | readonly (readonly [string, string])[];
+
+/** Sentry reporting options. */
+export interface ReportOptions {
+  /**
+   * The kinds that become Sentry events.
+   * @default all but `client`, `cancelled` and `circuit_open`
+   */
+  readonly kinds?: readonly FailureKind[];
+  /**
+   * Events per fingerprint per minute; the rest are counted and the next event that goes
+   * through says how many were suppressed.
+   * @default 10
+   */
+  readonly capPerMinute?: number;
+}
+
+/** What {@link createClient} takes. Options left out come from the environment, then defaults. */
+export interface ClientOptions {
+  /**
+   * The upstream's name in every signal.
+   * @default the host of `baseUrl`
+   */
+  readonly name?: string;
+  /** Relative paths are resolved against it. */
+  readonly baseUrl?: string | URL;
+  /** Headers sent with every request. */
+  readonly headers?: HeadersInput;
+  /**
+   * Deadline for the whole call, retries and waits included (ms; 0 disables).
+   * @default FAULTLINE_TIMEOUT_MS, else 30000
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Deadline for each attempt, from sending to the end of the body (ms; 0 disables).
+   * @default FAULTLINE_ATTEMPT_TIMEOUT_MS, else 10000
+   */
+  readonly attemptTimeoutMs?: number;
+  /**
+   * The retry policy.
+   * @default exponentialBackoff() configured from FAULTLINE_RETRY_*
+   */
+  readonly retry?: RetryStrategy;
+  /** Credentials for every attempt. */
+  readonly auth?: AuthStrategy;
+  /** A winston logger; otherwise one is built from the environment. */
+  readonly logger?: Logger;
+  /** Sentry reporting, or `false` for no Sentry events. */
+  readonly report?: ReportOptions | false;
+  /**
+   * Follow redirects (up to this many); 0 returns 3xx responses as they are.
+   * @default 10
+   */
+  readonly maxRedirects?: number;
+  /**
+   * The largest body `json()` reads into memory; a larger one is `invalid_response`
+   * (code `BODY_TOO_LARGE`). Streamed Responses are not limited.
+   * @default 33554432 (32 MiB)
+   */
+  readonly maxJsonBytes?: number;
+  /** Time source for backoff waits and Retry-After dates; for tests. */
+  readonly clock?: Clock;
+  /**
+   * The undici dispatcher every request of this client goes through: a `MockAgent` in
+   * tests, a `ProxyAgent`, an `Agent` with the app's TLS settings, one composed with
+   * interceptors. faultline never closes it (the app owns it). Timeouts, retries,
+   * redirects and signals work as they do without it.
+   * @default the dispatcher the app installed with undici's `setGlobalDispatcher`, else a
+   * proxy from `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` (unless `FAULTLINE_PROXY=off`),
+   * else faultline's own keep-alive pool per origin
+   * @example
+   * ```ts
+   * const mock = new MockAgent();
+   * mock.disableNetConnect();
+   * mock.get('https://payments.internal').intercept({ path: '/v1/charges/42' }).reply(200, { id: 42 });
+   * const payments = createClient({ baseUrl: 'https://payments.internal', dispatcher: mock });
+   * ```
+   */
+  readonly dispatcher?: DispatcherLike;
+  /**
+   * Headers, in addition to the defaults, whose values never leave the process.
+   * @default FAULTLINE_REDACT_HEADERS
+   */
+  readonly redactHeaders?: readonly string[];
+  /**
+   * Query parameters, in addition to the defaults, whose values never leave the process.
+   * @default FAULTLINE_REDACT_QUERY
+   */
+  readonly redactQuery?: readonly string[];
+  /**
+   * More observers of attempts and outcomes, called after faultline's own signals.
+   * @default none
+   */
+  readonly observers?: readonly RequestObserver[];
+  /**
+   * faultline's own signals (logs, spans, metrics, Sentry); `false` turns them all off.
+   * @default true
+   */
+  readonly signals?: boolean;
+  /**
+   * Environment to read options from.
+   * @default process.env
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Any undici `Dispatcher` (`Agent`, `Pool`, `MockAgent`, `ProxyAgent`, `EnvHttpProxyAgent`,
+ * `RetryAgent`, one made by `compose()`), from any undici version: faultline only calls
+ * its `dispatch`.
+ */
+export interface DispatcherLike {
+  dispatch(options: never, handler: never): boolean;
+}
+
+/** A request body faultline can send. Streams are sent once and never retried. */
+export type RequestBody =
+  | string
+  | Uint8Array
+  | ArrayBuffer
+  | URLSearchParams
+  | FormData
+  | Blob
+  | NodeJS.ReadableStream
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | null;
+
+/** Per-call options: `RequestInit` plus faultline's own. */
+export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'headers' | 'dispatcher'> {
+  readonly headers?: HeadersInput;
+  /** @default 'GET' (or the verb of the method called) */
+  readonly method?: string;
+  readonly body?: RequestBody;
+  /** A value to send as JSON (sets `content-type: application/json`). */
+  readonly json?: unknown;
+  /** Overrides the client's `timeoutMs` for this call. */
+  readonly timeoutMs?: number;
+  /** Overrides the client's `attemptTimeoutMs` for this call. */
+  readonly attemptTimeoutMs?: number;
+  /** Overrides the client's retry strategy for this call. */
+  readonly retry?: RetryStrategy;
+  /**
+   * Treat this call as safe to repeat (e.g. a POST with an idempotency key).
+   * @default true for GET, HEAD, OPTIONS, PUT, DELETE, TRACE
+   */
+  readonly idempotent?: boolean;
+  /** A URL template such as `/v1/charges/{id}`, used to group signals. */
+  readonly route?: string;
+  /**
+   * Throw a {@link RequestFailure} for a failed HTTP status after retries; when false the
+   * final Response is returned (signals are still emitted).
+   * @default true
+   */
+  readonly throwHttpErrors?: boolean;
+  /**
+   * As fetch: `'follow'` follows redirects (up to the client's `maxRedirects`),
+   * `'manual'` returns the 3xx Response, `'error'` fails the call on any redirect status
+   * with an `InvalidResponseError` of code `UNEXPECTED_REDIRECT` (never retried by the
+   * default strategy; `throwHttpErrors: false` does not turn it into a Response).
+   * @default 'follow'
+   */
+  readonly redirect?: 'follow' | 'manual' | 'error';
+  /**
+   * The undici dispatcher for this call only (as fetch takes one), redirects included;
+   * wins over the client's.
+   * @default the client's dispatcher
+   */
+  readonly dispatcher?: DispatcherLike;
+}
+
+/** A client bound to one upstream. */
+export interface Client {
+  /** The upstream's name in every signal. */
+  readonly name: string;
+  request(path: string | URL, init?: RequestOptions): Promise<Response>;
+  get(path: string | URL, init?: RequestOptions): Promise<Response>;
+  post(path: string | URL, init?: RequestOptions): Promise<Response>;
+  put(path: string | URL, init?: RequestOptions): Promise<Response>;
+  patch(path: string | URL, init?: RequestOptions): Promise<Response>;
+  delete(path: string | URL, init?: RequestOptions): Promise<Response>;
+  head(path: string | URL, init?: RequestOptions): Promise<Response>;
+  /** Sends the request and parses the body as JSON; a bad body is `invalid_response`. */
+  json<T = unknown>(path: string | URL, init?: RequestOptions): Promise<T>;
+  /** Closes the connection pools. */
+  close(): Promise<void>;
+}

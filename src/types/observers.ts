@@ -1,0 +1,76 @@
+/** Observers: what the signals (and any observer) hear of calls and attempts. */
+import type { Failure } from './failure.js';
+
+/** Facts about one call, shared by its attempts; what observers see. */
+export interface CallInfo {
+  readonly upstream: string;
+  readonly method: string;
+  /** The URL, redacted. */
+  readonly url: string;
+  readonly serverAddress: string;
+  readonly serverPort: number;
+  /** The route template, or the URL's path when none was given. */
+  readonly route: string;
+  /** Milliseconds since the epoch, by the client's clock. */
+  readonly startedAt: number;
+}
+
+/** How one attempt ended. */
+export interface AttemptOutcome {
+  readonly attempt: number;
+  readonly status?: number | undefined;
+  /** Absent on success. */
+  readonly failure?: Failure | undefined;
+  readonly durationMs: number;
+  /** When the attempt will be retried: the wait and why. */
+  readonly retry?:
+    | {
+        readonly delayMs: number;
+        readonly reason: string;
+        readonly delaySource: 'server' | 'backoff';
+      }
+    | undefined;
+  /** When it will not be: why the strategy stopped. */
+  readonly stopReason?: string | undefined;
+}
+
+/** How the whole call ended. */
+export interface CallOutcome {
+  readonly attempts: number;
+  readonly status?: number | undefined;
+  /** Absent on success. */
+  readonly failure?: Failure | undefined;
+  readonly durationMs: number;
+  /** Why the last failure was not retried. */
+  readonly stopReason?: string | undefined;
+}
+
+/** A live attempt, as an observer tracks it. */
+export interface AttemptScope {
+  /**
+   * Runs the attempt's own user code — the auth strategy — inside this scope (e.g. with
+   * its span active, so a token refresh is traced as its child). Not called when the
+   * client has no auth strategy.
+   */
+  run<T>(fn: () => T): T;
+  /**
+   * Runs the network request itself (e.g. with other instrumentations' tracing
+   * suppressed, so one attempt yields one span).
+   */
+  send?<T>(fn: () => T): T;
+  /** Headers the attempt should carry (e.g. `traceparent`). */
+  inject?(headers: Record<string, string>): void;
+  /** The attempt ended. */
+  end(outcome: AttemptOutcome): void;
+}
+
+/**
+ * Hears of every attempt and outcome. The signals (logs, spans, metrics, Sentry) are
+ * observers; every call into one is guarded, so a throwing observer changes nothing.
+ */
+export interface RequestObserver {
+  /** An attempt is about to be sent; return a scope to hear how it ends. */
+  attemptStarted?(call: CallInfo, attempt: number): AttemptScope | undefined;
+  /** The call ended, after retries. */
+  callEnded?(call: CallInfo, outcome: CallOutcome): void;
+}
