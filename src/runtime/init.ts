@@ -96,9 +96,9 @@ export async function init(options: InitOptions = {}): Promise<FaultlineRuntime>
     sdk.start();
   }
 
-  let sentry: SentryApi | undefined = await findSentry();
-  const sentryFound = sentry?.getClient() !== undefined;
-  let sentryStarted = false;
+  let sentry: SentryApi | undefined = findSentry();
+  const sentryFound = sentry !== undefined;
+  let closeSentry: ((timeoutMs: number) => PromiseLike<boolean>) | undefined;
   const dsn = env['SENTRY_DSN'];
   if (!sentryFound && dsn !== undefined && dsn !== '') {
     const Sentry = await import('@sentry/node');
@@ -109,10 +109,11 @@ export async function init(options: InitOptions = {}): Promise<FaultlineRuntime>
       integrations: [Sentry.openTelemetryIntegration()],
       ...options.sentryOptions,
     });
-    sentry = Sentry as unknown as SentryApi;
-    sentryStarted = true;
+    sentry = findSentry();
+    closeSentry = (ms) => Sentry.close(ms);
   }
-  useSentry(sentryFound || sentryStarted ? sentry : undefined);
+  const sentryStarted = closeSentry !== undefined;
+  useSentry(sentry);
 
   const timeoutMs = options.shutdownTimeoutMs ?? 5000;
   let shuttingDown: Promise<void> | undefined;
@@ -123,8 +124,8 @@ export async function init(options: InitOptions = {}): Promise<FaultlineRuntime>
     shutdown() {
       shuttingDown ??= shutdownAll(
         timeoutMs,
-        sentryStarted || sentryFound ? sentry : undefined,
-        sentryStarted,
+        sentry,
+        closeSentry,
         sdk,
         options.logger === undefined ? logger : undefined,
       );
@@ -136,18 +137,14 @@ export async function init(options: InitOptions = {}): Promise<FaultlineRuntime>
 async function shutdownAll(
   timeoutMs: number,
   sentry: SentryApi | undefined,
-  closeSentry: boolean,
+  closeSentry: ((timeoutMs: number) => PromiseLike<boolean>) | undefined,
   sdk: NodeSdkLike | undefined,
   ownLogger: Logger | undefined,
 ): Promise<void> {
   const tasks: Promise<unknown>[] = [];
-  if (sentry !== undefined) {
-    const close = (sentry as { close?: (ms: number) => PromiseLike<boolean> }).close;
-    // Ours to close; the application's only to flush.
-    tasks.push(
-      Promise.resolve(closeSentry && close !== undefined ? close.call(sentry, timeoutMs) : sentry.flush?.(timeoutMs)),
-    );
-  }
+  // Ours to close; the application's only to flush.
+  if (closeSentry !== undefined) tasks.push(Promise.resolve(closeSentry(timeoutMs)));
+  else if (sentry !== undefined) tasks.push(Promise.resolve(sentry.flush(timeoutMs)));
   if (sdk !== undefined) tasks.push(sdk.shutdown());
   if (ownLogger !== undefined) {
     tasks.push(

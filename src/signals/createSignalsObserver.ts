@@ -5,14 +5,14 @@ import { markSelfGuarded } from '../guarded/observerFanout.js';
 import type { CircuitState } from '../policies/circuitBreaker.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { ReportOptions } from '../types/client.js';
-import type { AttemptOutcome, AttemptScope, CallInfo, RequestObserver } from '../types/observers.js';
+import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
 import { type Diagnostics, enterGuarded, guard, report } from '../core/diagnostics.js';
 import { ATTR } from './attributes.js';
 import { createLogSignal, type LogSignal, type TraceIds } from './logs/logSignal.js';
 import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
 import { otelApi } from './otelApi.js';
 import type { SentryBreadcrumb } from './sentry/sentryApi.js';
-import { createSentrySignal, type SentrySignal } from './sentry/sentrySignal.js';
+import { createSentrySignal, type FailedCall, type SentrySignal } from './sentry/sentrySignal.js';
 import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
 
 /** What the signals are built from. */
@@ -93,7 +93,6 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
                 () => signals.metrics.sentrySuppressed(call, kind),
                 undefined,
               ),
-            (what, error) => report(diagnostics, what, error),
             options.now ?? Date.now,
           ),
     diagnostics,
@@ -118,29 +117,24 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       const state = signals.failedCalls.get(call);
       if (state !== undefined) signals.failedCalls.delete(call);
       const last = state?.last;
-      const ids = last === undefined ? undefined : traceIdsOf(last.span);
+      let ids = last === undefined ? undefined : traceIdsOf(last.span);
       guard(diagnostics, 'metrics', () => signals.metrics.callEnded(call, outcome), undefined);
-      if (signals.logs !== undefined)
-        guard(diagnostics, 'logger', () => signals.logs?.callEnded(call, outcome, ids), undefined);
+      let eventId: string | undefined;
+      // Sentry first: the call's line carries the id of the event and the trace it carries.
       if (outcome.failure !== undefined && signals.sentry !== undefined) {
-        const runInTrace =
-          last === undefined
-            ? <T>(fn: () => T): T => fn()
-            : <T>(fn: () => T): T => signals.withContext(last.context, fn);
-        guard(
+        const reported = guard(
           diagnostics,
           'Sentry',
-          () =>
-            signals.sentry?.report({
-              call,
-              outcome,
-              breadcrumbs: () => state?.attempts.map((failed) => breadcrumbOf(call, failed)) ?? [],
-              ids,
-              runInTrace,
-            }),
+          () => signals.sentry?.report(failedCallOf(call, outcome, state, ids, signals.withContext)),
           undefined,
         );
+        eventId = reported?.eventId;
+        ids ??= reported?.ids;
       }
+      if (signals.logs === undefined) return;
+      // A success reaches here with state only when its debug line is written.
+      if (ids === undefined && (outcome.failure !== undefined || state !== undefined)) ids = sentryTraceIds(signals);
+      guard(diagnostics, 'logger', () => signals.logs?.callEnded(call, outcome, ids, eventId), undefined);
     },
   };
   return markSelfGuarded(observer);
@@ -227,7 +221,41 @@ class SignalsScope implements AttemptScope {
     }
     state.last = attemptSpan;
     if (signals.sentry !== undefined) state.attempts.push({ outcome, at: Date.now() });
-    if (outcome.retry !== undefined) signals.logs?.attemptRetried(call, outcome, traceIdsOf(attemptSpan.span));
+    if (outcome.retry !== undefined && signals.logs !== undefined)
+      signals.logs.attemptRetried(call, outcome, traceIdsOf(attemptSpan.span) ?? sentryTraceIds(signals));
+  }
+}
+
+/** What the Sentry signal is told of a failed call; the breadcrumbs are built only if an event is sent. */
+function failedCallOf(
+  call: CallInfo,
+  outcome: CallOutcome,
+  state: FailedCallState | undefined,
+  ids: TraceIds | undefined,
+  withContext: Signals['withContext'],
+): FailedCall {
+  const last = state?.last;
+  return {
+    call,
+    outcome,
+    breadcrumbs: () => state?.attempts.map((failed) => breadcrumbOf(call, failed)) ?? [],
+    ids,
+    runInTrace: last === undefined ? (fn) => fn() : (fn) => withContext(last.context, fn),
+  };
+}
+
+/**
+ * Without OpenTelemetry a line is joined to Sentry by the trace Sentry's events carry
+ * here (its propagation context); nothing when Sentry is not set up.
+ */
+function sentryTraceIds(signals: Signals): TraceIds | undefined {
+  const { sentry } = signals;
+  if (sentry === undefined) return undefined;
+  try {
+    return sentry.traceIds();
+  } catch (error) {
+    report(signals.diagnostics, 'Sentry', error);
+    return undefined;
   }
 }
 

@@ -3,10 +3,11 @@ import type { FailureKind } from '../../types/failure.js';
 import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
 import { ATTR, callAttributes } from '../attributes.js';
 
-/** The ids that join a log line to its span. */
+/** The ids that join a log line to its span and its Sentry event. */
 export interface TraceIds {
   readonly traceId: string;
-  readonly spanId: string;
+  /** Absent when the trace has no span here (Sentry's propagation context alone). */
+  readonly spanId?: string;
 }
 
 /** Writes faultline's log lines. */
@@ -15,9 +16,15 @@ export interface LogSignal {
   attemptRetried(call: CallInfo, outcome: AttemptOutcome, ids: TraceIds | undefined): void;
   /** True when successes are logged (debug), so callers can skip gathering for them. */
   logsSuccesses(): boolean;
-  /** The call's outcome: debug for a success, error or warn for a failure. */
-  callEnded(call: CallInfo, outcome: CallOutcome, ids: TraceIds | undefined): void;
+  /**
+   * The call's outcome: debug for a success, error or warn for a failure; `eventId` is
+   * the id of the Sentry event that told of it, written as `sentry.event_id`.
+   */
+  callEnded(call: CallInfo, outcome: CallOutcome, ids: TraceIds | undefined, eventId?: string): void;
 }
+
+/** The field that joins a failure's line to its Sentry event (Sentry's own name for the id). */
+const SENTRY_EVENT_ID = 'sentry.event_id';
 
 /** Failures that are the caller's or the upstream's policy rather than breakage: warn, not error. */
 const WARN_KINDS: ReadonlySet<FailureKind> = new Set([
@@ -37,7 +44,8 @@ export function levelOf(kind: FailureKind): 'error' | 'warn' | 'info' {
 /**
  * One JSON line per failed attempt that is retried (warn), one per failed call (error,
  * or warn for unauthorized / forbidden / throttled / client), successes at debug. Each
- * line carries the OpenTelemetry attribute names and `trace_id` / `span_id`. The last
+ * line carries the OpenTelemetry attribute names and `trace_id` / `span_id`, and a
+ * reported failure's line the Sentry event's `sentry.event_id`. The last
  * attempt of a failed call is told by the call's line, so no attempt is logged twice.
  */
 export function createLogSignal(logger: Logger): LogSignal {
@@ -45,7 +53,7 @@ export function createLogSignal(logger: Logger): LogSignal {
     const fields: Record<string, unknown> = callAttributes(call);
     if (ids !== undefined) {
       fields['trace_id'] = ids.traceId;
-      fields['span_id'] = ids.spanId;
+      if (ids.spanId !== undefined) fields['span_id'] = ids.spanId;
     }
     return fields;
   };
@@ -88,7 +96,7 @@ export function createLogSignal(logger: Logger): LogSignal {
         fields,
       );
     },
-    callEnded(call, outcome, ids) {
+    callEnded(call, outcome, ids, eventId) {
       const { failure } = outcome;
       const level = failure === undefined ? 'debug' : levelOf(failure.kind);
       if (!logger.isLevelEnabled(level)) return;
@@ -108,6 +116,7 @@ export function createLogSignal(logger: Logger): LogSignal {
       fields[ATTR.ERROR_TYPE] = failure.code;
       fields[ATTR.FAILURE_KIND] = failure.kind;
       if (outcome.stopReason !== undefined) fields[ATTR.STOP_REASON] = outcome.stopReason;
+      if (eventId !== undefined) fields[SENTRY_EVENT_ID] = eventId;
       const attempts = outcome.attempts === 1 ? '1 attempt' : `${outcome.attempts} attempts`;
       write(
         level,

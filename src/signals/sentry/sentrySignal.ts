@@ -7,7 +7,13 @@ import type { CallInfo, CallOutcome } from '../../types/observers.js';
 import { ATTR } from '../attributes.js';
 import type { TraceIds } from '../logs/logSignal.js';
 import { ReportCap } from './reportCap.js';
-import { findSentry, type SentryApi, type SentryBreadcrumb, type SentryClientLike, sentryNow } from './sentryApi.js';
+import {
+  findSentry,
+  type SentryApi,
+  type SentryBreadcrumb,
+  type SentryClientLike,
+  type SentryEventLike,
+} from './sentryApi.js';
 
 /** Kinds that are never Sentry events by default: the caller's own doing, or no news. */
 const QUIET_KINDS: readonly FailureKind[] = ['client', 'cancelled', 'circuit_open'];
@@ -39,14 +45,26 @@ export interface FailedCall {
   readonly outcome: CallOutcome;
   /** The attempts as breadcrumbs, built only for an event the cap lets through. */
   readonly breadcrumbs: () => readonly SentryBreadcrumb[];
+  /** The OpenTelemetry ids of the call's last attempt, when it had a valid span. */
   readonly ids: TraceIds | undefined;
   /** Runs the capture with the failing attempt's span active (links the event to the trace). */
   readonly runInTrace: <T>(fn: () => T) => T;
 }
 
+/** What a captured event leaves for the call's log line to be joined on. */
+export interface Reported {
+  /** The id `captureException` returned. */
+  readonly eventId: string;
+  /** The trace the event carries: the OpenTelemetry ids, else Sentry's own. */
+  readonly ids: TraceIds | undefined;
+}
+
 /** Sends one Sentry event per failed call, capped per fingerprint. */
 export interface SentrySignal {
-  report(failed: FailedCall): void;
+  /** Reports a failed call; undefined when no event was captured (kind, cap, no Sentry client). */
+  report(failed: FailedCall): Reported | undefined;
+  /** The trace an event captured here would carry, when Sentry is set up. */
+  traceIds(): TraceIds | undefined;
   /** Runs `fn` with Sentry's own tracing suppressed, when Sentry is loaded. */
   suppressTracing<T>(fn: () => T): T;
 }
@@ -60,27 +78,24 @@ export function createSentrySignal(
   options: ReportOptions,
   redactor: Redactor,
   onSuppressed: (call: CallInfo, kind: FailureKind) => void,
-  report: (what: string, error: unknown) => void,
   now: () => number,
 ): SentrySignal {
   const kinds = new Set(options.kinds ?? DEFAULT_REPORT_KINDS);
   const cap = new ReportCap(options.capPerMinute ?? DEFAULT_REPORT_CAP_PER_MINUTE);
   const redactedClients = new WeakSet<object>();
-  // Look for the application's Sentry now, so it is at hand (and its tracing can be
-  // suppressed around our requests) before the first failure.
-  findSentry().catch((error: unknown) => report('Sentry lookup', error));
 
-  const capture = (api: SentryApi, failed: FailedCall, suppressedBefore: number): void => {
-    const client = api.getClient();
-    if (client === undefined) return;
+  const capture = (
+    api: SentryApi,
+    client: SentryClientLike,
+    failed: FailedCall,
+    suppressedBefore: number,
+  ): Reported => {
     redactBreadcrumbsOf(client, redactor, redactedClients);
     const { call, outcome } = failed;
     const failure = outcome.failure!;
     // Without its cause: Sentry would send the cause chain as linked exceptions, and the
     // kind, code and message already say what it was.
     const { cause: _cause, ...withoutCause } = failure;
-    // The count in the message also keeps Sentry's Dedupe from dropping this event as a
-    // repeat of the last one let through.
     const message =
       suppressedBefore > 0
         ? `${failure.message}; ${suppressedBefore} more like it held back by the cap`
@@ -92,8 +107,8 @@ export function createSentrySignal(
       attempts: outcome.attempts,
     });
 
-    failed.runInTrace(() =>
-      api.withScope((scope) => {
+    return failed.runInTrace(() =>
+      api.withScope((scope): Reported => {
         const tags: Record<string, string> = {
           [ATTR.FAILURE_KIND]: failure.kind,
           'http.method': call.method,
@@ -104,7 +119,20 @@ export function createSentrySignal(
         };
         if (failure.status !== undefined) tags['http.status_code'] = String(failure.status);
         scope.setTags(tags);
-        scope.setFingerprint(['faultline', call.upstream, call.method, call.route, failure.kind]);
+        // Sentry's Dedupe integration (a client processor) drops an event that repeats the
+        // last one: same exception, fingerprint and frames, which every failure of one
+        // endpoint has. One element unique to this event makes it pass; the scope processor,
+        // which Sentry runs after the client's, takes it off again before grouping. The app's
+        // own errors are deduplicated as before.
+        scope.setFingerprint([
+          'faultline',
+          call.upstream,
+          call.method,
+          call.route,
+          failure.kind,
+          `${EVENT_MARK}${++eventSequence}`,
+        ]);
+        scope.addEventProcessor(withoutEventMark);
         scope.setLevel(LEVELS[failure.kind]);
         const context: Record<string, unknown> = {
           attempts: outcome.attempts,
@@ -114,10 +142,11 @@ export function createSentrySignal(
         };
         if (suppressedBefore > 0) context['suppressed_events'] = suppressedBefore;
         scope.setContext('faultline', context);
-        if (failed.ids !== undefined)
-          scope.setContext('trace', { trace_id: failed.ids.traceId, span_id: failed.ids.spanId });
+        let ids = failed.ids;
+        if (ids !== undefined) scope.setContext('trace', { trace_id: ids.traceId, span_id: ids.spanId });
+        else ids = api.traceOf(scope);
         for (const breadcrumb of failed.breadcrumbs()) scope.addBreadcrumb(breadcrumb);
-        api.captureException(error);
+        return { eventId: scope.captureException(error), ids };
       }),
     );
   };
@@ -125,36 +154,41 @@ export function createSentrySignal(
   return {
     report(failed) {
       const kind = failed.outcome.failure?.kind;
-      if (kind === undefined || !kinds.has(kind)) return;
-      const known = sentryNow();
+      if (kind === undefined || !kinds.has(kind)) return undefined;
+      const api = findSentry();
       // No Sentry in this process: nothing to count against the cap.
-      if (known === undefined && !('__SENTRY__' in globalThis)) return;
+      const client = api?.getClient();
+      if (api === undefined || client === undefined) return undefined;
       const { call } = failed;
       const decision = cap.admit(`${call.upstream}\u0000${call.method}\u0000${call.route}\u0000${kind}`, now());
       if (!decision.admitted) {
         onSuppressed(call, kind);
-        return;
+        return undefined;
       }
-      if (known !== undefined) {
-        capture(known, failed, decision.suppressedBefore);
-        return;
-      }
-      findSentry().then(
-        (api) => {
-          if (api !== undefined) capture(api, failed, decision.suppressedBefore);
-        },
-        (error: unknown) => report('Sentry lookup', error),
-      );
+      return capture(api, client, failed, decision.suppressedBefore);
     },
+    traceIds: () => findSentry()?.traceOf(),
     suppressTracing(fn) {
-      const api = sentryNow();
-      if (api?.suppressTracing === undefined) return fn();
+      const api = findSentry();
+      if (api === undefined) return fn();
       // Forking Sentry's scope costs; it only matters when Sentry makes spans itself.
       const client = api.getClient();
       if (client === undefined || !tracesWith(client)) return fn();
       return api.suppressTracing(fn);
     },
   };
+}
+
+/** Marks the fingerprint element that is one event's own (see `capture`). */
+const EVENT_MARK = 'faultline.event:';
+let eventSequence = 0;
+
+/** Takes the event's own element off its fingerprint: grouping sees the five that name the endpoint. */
+function withoutEventMark(event: SentryEventLike): SentryEventLike {
+  const { fingerprint } = event;
+  const last: unknown = Array.isArray(fingerprint) ? fingerprint[fingerprint.length - 1] : undefined;
+  if (typeof last === 'string' && last.startsWith(EVENT_MARK)) event.fingerprint = fingerprint!.slice(0, -1);
+  return event;
 }
 
 const tracing = new WeakMap<object, boolean>();
