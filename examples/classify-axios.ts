@@ -7,7 +7,7 @@
 // Run: npm run build && node dist/examples/classify-axios.js
 import axios from 'axios';
 import { classify } from '../src/index.js';
-import { closedPort, startFlakyUpstream } from './support/flakyUpstream.js';
+import { closedPort, startFlakyUpstream } from '../fixtures/flakyUpstream.js';
 
 const upstream = await startFlakyUpstream();
 upstream.script('/slow-down', { status: 429, headers: { 'retry-after': '12' } });

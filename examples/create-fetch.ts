@@ -7,7 +7,7 @@
 // Run: npm run build && node dist/examples/create-fetch.js
 import ky from 'ky';
 import { createFetch } from '../src/index.js';
-import { startFlakyUpstream } from './support/flakyUpstream.js';
+import { startFlakyUpstream } from '../fixtures/flakyUpstream.js';
 
 const upstream = await startFlakyUpstream();
 upstream.script('/v1/users/7', { status: 502 }, { status: 200, body: '{"id":7,"name":"Ada"}' });

@@ -5,7 +5,7 @@
 //
 // Run: npm run build && node dist/examples/custom-strategy.js
 import { createClient, type RetryStrategy } from '../src/index.js';
-import { startFlakyUpstream } from './support/flakyUpstream.js';
+import { startFlakyUpstream } from '../fixtures/flakyUpstream.js';
 
 /** Retries 503s and timeouts on a fixed 100 ms beat, while the deadline allows, up to 5 tries. */
 const steadyBeat: RetryStrategy = {

@@ -33,8 +33,8 @@ import {
   type RequestObserver,
   retryBudget,
 } from '../src/index.js';
-import { closedPort, startFlakyUpstream } from './support/flakyUpstream.js';
-import { type SentryEvent, startSentrySink } from './support/sentrySink.js';
+import { closedPort, startFlakyUpstream } from '../fixtures/flakyUpstream.js';
+import { type SentryEvent, startSentrySink } from '../fixtures/sentrySink.js';
 import { renderTable } from './support/textTable.js';
 
 /** What the tour saw of one call: its attempts, its outcome, the trace id the upstream got. */

@@ -9,7 +9,7 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createClient, exponentialBackoff, init, isRequestFailure } from '../src/index.js';
-import { startFlakyUpstream } from './support/flakyUpstream.js';
+import { startFlakyUpstream } from '../fixtures/flakyUpstream.js';
 
 const upstream = await startFlakyUpstream();
 upstream.script('/v1/stock/sku-1', { status: 503 }, { status: 200, body: '{"sku":"sku-1","stock":7}' });

@@ -5,7 +5,7 @@
 //
 // Run: npm run build && node dist/examples/token-refresh.js
 import { bearerToken, createClient } from '../src/index.js';
-import { startFlakyUpstream } from './support/flakyUpstream.js';
+import { startFlakyUpstream } from '../fixtures/flakyUpstream.js';
 
 const upstream = await startFlakyUpstream();
 let validToken = 'token-1';

@@ -10,8 +10,8 @@
 // Run: npm run build && OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_PORT=9464 \
 //        node dist/examples/traffic.js          (Ctrl-C to stop; then scrape :9464/metrics)
 import { circuitBreaker, createClient, exponentialBackoff, init, noRetry, retryBudget } from '../src/index.js';
-import { startFlakyUpstream } from './support/flakyUpstream.js';
-import { startSentrySink } from './support/sentrySink.js';
+import { startFlakyUpstream } from '../fixtures/flakyUpstream.js';
+import { startSentrySink } from '../fixtures/sentrySink.js';
 
 const upstream = await startFlakyUpstream();
 upstream.cycle(

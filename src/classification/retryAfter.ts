@@ -1,11 +1,6 @@
 import type { HeadersLike } from '../types/failure.js';
 import { readHeader } from './readHeader.js';
-
-/**
- * The longest wait faultline will ever compute (the largest delay `setTimeout` takes,
- * about 24.8 days). Longer asks are clamped here; strategies then decide to give up.
- */
-export const MAX_DELAY_MS = 2_147_483_647;
+import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 
 /** Epoch seconds above this are dates, not deltas (2001-09-09). */
 const EPOCH_SECONDS_THRESHOLD = 1_000_000_000;
@@ -73,7 +68,7 @@ export function retryAfterFromHeaders(
 }
 
 function clampMs(ms: number): number {
-  if (!Number.isFinite(ms)) return ms > 0 ? MAX_DELAY_MS : 0;
+  if (!Number.isFinite(ms)) return ms > 0 ? MAX_TIMER_MS : 0;
   if (ms <= 0) return 0;
-  return Math.min(Math.ceil(ms), MAX_DELAY_MS);
+  return Math.min(Math.ceil(ms), MAX_TIMER_MS);
 }

@@ -1,3 +1,4 @@
+import { DEFAULTS, settle } from '../core/defaults.js';
 import type { ClientConfig } from './resolveClientConfig.js';
 import { watchBreakers } from './watchBreakers.js';
 import type { ClientOptions } from '../types/client.js';
@@ -11,9 +12,8 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
     options.report === false
       ? false
       : {
-          ...(env.reportKinds === undefined ? {} : { kinds: env.reportKinds }),
-          ...(env.reportCapPerMinute === undefined ? {} : { capPerMinute: env.reportCapPerMinute }),
-          ...options.report,
+          kinds: settle(options.report?.kinds, env.reportKinds, DEFAULTS.reportKinds),
+          capPerMinute: settle(options.report?.capPerMinute, env.reportCapPerMinute, DEFAULTS.reportCapPerMinute),
         };
   return [
     createSignalsObserver({

@@ -1,4 +1,5 @@
 import { FAILURE_KINDS, isFailureKind } from '../core/failureKinds.js';
+import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import type { FailureKind } from '../types/failure.js';
 import { type ProxySettings, readProxySettings } from './proxySettings.js';
@@ -97,12 +98,12 @@ export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
       problems.push(error);
     }
   };
-  set('timeoutMs', () => readInteger(env, 'FAULTLINE_TIMEOUT_MS', 0, MAX_MS));
-  set('attemptTimeoutMs', () => readInteger(env, 'FAULTLINE_ATTEMPT_TIMEOUT_MS', 0, MAX_MS));
+  set('timeoutMs', () => readInteger(env, 'FAULTLINE_TIMEOUT_MS', 0, MAX_TIMER_MS));
+  set('attemptTimeoutMs', () => readInteger(env, 'FAULTLINE_ATTEMPT_TIMEOUT_MS', 0, MAX_TIMER_MS));
   set('retryMaxAttempts', () => readInteger(env, 'FAULTLINE_RETRY_MAX_ATTEMPTS', 1, 100));
-  set('retryBaseDelayMs', () => readInteger(env, 'FAULTLINE_RETRY_BASE_DELAY_MS', 0, MAX_MS));
-  set('retryMaxDelayMs', () => readInteger(env, 'FAULTLINE_RETRY_MAX_DELAY_MS', 0, MAX_MS));
-  set('retryMaxRetryAfterMs', () => readInteger(env, 'FAULTLINE_RETRY_MAX_RETRY_AFTER_MS', 0, MAX_MS));
+  set('retryBaseDelayMs', () => readInteger(env, 'FAULTLINE_RETRY_BASE_DELAY_MS', 0, MAX_TIMER_MS));
+  set('retryMaxDelayMs', () => readInteger(env, 'FAULTLINE_RETRY_MAX_DELAY_MS', 0, MAX_TIMER_MS));
+  set('retryMaxRetryAfterMs', () => readInteger(env, 'FAULTLINE_RETRY_MAX_RETRY_AFTER_MS', 0, MAX_TIMER_MS));
   set('reportKinds', () => readKinds(env, 'FAULTLINE_REPORT_KINDS'));
   set('reportCapPerMinute', () => readInteger(env, 'FAULTLINE_REPORT_CAP_PER_MINUTE', 0, 1_000_000));
   set('redactHeaders', () =>
@@ -126,9 +127,6 @@ export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
   if (config.proxy !== false) set('proxySettings', () => readProxySettings(env));
   return { config, problems };
 }
-
-/** The largest delay a timer takes (about 24.8 days). */
-const MAX_MS = 2_147_483_647;
 
 function present(env: Env, name: string): string | undefined {
   const value = env[name];

@@ -1,4 +1,5 @@
-import type { CallInfo } from '../types/observers.js';
+import type { Failure } from '../types/failure.js';
+import type { AttemptOutcome, CallInfo } from '../types/observers.js';
 
 /**
  * The attribute names every signal shares, so a log line, a span and a Sentry tag join
@@ -40,6 +41,38 @@ export function callAttributes(call: CallInfo): Record<string, string | number> 
     [ATTR.UPSTREAM]: call.upstream,
     [ATTR.ROUTE]: call.route,
   };
+}
+
+/** A set of attributes (or log fields, or Sentry tags and breadcrumb data) being built. */
+type Target = Record<string, unknown>;
+
+/** `error.type` and `faultline.failure.kind`: what every signal says of a failure. */
+export function addFailureAttributes<T extends Target>(target: T, failure: Failure | undefined): T {
+  const fields: Target = target;
+  if (failure !== undefined) {
+    fields[ATTR.ERROR_TYPE] = failure.code;
+    fields[ATTR.FAILURE_KIND] = failure.kind;
+  }
+  return target;
+}
+
+/** The wait before a retry, why, and where the delay came from. */
+export function addRetryAttributes<T extends Target>(target: T, retry: AttemptOutcome['retry']): T {
+  const fields: Target = target;
+  if (retry !== undefined) {
+    fields[ATTR.RETRY_DELAY_MS] = retry.delayMs;
+    fields[ATTR.RETRY_REASON] = retry.reason;
+    fields[ATTR.RETRY_DELAY_SOURCE] = retry.delaySource;
+  }
+  return target;
+}
+
+/** The attempt number and, from the second on, the semantic conventions' resend count. */
+export function addAttemptAttributes<T extends Target>(target: T, attempt: number): T {
+  const fields: Target = target;
+  fields[ATTR.ATTEMPT] = attempt;
+  if (attempt > 1) fields[ATTR.HTTP_REQUEST_RESEND_COUNT] = attempt - 1;
+  return target;
 }
 
 /** The instrumentation scope name of faultline's tracer and meter. */

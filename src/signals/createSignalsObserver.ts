@@ -7,7 +7,7 @@ import type { Redactor } from '../redaction/Redactor.js';
 import type { ReportOptions } from '../types/client.js';
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
 import { type Diagnostics, enterGuarded, guard, report } from '../core/diagnostics.js';
-import { ATTR } from './attributes.js';
+import { addFailureAttributes, addRetryAttributes, ATTR } from './attributes.js';
 import { createLogSignal, type LogSignal, type TraceIds } from './logs/logSignal.js';
 import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
 import { otelApi } from './otelApi.js';
@@ -268,17 +268,13 @@ function breadcrumbOf(call: CallInfo, { outcome, at }: FailedAttempt): SentryBre
     [ATTR.DURATION_MS]: Math.round(outcome.durationMs),
   };
   if (outcome.status !== undefined) data['status_code'] = outcome.status;
-  if (failure !== undefined) {
-    data[ATTR.ERROR_TYPE] = failure.code;
-    data[ATTR.FAILURE_KIND] = failure.kind;
-  }
-  let next = outcome.stopReason === undefined ? '' : `; gave up (${outcome.stopReason})`;
-  if (retry !== undefined) {
-    data[ATTR.RETRY_DELAY_MS] = retry.delayMs;
-    data[ATTR.RETRY_REASON] = retry.reason;
-    data[ATTR.RETRY_DELAY_SOURCE] = retry.delaySource;
-    next = `; retry in ${retry.delayMs} ms (${retry.reason})`;
-  }
+  addRetryAttributes(addFailureAttributes(data, failure), retry);
+  const next =
+    retry !== undefined
+      ? `; retry in ${retry.delayMs} ms (${retry.reason})`
+      : outcome.stopReason === undefined
+        ? ''
+        : `; gave up (${outcome.stopReason})`;
   return {
     type: 'http',
     category: 'faultline.attempt',

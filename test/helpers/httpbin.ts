@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closedPort } from '../../examples/support/flakyUpstream.js';
+import { closedPort } from '../../fixtures/flakyUpstream.js';
 
 /** Debian's python3-httpbin served by gunicorn on loopback. */
 export interface Httpbin {

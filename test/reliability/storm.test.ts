@@ -1,7 +1,7 @@
 import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
+import { type FlakyUpstream, startFlakyUpstream } from '../../fixtures/flakyUpstream.js';
 import { circuitBreaker, createClient, exponentialBackoff, noRetry, retryBudget } from '../../src/index.js';
 
 describe('no retry storm', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { type FlakyUpstream, startFlakyUpstream } from '../../examples/support/flakyUpstream.js';
+import { type FlakyUpstream, startFlakyUpstream } from '../../fixtures/flakyUpstream.js';
 
 const child = fileURLToPath(new URL('./fixtures/telemetryFaultChild.js', import.meta.url));
 

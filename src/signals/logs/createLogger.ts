@@ -1,4 +1,5 @@
 import type { Logger } from 'winston';
+import { DEFAULTS, settle } from '../../core/defaults.js';
 import type { EnvConfig } from '../../config/envConfig.js';
 import { lazyRequire } from '../../core/lazyRequire.js';
 import { otelApi } from '../otelApi.js';
@@ -84,9 +85,9 @@ function colourTerminal(): boolean {
 export function createLogger(options: LoggerOptions = {}, env: EnvConfig = {}): Logger {
   const w = winston();
   const { format } = w;
-  const pretty = (options.format ?? env.logFormat) === 'pretty';
+  const pretty = settle(options.format, env.logFormat, DEFAULTS.logFormat) === 'pretty';
   const logger = w.createLogger({
-    level: options.level ?? env.logLevel ?? 'info',
+    level: settle<string>(options.level, env.logLevel, DEFAULTS.logLevel),
     defaultMeta: options.defaultMeta,
     format: format.combine(
       format.timestamp(),

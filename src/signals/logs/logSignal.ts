@@ -1,7 +1,7 @@
 import type { Logger } from 'winston';
-import type { FailureKind } from '../../types/failure.js';
+import { logLevelOf } from '../../core/severity.js';
 import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
-import { ATTR, callAttributes } from '../attributes.js';
+import { addAttemptAttributes, addFailureAttributes, addRetryAttributes, ATTR, callAttributes } from '../attributes.js';
 
 /** The ids that join a log line to its span and its Sentry event. */
 export interface TraceIds {
@@ -25,21 +25,6 @@ export interface LogSignal {
 
 /** The field that joins a failure's line to its Sentry event (Sentry's own name for the id). */
 const SENTRY_EVENT_ID = 'sentry.event_id';
-
-/** Failures that are the caller's or the upstream's policy rather than breakage: warn, not error. */
-const WARN_KINDS: ReadonlySet<FailureKind> = new Set([
-  'unauthorized',
-  'forbidden',
-  'throttled',
-  'client',
-  'circuit_open',
-]);
-
-/** The level of a failed call's line. */
-export function levelOf(kind: FailureKind): 'error' | 'warn' | 'info' {
-  if (kind === 'cancelled') return 'info';
-  return WARN_KINDS.has(kind) ? 'warn' : 'error';
-}
 
 /**
  * One JSON line per failed attempt that is retried (warn), one per failed call (error,
@@ -74,20 +59,11 @@ export function createLogSignal(logger: Logger): LogSignal {
     attemptRetried(call, outcome, ids) {
       if (!logger.isLevelEnabled('warn')) return;
       const { failure, retry } = outcome;
-      const fields = base(call, ids);
-      fields[ATTR.ATTEMPT] = outcome.attempt;
-      if (outcome.attempt > 1) fields[ATTR.HTTP_REQUEST_RESEND_COUNT] = outcome.attempt - 1;
+      const fields = addAttemptAttributes(base(call, ids), outcome.attempt);
       if (outcome.status !== undefined) fields[ATTR.HTTP_RESPONSE_STATUS_CODE] = outcome.status;
-      if (failure !== undefined) {
-        fields[ATTR.ERROR_TYPE] = failure.code;
-        fields[ATTR.FAILURE_KIND] = failure.kind;
-      }
+      addFailureAttributes(fields, failure);
       fields[ATTR.DURATION_MS] = Math.round(outcome.durationMs);
-      if (retry !== undefined) {
-        fields[ATTR.RETRY_DELAY_MS] = retry.delayMs;
-        fields[ATTR.RETRY_REASON] = retry.reason;
-        fields[ATTR.RETRY_DELAY_SOURCE] = retry.delaySource;
-      }
+      addRetryAttributes(fields, retry);
       const why = failure === undefined ? '' : ` (${failure.kind} ${failure.code})`;
       const wait = retry === undefined ? '' : `; retrying in ${retry.delayMs} ms (${retry.reason})`;
       write(
@@ -98,7 +74,7 @@ export function createLogSignal(logger: Logger): LogSignal {
     },
     callEnded(call, outcome, ids, eventId) {
       const { failure } = outcome;
-      const level = failure === undefined ? 'debug' : levelOf(failure.kind);
+      const level = failure === undefined ? 'debug' : logLevelOf(failure.kind);
       if (!logger.isLevelEnabled(level)) return;
       const fields = base(call, ids);
       fields[ATTR.ATTEMPTS] = outcome.attempts;
@@ -113,8 +89,7 @@ export function createLogSignal(logger: Logger): LogSignal {
         );
         return;
       }
-      fields[ATTR.ERROR_TYPE] = failure.code;
-      fields[ATTR.FAILURE_KIND] = failure.kind;
+      addFailureAttributes(fields, failure);
       if (outcome.stopReason !== undefined) fields[ATTR.STOP_REASON] = outcome.stopReason;
       if (eventId !== undefined) fields[SENTRY_EVENT_ID] = eventId;
       const attempts = outcome.attempts === 1 ? '1 attempt' : `${outcome.attempts} attempts`;

@@ -1,10 +1,11 @@
-import { FAILURE_KINDS } from '../../core/failureKinds.js';
+import { DEFAULTS } from '../../core/defaults.js';
+import { SEVERITY } from '../../core/severity.js';
 import { createRequestFailure } from '../../errors/createRequestFailure.js';
 import type { Redactor } from '../../redaction/Redactor.js';
 import type { ReportOptions } from '../../types/client.js';
 import type { FailureKind } from '../../types/failure.js';
 import type { CallInfo, CallOutcome } from '../../types/observers.js';
-import { ATTR } from '../attributes.js';
+import { addFailureAttributes, ATTR } from '../attributes.js';
 import type { TraceIds } from '../logs/logSignal.js';
 import { ReportCap } from './reportCap.js';
 import {
@@ -14,30 +15,6 @@ import {
   type SentryClientLike,
   type SentryEventLike,
 } from './sentryApi.js';
-
-/** Kinds that are never Sentry events by default: the caller's own doing, or no news. */
-const QUIET_KINDS: readonly FailureKind[] = ['client', 'cancelled', 'circuit_open'];
-
-/** Kinds reported to Sentry unless configured otherwise: all but client, cancelled, circuit_open. */
-export const DEFAULT_REPORT_KINDS: readonly FailureKind[] = Object.freeze(
-  FAILURE_KINDS.filter((kind) => !QUIET_KINDS.includes(kind)),
-);
-
-/** Events per fingerprint per minute unless configured otherwise. */
-export const DEFAULT_REPORT_CAP_PER_MINUTE = 10;
-
-const LEVELS: Readonly<Record<FailureKind, 'error' | 'warning' | 'info'>> = {
-  server: 'error',
-  network: 'error',
-  timeout: 'error',
-  invalid_response: 'error',
-  throttled: 'warning',
-  unauthorized: 'warning',
-  forbidden: 'warning',
-  client: 'warning',
-  circuit_open: 'warning',
-  cancelled: 'info',
-};
 
 /** What the Sentry signal is told of a failed call. */
 export interface FailedCall {
@@ -80,8 +57,8 @@ export function createSentrySignal(
   onSuppressed: (call: CallInfo, kind: FailureKind) => void,
   now: () => number,
 ): SentrySignal {
-  const kinds = new Set(options.kinds ?? DEFAULT_REPORT_KINDS);
-  const cap = new ReportCap(options.capPerMinute ?? DEFAULT_REPORT_CAP_PER_MINUTE);
+  const kinds = new Set(options.kinds ?? DEFAULTS.reportKinds);
+  const cap = new ReportCap(options.capPerMinute ?? DEFAULTS.reportCapPerMinute);
   const redactedClients = new WeakSet<object>();
 
   const capture = (
@@ -109,14 +86,15 @@ export function createSentrySignal(
 
     return failed.runInTrace(() =>
       api.withScope((scope): Reported => {
-        const tags: Record<string, string> = {
-          [ATTR.FAILURE_KIND]: failure.kind,
-          'http.method': call.method,
-          [ATTR.SERVER_ADDRESS]: call.serverAddress,
-          [ATTR.UPSTREAM]: call.upstream,
-          [ATTR.ROUTE]: call.route,
-          [ATTR.ERROR_TYPE]: failure.code,
-        };
+        const tags: Record<string, string> = addFailureAttributes(
+          {
+            'http.method': call.method,
+            [ATTR.SERVER_ADDRESS]: call.serverAddress,
+            [ATTR.UPSTREAM]: call.upstream,
+            [ATTR.ROUTE]: call.route,
+          },
+          failure,
+        );
         if (failure.status !== undefined) tags['http.status_code'] = String(failure.status);
         scope.setTags(tags);
         // Sentry's Dedupe integration (a client processor) drops an event that repeats the
@@ -133,7 +111,7 @@ export function createSentrySignal(
           `${EVENT_MARK}${++eventSequence}`,
         ]);
         scope.addEventProcessor(withoutEventMark);
-        scope.setLevel(LEVELS[failure.kind]);
+        scope.setLevel(SEVERITY[failure.kind]);
         const context: Record<string, unknown> = {
           attempts: outcome.attempts,
           url: call.url,

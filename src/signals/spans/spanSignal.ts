@@ -1,6 +1,14 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { AttemptOutcome, CallInfo } from '../../types/observers.js';
-import { ATTR, callAttributes, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
+import {
+  addAttemptAttributes,
+  addFailureAttributes,
+  addRetryAttributes,
+  ATTR,
+  callAttributes,
+  INSTRUMENTATION_NAME,
+  INSTRUMENTATION_VERSION,
+} from '../attributes.js';
 import { otelApi } from '../otelApi.js';
 
 /** One attempt's CLIENT span and the contexts it runs in. */
@@ -44,8 +52,7 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
       const parent = parentContext ?? context.active();
       const attributes: Attributes = callAttributes(call);
       attributes[ATTR.URL_TEMPLATE] = call.route;
-      attributes[ATTR.ATTEMPT] = attempt;
-      if (attempt > 1) attributes[ATTR.HTTP_REQUEST_RESEND_COUNT] = attempt - 1;
+      addAttemptAttributes(attributes, attempt);
       const span = activeTracer.startSpan(
         `${call.method} ${call.route}`,
         { kind: SpanKind.CLIENT, attributes },
@@ -67,20 +74,14 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
       if (outcome.status !== undefined) span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, outcome.status);
       const { failure, retry } = outcome;
       if (failure !== undefined) {
-        span.setAttribute(ATTR.ERROR_TYPE, failure.code);
-        span.setAttribute(ATTR.FAILURE_KIND, failure.kind);
+        span.setAttributes(addFailureAttributes({}, failure));
         // Cancellation is the caller's choice, not an error (as instrumentation-undici does).
         if (failure.kind !== 'cancelled') span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       }
       if (retry !== undefined) {
-        span.setAttribute(ATTR.RETRY_DELAY_MS, retry.delayMs);
-        span.setAttribute(ATTR.RETRY_REASON, retry.reason);
-        span.setAttribute(ATTR.RETRY_DELAY_SOURCE, retry.delaySource);
-        span.addEvent('faultline.retry_scheduled', {
-          [ATTR.RETRY_DELAY_MS]: retry.delayMs,
-          [ATTR.RETRY_REASON]: retry.reason,
-          [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
-        });
+        const attributes = addRetryAttributes({}, retry);
+        span.setAttributes(attributes);
+        span.addEvent('faultline.retry_scheduled', attributes);
       } else if (outcome.stopReason !== undefined) {
         span.setAttribute(ATTR.STOP_REASON, outcome.stopReason);
       }
