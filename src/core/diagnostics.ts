@@ -76,20 +76,24 @@ export function guard<T>(diagnostics: Diagnostics, what: string, fn: () => T, fa
 
 /**
  * Runs `fn` inside a scope that `enter` sets up (a context, a suppression). If entering
- * fails before `fn` runs, the failure is reported and `fn` runs without the scope; an
+ * fails before `fn` runs, the failure is reported and `fn` runs without the scope; if
+ * leaving fails after `fn` returned, the failure is reported and `fn`'s result kept. An
  * error of `fn` itself is the caller's own and propagates.
  */
 export function enterGuarded<T>(diagnostics: Diagnostics, what: string, enter: (inner: () => T) => T, fn: () => T): T {
-  let entered = false;
+  let state = 'before' as 'before' | 'running' | 'returned';
+  let result: T | undefined;
   try {
     return enter(() => {
-      entered = true;
-      return fn();
+      state = 'running';
+      result = fn();
+      state = 'returned';
+      return result;
     });
   } catch (error) {
-    if (entered) throw error;
+    if (state === 'running') throw error;
     diagnostics.report(what, error);
-    return fn();
+    return state === 'returned' ? (result as T) : fn();
   }
 }
 

@@ -1,5 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import * as nodeStream from 'node:stream';
 import { Readable } from 'node:stream';
+
+/** Node's own test of a web stream having been read or cancelled (Node 16.8+; untyped in @types/node 20). */
+const { isDisturbed } = nodeStream as unknown as { isDisturbed(stream: ReadableStream): boolean };
 
 /** Statuses whose responses never carry a body (the Fetch standard's null body statuses). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -63,7 +67,9 @@ function defineLazyResponse(): LazyResponseClass {
     }
 
     get bodyUsed(): boolean {
-      return this.#used;
+      // A body handed out as a web stream is used once that stream is read or cancelled,
+      // as the fetch spec says; a clone reading its own branch leaves this one unused.
+      return this.#used || (this.#stream != null && isDisturbed(this.#stream));
     }
 
     get body(): ReadableStream<Uint8Array> | null {
@@ -100,7 +106,7 @@ function defineLazyResponse(): LazyResponseClass {
     }
 
     clone(): Response {
-      if (this.#used) throw new TypeError('Response.clone: Body has already been consumed.');
+      if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
       const stream = this.body;
       if (stream === null)
         return new LazyResponse(
@@ -133,7 +139,7 @@ function defineLazyResponse(): LazyResponseClass {
     }
 
     async #readAll(): Promise<Uint8Array> {
-      if (this.#used) throw new TypeError('Body is unusable: Body has already been read');
+      if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
       this.#used = true;
       if (this.#stream !== undefined) {
         if (this.#stream === null) return new Uint8Array(0);
@@ -165,14 +171,10 @@ function defineLazyResponse(): LazyResponseClass {
         });
       }
       const toError = this.#toError;
-      const markUsed = (): void => {
-        this.#used = true;
-      };
       return new ReadableStream<Uint8Array>(
         {
           start(controller) {
             source.on('data', (chunk: Buffer) => {
-              markUsed();
               controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
               if ((controller.desiredSize ?? 0) <= 0) source.pause();
             });
@@ -184,7 +186,6 @@ function defineLazyResponse(): LazyResponseClass {
             source.resume();
           },
           cancel() {
-            markUsed();
             source.destroy();
           },
         },
