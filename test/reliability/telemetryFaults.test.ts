@@ -53,6 +53,9 @@ const SCENARIOS = [
   'hooks-throw',
 ];
 
+/** Far below any telemetry timeout: a request that waited on broken telemetry would add seconds. */
+const NOT_WAITING_ON_TELEMETRY_MS = 25;
+
 /** Figures measured, printed for the README's reliability section. */
 const figures: string[] = [];
 
@@ -81,7 +84,10 @@ describe('telemetry faults never change a request’s outcome', () => {
       figures.push(
         `${scenario}: median +${addedMs.toFixed(3)} ms per request, shutdown ${Math.round(result.shutdownMs)} ms`,
       );
-      assert.ok(addedMs <= 1, `${scenario} added ${addedMs.toFixed(3)} ms per request`);
+      // A request that waited on broken telemetry would wait for its timeout (seconds) or
+      // for ever; what a loaded machine adds to a median is well under this. The figure
+      // itself is reported, not asserted: speed is the benchmark's business.
+      assert.ok(addedMs <= NOT_WAITING_ON_TELEMETRY_MS, `${scenario} added ${addedMs.toFixed(3)} ms per request`);
       assert.ok(
         result.shutdownMs <= 1500,
         `${scenario}: shutdown() took ${Math.round(result.shutdownMs)} ms (bound 1000)`,
