@@ -4,8 +4,8 @@
 //
 // Shows: init() honouring OTEL_METRICS_EXPORTER=prometheus (or otlp), and what each
 // failure looks like on a dashboard: successes, 503s retried with backoff, 429s waiting
-// for Retry-After, a circuit that stays open, a retry budget exhausted by a storm, and
-// Sentry events held back by the cap.
+// for Retry-After, a circuit that stays open, a retry budget exhausted by a storm,
+// Sentry events held back by the cap, and failure log lines held back by sampling.
 //
 // Run: npm run build && OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_PORT=9464 \
 //        node dist/examples/traffic.js          (Ctrl-C to stop; then scrape :9464/metrics)
@@ -30,6 +30,9 @@ upstream.script('/v1/search', { status: 503 });
 const sink = process.env['SENTRY_DSN'] === undefined ? await startSentrySink() : undefined;
 if (sink !== undefined) process.env['SENTRY_DSN'] = sink.dsn;
 process.env['FAULTLINE_REPORT_CAP_PER_MINUTE'] ??= '2';
+// A storm here is 30 calls, not thousands: sample log lines early enough to show on the dashboard.
+process.env['FAULTLINE_LOG_SAMPLE_INITIAL'] ??= '5';
+process.env['FAULTLINE_LOG_SAMPLE_THEREAFTER'] ??= '10';
 const runtime = await init();
 
 const payments = createClient({

@@ -31,6 +31,7 @@ export type {
   Clock,
   DispatcherLike,
   HeadersInput,
+  LogSamplingOptions,
   ReportOptions,
   RequestBody,
   RequestOptions,

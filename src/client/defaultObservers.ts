@@ -1,7 +1,10 @@
+import { MAX_LOG_SAMPLE } from '../config/envConfig.js';
 import { DEFAULTS, settle } from '../core/defaults.js';
+import { ConfigError } from '../errors/ConfigError.js';
 import type { ClientConfig } from './resolveClientConfig.js';
 import { watchBreakers } from './watchBreakers.js';
-import type { ClientOptions } from '../types/client.js';
+import type { ClientOptions, LogSamplingOptions } from '../types/client.js';
+import type { LogSamplingRule } from '../signals/logs/logSampler.js';
 import type { RequestObserver } from '../types/observers.js';
 import { createSignalsObserver } from '../signals/createSignalsObserver.js';
 
@@ -23,6 +26,33 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
       diagnostics: config.diagnostics,
       circuits: watchBreakers(config.strategy, config.diagnostics),
       now: () => config.clock.now(),
+      logSampling: logSamplingOf(options.logSampling, config),
     }),
   ];
+}
+
+/**
+ * The sampling rule in force (option > environment > default), or false when it is off.
+ *
+ * @throws {ConfigError} for a value that is not a whole number from 0 to 1,000,000.
+ */
+function logSamplingOf(option: LogSamplingOptions | false | undefined, { env }: ClientConfig): LogSamplingRule | false {
+  if (option === false) return false;
+  const initial = settle(
+    checkSample('logSampling.initial', option?.initial),
+    env.logSampleInitial,
+    DEFAULTS.logSampleInitial,
+  );
+  if (initial === 0) return false;
+  const thereafter = settle(
+    checkSample('logSampling.thereafter', option?.thereafter),
+    env.logSampleThereafter,
+    DEFAULTS.logSampleThereafter,
+  );
+  return { initial, thereafter };
+}
+
+function checkSample(option: string, value: number | undefined): number | undefined {
+  if (value === undefined || (Number.isSafeInteger(value) && value >= 0 && value <= MAX_LOG_SAMPLE)) return value;
+  throw new ConfigError(option, value, 'is out of range', `a whole number of lines from 0 to ${MAX_LOG_SAMPLE}`);
 }

@@ -55,6 +55,13 @@ export function effectiveConfig(env: Readonly<Record<string, string | undefined>
     ),
     setting('FAULTLINE_LOG_LEVEL', config.logLevel, DEFAULTS.logLevel),
     setting('FAULTLINE_LOG_FORMAT', config.logFormat, DEFAULTS.logFormat),
+    // 0 is not a count of lines but sampling turned off: say so.
+    setting(
+      'FAULTLINE_LOG_SAMPLE_INITIAL',
+      config.logSampleInitial === 0 ? 'off' : config.logSampleInitial,
+      DEFAULTS.logSampleInitial,
+    ),
+    setting('FAULTLINE_LOG_SAMPLE_THEREAFTER', config.logSampleThereafter, DEFAULTS.logSampleThereafter),
     setting('FAULTLINE_PROXY', config.proxy === undefined ? undefined : config.proxy ? 'on' : 'off', 'on'),
   ];
   // The proxies in force (the variable that supplies each, as undici picks it), credentials masked.

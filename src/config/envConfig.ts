@@ -22,6 +22,9 @@ export interface EnvConfig {
   readonly redactQuery?: readonly string[];
   readonly logLevel?: LogLevel;
   readonly logFormat?: 'json' | 'pretty';
+  /** `FAULTLINE_LOG_SAMPLE_INITIAL`: 0 turns log sampling off. */
+  readonly logSampleInitial?: number;
+  readonly logSampleThereafter?: number;
   /** `FAULTLINE_PROXY`: false to ignore the proxy variables. */
   readonly proxy?: boolean;
   /** From `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`; absent when none is set or `FAULTLINE_PROXY` is off. */
@@ -43,20 +46,20 @@ export const FAULTLINE_VARIABLES = {
   FAULTLINE_REDACT_QUERY: 'comma list of extra query parameter names to redact',
   FAULTLINE_LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')} (default LOG_LEVEL, else info)`,
   FAULTLINE_LOG_FORMAT: 'json or pretty (default json)',
+  FAULTLINE_LOG_SAMPLE_INITIAL:
+    'failure log lines per fingerprint per second written before sampling, 0 turns sampling off (default 100)',
+  FAULTLINE_LOG_SAMPLE_THEREAFTER: 'then one line in this many per fingerprint per second, 0 for none (default 100)',
   FAULTLINE_PROXY: 'on or off (or true/false): honour HTTP_PROXY, HTTPS_PROXY and NO_PROXY (default on)',
 } as const;
 
 /**
- * Names the SPEC reserves for settings a later version will read (log sampling, shared
- * state in Redis). `faultline check` says they are not read yet rather than calling them
+ * Names the SPEC reserves for settings a later version will read (shared state in Redis). `faultline check` says they are not read yet rather than calling them
  * misspelt. A name moves to {@link FAULTLINE_VARIABLES} when it is implemented.
  */
-export const RESERVED_VARIABLES: readonly string[] = [
-  'FAULTLINE_LOG_SAMPLE_INITIAL',
-  'FAULTLINE_LOG_SAMPLE_THEREAFTER',
-  'FAULTLINE_REDIS_URL',
-  'FAULTLINE_REDIS_PREFIX',
-];
+export const RESERVED_VARIABLES: readonly string[] = ['FAULTLINE_REDIS_URL', 'FAULTLINE_REDIS_PREFIX'];
+
+/** The largest value of either log sampling variable: a million lines a second is no sampling at all. */
+export const MAX_LOG_SAMPLE = 1_000_000;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -119,6 +122,8 @@ export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
   );
   set('logLevel', () => readChoice(env, 'FAULTLINE_LOG_LEVEL', LOG_LEVELS) ?? readSharedLogLevel(env));
   set('logFormat', () => readChoice(env, 'FAULTLINE_LOG_FORMAT', ['json', 'pretty'] as const));
+  set('logSampleInitial', () => readInteger(env, 'FAULTLINE_LOG_SAMPLE_INITIAL', 0, MAX_LOG_SAMPLE));
+  set('logSampleThereafter', () => readInteger(env, 'FAULTLINE_LOG_SAMPLE_THEREAFTER', 0, MAX_LOG_SAMPLE));
   set('proxy', () => {
     const proxy = readChoice(env, 'FAULTLINE_PROXY', ['on', 'off', 'true', 'false'] as const);
     return proxy === undefined ? undefined : proxy === 'on' || proxy === 'true';

@@ -21,6 +21,10 @@ export const DEFAULTS = Object.freeze({
   reportCapPerMinute: 10,
   logLevel: 'info',
   logFormat: 'json',
+  /** Failure lines of one fingerprint written in each second before sampling starts; 0 turns sampling off. */
+  logSampleInitial: 100,
+  /** After those, one line in this many is written (0: none until the next second). */
+  logSampleThereafter: 100,
 } as const);
 
 /**

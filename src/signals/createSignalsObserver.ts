@@ -8,7 +8,7 @@ import type { ReportOptions } from '../types/client.js';
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
 import { type Diagnostics, enterGuarded, guard, report } from '../core/diagnostics.js';
 import { addFailureAttributes, addRetryAttributes, ATTR } from './attributes.js';
-import { createLogSignal, type LogSignal, type TraceIds } from './logs/logSignal.js';
+import { createLogSignal, type LogSamplingRule, type LogSignal, type TraceIds } from './logs/logSignal.js';
 import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
 import { otelApi } from './otelApi.js';
 import type { SentryBreadcrumb } from './sentry/sentryApi.js';
@@ -29,8 +29,10 @@ export interface SignalsOptions {
   readonly diagnostics: Diagnostics;
   /** The client's circuits by upstream, for the `faultline.circuit.state` gauge. @default none */
   readonly circuits?: ReadonlyMap<string, CircuitState>;
-  /** Milliseconds now, for the Sentry cap's minute. @default Date.now */
+  /** Milliseconds now, for the Sentry cap's minute and the log sampler's second. @default Date.now */
   readonly now?: () => number;
+  /** Storm sampling of failure log lines, or false for none. @default false */
+  readonly logSampling?: LogSamplingRule | false;
 }
 
 /** A failed attempt, kept for the Sentry event's breadcrumbs (built only if one is sent). */
@@ -79,7 +81,11 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       metrics ??= createMetricSignal(options.meter, options.circuits);
       return metrics;
     },
-    logs: options.logger === undefined ? undefined : createLogSignal(options.logger),
+    logs:
+      options.logger &&
+      createLogSignal(options.logger, options.logSampling || undefined, options.now ?? Date.now, (call, kind) =>
+        guard(diagnostics, 'metrics (log suppressed)', () => signals.metrics.logSuppressed(call, kind), undefined),
+      ),
     sentry:
       options.report === false
         ? undefined
@@ -205,7 +211,7 @@ class SignalsScope implements AttemptScope {
     }
   }
 
-  /** Keeps what callEnded needs (the span, the breadcrumbs) and logs a retried attempt. */
+  /** Keeps what callEnded needs (the span, the breadcrumbs) and logs a retried attempt (its ids only if written). */
   private remember(outcome: AttemptOutcome): void {
     const { signals, call, attemptSpan } = this;
     if (outcome.failure === undefined) {
@@ -221,8 +227,11 @@ class SignalsScope implements AttemptScope {
     }
     state.last = attemptSpan;
     if (signals.sentry !== undefined) state.attempts.push({ outcome, at: Date.now() });
-    if (outcome.retry !== undefined && signals.logs !== undefined)
-      signals.logs.attemptRetried(call, outcome, traceIdsOf(attemptSpan.span) ?? sentryTraceIds(signals));
+    if (outcome.retry !== undefined && signals.logs !== undefined) signals.logs.attemptRetried(call, outcome, this);
+  }
+
+  traceIds(): TraceIds | undefined {
+    return traceIdsOf(this.attemptSpan.span) ?? sentryTraceIds(this.signals);
   }
 }
 

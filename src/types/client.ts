@@ -26,6 +26,24 @@ export interface ReportOptions {
   readonly capPerMinute?: number;
 }
 
+/**
+ * Storm sampling of failure log lines, per fingerprint (upstream, method, route, kind) and
+ * per second of the client's clock, the way zap samples. Spans and metrics are never sampled.
+ */
+export interface LogSamplingOptions {
+  /**
+   * Failure lines of one fingerprint written in each second before sampling starts; 0
+   * turns sampling off.
+   * @default FAULTLINE_LOG_SAMPLE_INITIAL, else 100
+   */
+  readonly initial?: number;
+  /**
+   * After those, one line in this many is written; 0 writes none until the next second.
+   * @default FAULTLINE_LOG_SAMPLE_THEREAFTER, else 100
+   */
+  readonly thereafter?: number;
+}
+
 /** What {@link createClient} takes. Options left out come from the environment, then defaults. */
 export interface ClientOptions {
   /**
@@ -58,6 +76,18 @@ export interface ClientOptions {
   readonly logger?: Logger;
   /** Sentry reporting, or `false` for no Sentry events. */
   readonly report?: ReportOptions | false;
+  /**
+   * Storm sampling of failure log lines, or `false` to write every line. The next line
+   * written for a fingerprint carries `faultline.log.suppressed`: how many were held back.
+   * @default `{ initial: 100, thereafter: 100 }`, from FAULTLINE_LOG_SAMPLE_INITIAL /
+   * FAULTLINE_LOG_SAMPLE_THEREAFTER
+   * @example
+   * ```ts
+   * // In each second: the first 20 lines of an endpoint's failure, then one in 1000.
+   * createClient({ baseUrl, logSampling: { initial: 20, thereafter: 1000 } });
+   * ```
+   */
+  readonly logSampling?: LogSamplingOptions | false;
   /**
    * Follow redirects (up to this many); 0 returns 3xx responses as they are.
    * @default 10

@@ -2,6 +2,9 @@ import type { Logger } from 'winston';
 import { logLevelOf } from '../../core/severity.js';
 import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
 import { addAttemptAttributes, addFailureAttributes, addRetryAttributes, ATTR, callAttributes } from '../attributes.js';
+import { HELD_BACK, type HeldBackCount, LogSampler, type LogSamplingRule } from './logSampler.js';
+
+export type { LogSamplingRule };
 
 /** The ids that join a log line to its span and its Sentry event. */
 export interface TraceIds {
@@ -10,10 +13,15 @@ export interface TraceIds {
   readonly spanId?: string;
 }
 
+/** Where a line's trace ids come from, asked only when the line is written. */
+export interface TraceIdSource {
+  traceIds(): TraceIds | undefined;
+}
+
 /** Writes faultline's log lines. */
 export interface LogSignal {
-  /** A failed attempt that will be retried: one warn line. */
-  attemptRetried(call: CallInfo, outcome: AttemptOutcome, ids: TraceIds | undefined): void;
+  /** A failed attempt that will be retried: one warn line (unless sampling holds it back). */
+  attemptRetried(call: CallInfo, outcome: AttemptOutcome, ids: TraceIdSource): void;
   /** True when successes are logged (debug), so callers can skip gathering for them. */
   logsSuccesses(): boolean;
   /**
@@ -25,6 +33,8 @@ export interface LogSignal {
 
 /** The field that joins a failure's line to its Sentry event (Sentry's own name for the id). */
 const SENTRY_EVENT_ID = 'sentry.event_id';
+/** On a sampled failure line: how many lines like it were held back since the last one written. */
+const LOG_SUPPRESSED = 'faultline.log.suppressed';
 
 /**
  * One JSON line per failed attempt that is retried (warn), one per failed call (error,
@@ -32,8 +42,22 @@ const SENTRY_EVENT_ID = 'sentry.event_id';
  * line carries the OpenTelemetry attribute names and `trace_id` / `span_id`, and a
  * reported failure's line the Sentry event's `sentry.event_id`. The last
  * attempt of a failed call is told by the call's line, so no attempt is logged twice.
+ *
+ * With a sampling `rule`, failure lines are sampled per fingerprint on the clock `now`
+ * (see {@link LogSampler}): retried attempts' lines and calls' lines each by a sampler of
+ * their own, so retries never crowd out the lines that tell how calls ended. A line with a
+ * Sentry event id is always written; successes are never sampled. `countOf` gives the
+ * `faultline.log.suppressed` series of an upstream and kind (undefined when the metrics
+ * cannot be reached: nothing is counted).
  */
-export function createLogSignal(logger: Logger): LogSignal {
+export function createLogSignal(
+  logger: Logger,
+  rule?: LogSamplingRule,
+  now: () => number = Date.now,
+  countOf: (call: CallInfo, kind: string) => HeldBackCount | undefined = () => undefined,
+): LogSignal {
+  const attemptSampler = rule === undefined ? undefined : new LogSampler(rule, now, countOf);
+  const callSampler = rule === undefined ? undefined : new LogSampler(rule, now, countOf);
   const base = (call: CallInfo, ids: TraceIds | undefined): Record<string, unknown> => {
     const fields: Record<string, unknown> = callAttributes(call);
     if (ids !== undefined) {
@@ -59,11 +83,15 @@ export function createLogSignal(logger: Logger): LogSignal {
     attemptRetried(call, outcome, ids) {
       if (!logger.isLevelEnabled('warn')) return;
       const { failure, retry } = outcome;
-      const fields = addAttemptAttributes(base(call, ids), outcome.attempt);
+      // Decided before anything is built: a held-back line costs one lookup.
+      const heldBack = attemptSampler?.admit(call, failure?.kind ?? 'none') ?? 0;
+      if (heldBack === HELD_BACK) return;
+      const fields = addAttemptAttributes(base(call, ids.traceIds()), outcome.attempt);
       if (outcome.status !== undefined) fields[ATTR.HTTP_RESPONSE_STATUS_CODE] = outcome.status;
       addFailureAttributes(fields, failure);
       fields[ATTR.DURATION_MS] = Math.round(outcome.durationMs);
       addRetryAttributes(fields, retry);
+      if (heldBack > 0) fields[LOG_SUPPRESSED] = heldBack;
       const why = failure === undefined ? '' : ` (${failure.kind} ${failure.code})`;
       const wait = retry === undefined ? '' : `; retrying in ${retry.delayMs} ms (${retry.reason})`;
       write(
@@ -76,6 +104,10 @@ export function createLogSignal(logger: Logger): LogSignal {
       const { failure } = outcome;
       const level = failure === undefined ? 'debug' : logLevelOf(failure.kind);
       if (!logger.isLevelEnabled(level)) return;
+      // The line of a failure Sentry was told of is always written: it is the one a person
+      // looks for from the event, and the Sentry cap already bounds how many there are.
+      const heldBack = failure === undefined ? 0 : (callSampler?.admit(call, failure.kind, eventId !== undefined) ?? 0);
+      if (heldBack === HELD_BACK) return;
       const fields = base(call, ids);
       fields[ATTR.ATTEMPTS] = outcome.attempts;
       if (outcome.attempts > 1) fields[ATTR.HTTP_REQUEST_RESEND_COUNT] = outcome.attempts - 1;
@@ -92,6 +124,7 @@ export function createLogSignal(logger: Logger): LogSignal {
       addFailureAttributes(fields, failure);
       if (outcome.stopReason !== undefined) fields[ATTR.STOP_REASON] = outcome.stopReason;
       if (eventId !== undefined) fields[SENTRY_EVENT_ID] = eventId;
+      if (heldBack > 0) fields[LOG_SUPPRESSED] = heldBack;
       const attempts = outcome.attempts === 1 ? '1 attempt' : `${outcome.attempts} attempts`;
       write(
         level,

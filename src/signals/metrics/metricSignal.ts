@@ -17,6 +17,16 @@ export interface MetricSignal {
   callEnded(call: CallInfo, outcome: CallOutcome): void;
   /** A Sentry event was kept back by the per-fingerprint cap. */
   sentrySuppressed(call: CallInfo, kind: string): void;
+  /**
+   * The count of log lines held back by sampling for the call's upstream and `kind`:
+   * looked up once per fingerprint, so a storm's held-back line costs one increment.
+   */
+  logSuppressed(call: CallInfo, kind: string): Count;
+}
+
+/** One series of a counter, kept to count into without looking it up again. */
+export interface Count {
+  add(): void;
 }
 
 /**
@@ -32,6 +42,8 @@ export interface MetricSignal {
  *   reason. Calls are attempts minus retries.
  * - `faultline.circuit.state` (gauge): 0 closed, 1 half-open, 2 open, by upstream.
  * - `faultline.sentry.suppressed` (counter): Sentry events held back by the cap.
+ * - `faultline.log.suppressed` (counter): failure log lines held back by sampling, by
+ *   upstream and kind.
  *
  * The counters are asynchronous: faultline counts in a map and the SDK reads the totals
  * when it collects, so a failure storm costs a map update per event, not an attribute
@@ -55,6 +67,7 @@ export function createMetricSignal(
   });
   const failures = new Tally(m, 'faultline.failures', 'Calls that failed after retries, by kind and stop reason.');
   const suppressed = new Tally(m, 'faultline.sentry.suppressed', 'Sentry events held back by the per-fingerprint cap.');
+  const logSuppressed = new Tally(m, 'faultline.log.suppressed', 'Failure log lines held back by storm sampling.');
   const circuit = m.createObservableGauge('faultline.circuit.state', {
     description: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
   });
@@ -99,6 +112,9 @@ export function createMetricSignal(
     sentrySuppressed(call, kind) {
       suppressed.add({ [ATTR.UPSTREAM]: call.upstream, [ATTR.FAILURE_KIND]: kind });
     },
+    logSuppressed(call, kind) {
+      return logSuppressed.series({ [ATTR.UPSTREAM]: call.upstream, [ATTR.FAILURE_KIND]: kind });
+    },
   };
 }
 
@@ -106,14 +122,25 @@ export function createMetricSignal(
 const MAX_SERIES = 2_000;
 const OVERFLOW: Attributes = { 'otel.metric.overflow': true };
 
+/** One attribute set's total. */
+class Series implements Count {
+  total = 0;
+
+  constructor(readonly attributes: Attributes) {}
+
+  add(): void {
+    this.total++;
+  }
+}
+
 /**
  * A monotonic counter whose totals faultline keeps itself and reports through an
  * observable counter when the SDK collects. Each tally is given its attributes in one
  * fixed order, so their values alone tell the series apart.
  */
 class Tally {
-  private readonly series = new Map<string, { readonly attributes: Attributes; total: number }>();
-  private overflow = 0;
+  private readonly byKey = new Map<string, Series>();
+  private readonly overflow = new Series(OVERFLOW);
 
   constructor(meter: Meter, name: string, description: string) {
     meter.createObservableCounter(name, { description }).addCallback((result) => this.observe(result));
@@ -121,22 +148,24 @@ class Tally {
 
   /** Counts one for `attributes`; returns the set the series keeps (the first one seen). */
   add(attributes: Attributes): Attributes {
+    const series = this.series(attributes);
+    series.add();
+    return series.attributes;
+  }
+
+  /** The series of `attributes`, to count into later (the overflow series once the tally is full). */
+  series(attributes: Attributes): Series {
     const key = Object.values(attributes).join('\u0000');
-    const entry = this.series.get(key);
-    if (entry !== undefined) {
-      entry.total++;
-      return entry.attributes;
-    }
-    if (this.series.size >= MAX_SERIES) {
-      this.overflow++;
-      return OVERFLOW;
-    }
-    this.series.set(key, { attributes, total: 1 });
-    return attributes;
+    let series = this.byKey.get(key);
+    if (series !== undefined) return series;
+    if (this.byKey.size >= MAX_SERIES) return this.overflow;
+    series = new Series(attributes);
+    this.byKey.set(key, series);
+    return series;
   }
 
   private observe(result: ObservableResult): void {
-    for (const { attributes, total } of this.series.values()) result.observe(total, attributes);
-    if (this.overflow > 0) result.observe(this.overflow, OVERFLOW);
+    for (const { attributes, total } of this.byKey.values()) if (total > 0) result.observe(total, attributes);
+    if (this.overflow.total > 0) result.observe(this.overflow.total, OVERFLOW);
   }
 }

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ConfigError, createClient, FAULTLINE_VARIABLES, readEnvConfig } from '../../../src/index.js';
 import { checkEnvConfig, RESERVED_VARIABLES } from '../../../src/config/envConfig.js';
+import { effectiveConfig } from '../../../src/config/effectiveConfig.js';
 import { unknownVariables } from '../../../src/config/unknownVariables.js';
 import { editDistance } from '../../../src/core/editDistance.js';
 import { NUM_RUNS } from '../../helpers/propertyRuns.js';
@@ -23,6 +24,8 @@ describe('configuration from the environment', () => {
       FAULTLINE_REDACT_QUERY: 'otp',
       FAULTLINE_LOG_LEVEL: 'debug',
       FAULTLINE_LOG_FORMAT: 'pretty',
+      FAULTLINE_LOG_SAMPLE_INITIAL: '20',
+      FAULTLINE_LOG_SAMPLE_THEREAFTER: '0',
       FAULTLINE_PROXY: 'off',
     });
     assert.deepEqual(config, {
@@ -38,6 +41,8 @@ describe('configuration from the environment', () => {
       redactQuery: ['otp'],
       logLevel: 'debug',
       logFormat: 'pretty',
+      logSampleInitial: 20,
+      logSampleThereafter: 0,
       proxy: false,
     });
   });
@@ -59,6 +64,13 @@ describe('configuration from the environment', () => {
       ['FAULTLINE_LOG_FORMAT', 'xml', /expected one of json, pretty/],
       ['FAULTLINE_LOG_LEVEL', 'loud', /expected one of error, warn, info/],
       ['FAULTLINE_REDACT_HEADERS', 'bad header', /invalid name "bad header"/],
+      [
+        'FAULTLINE_LOG_SAMPLE_INITIAL',
+        '-5',
+        /FAULTLINE_LOG_SAMPLE_INITIAL="-5" is not a whole number in range; expected a whole number from 0 to 1000000/,
+      ],
+      ['FAULTLINE_LOG_SAMPLE_THEREAFTER', 'many', /FAULTLINE_LOG_SAMPLE_THEREAFTER="many" is not a number/],
+      ['FAULTLINE_LOG_SAMPLE_THEREAFTER', '1000001', /is out of range; expected a whole number from 0 to 1000000/],
       ['FAULTLINE_PROXY', 'sometimes', /FAULTLINE_PROXY="sometimes" is not a known value; expected one of on, off/],
     ];
     for (const [variable, value, message] of cases) {
@@ -185,6 +197,7 @@ describe('configuration from the environment', () => {
       FAULTLNE_REPORT_KINDS: 'server',
       FAULTLINE_SOMETHING_ELSE: '1',
       FAULTLINE_LOG_SAMPLE_INITIAL: '100',
+      FAULTLINE_REDIS_URL: 'redis://127.0.0.1:6379',
       FAULTLINE_LOG_LEVEL: 'debug',
       LOG_LEVEL: 'debug',
       HOME: '/root',
@@ -192,7 +205,7 @@ describe('configuration from the environment', () => {
     assert.deepEqual(
       found.map((u) => [u.name, u.suggestion ?? (u.reserved ? 'reserved' : 'none')]),
       [
-        ['FAULTLINE_LOG_SAMPLE_INITIAL', 'reserved'],
+        ['FAULTLINE_REDIS_URL', 'reserved'],
         ['FAULTLINE_SOMETHING_ELSE', 'none'],
         ['FAULTLINE_TIEMOUT_MS', 'FAULTLINE_TIMEOUT_MS'],
         ['FAULTLINE_TIMEOUT', 'FAULTLINE_TIMEOUT_MS'],
@@ -208,6 +221,19 @@ describe('configuration from the environment', () => {
 
   it('a reserved name leaves the reserved list when it becomes a variable', () => {
     for (const name of RESERVED_VARIABLES) assert.ok(!Object.hasOwn(FAULTLINE_VARIABLES, name), name);
+  });
+
+  it('the effective configuration shows log sampling, and off when FAULTLINE_LOG_SAMPLE_INITIAL is 0', () => {
+    const sampling = (env: Record<string, string>) =>
+      effectiveConfig(env).filter((setting) => setting.name.startsWith('FAULTLINE_LOG_SAMPLE_'));
+    assert.deepEqual(sampling({}), [
+      { name: 'FAULTLINE_LOG_SAMPLE_INITIAL', value: '100', source: 'default' },
+      { name: 'FAULTLINE_LOG_SAMPLE_THEREAFTER', value: '100', source: 'default' },
+    ]);
+    assert.deepEqual(sampling({ FAULTLINE_LOG_SAMPLE_INITIAL: '0', FAULTLINE_LOG_SAMPLE_THEREAFTER: '10' }), [
+      { name: 'FAULTLINE_LOG_SAMPLE_INITIAL', value: 'off', source: 'environment' },
+      { name: 'FAULTLINE_LOG_SAMPLE_THEREAFTER', value: '10', source: 'environment' },
+    ]);
   });
 
   it('edit distance counts a swap of neighbours as one edit', () => {
