@@ -7,9 +7,9 @@
 // Run: npm run build && node dist/examples/classify-axios.js
 import axios from 'axios';
 import { classify } from '../src/index.js';
-import { closedPort, startFlakyUpstream } from '../fixtures/flakyUpstream.js';
+import { closedPort, startFaultServer } from '../src/testing/index.js';
 
-const upstream = await startFlakyUpstream();
+const upstream = await startFaultServer();
 upstream.script('/slow-down', { status: 429, headers: { 'retry-after': '12' } });
 upstream.script('/hang', { fault: 'hang' });
 const refused = `http://127.0.0.1:${await closedPort()}/`;

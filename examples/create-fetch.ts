@@ -7,9 +7,9 @@
 // Run: npm run build && node dist/examples/create-fetch.js
 import ky from 'ky';
 import { createFetch } from '../src/index.js';
-import { startFlakyUpstream } from '../fixtures/flakyUpstream.js';
+import { startFaultServer } from '../src/testing/index.js';
 
-const upstream = await startFlakyUpstream();
+const upstream = await startFaultServer();
 upstream.script('/v1/users/7', { status: 502 }, { status: 200, body: '{"id":7,"name":"Ada"}' });
 
 const api = ky.create({

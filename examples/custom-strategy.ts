@@ -5,7 +5,7 @@
 //
 // Run: npm run build && node dist/examples/custom-strategy.js
 import { createClient, type RetryStrategy } from '../src/index.js';
-import { startFlakyUpstream } from '../fixtures/flakyUpstream.js';
+import { startFaultServer } from '../src/testing/index.js';
 
 /** Retries 503s and timeouts on a fixed 100 ms beat, while the deadline allows, up to 5 tries. */
 const steadyBeat: RetryStrategy = {
@@ -17,7 +17,7 @@ const steadyBeat: RetryStrategy = {
   },
 };
 
-const upstream = await startFlakyUpstream();
+const upstream = await startFaultServer();
 upstream.script('/v1/prices', { status: 503 }, { status: 503 }, { status: 200, body: '{"eur":1.08}' });
 
 const prices = createClient({

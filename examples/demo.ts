@@ -33,8 +33,7 @@ import {
   type RequestObserver,
   retryBudget,
 } from '../src/index.js';
-import { closedPort, startFlakyUpstream } from '../fixtures/flakyUpstream.js';
-import { type SentryEvent, startSentrySink } from '../fixtures/sentrySink.js';
+import { closedPort, startFaultServer, type SentryEvent, startSentrySink } from '../src/testing/index.js';
 import { renderTable } from './support/textTable.js';
 
 /** What the tour saw of one call: its attempts, its outcome, the trace id the upstream got. */
@@ -97,9 +96,9 @@ const progress = (text: string): void => {
 };
 
 // 1. The embedded parts.
-const upstream = await startFlakyUpstream();
+const upstream = await startFaultServer();
 const sink = await startSentrySink();
-const collector = await startFlakyUpstream();
+const collector = await startFaultServer();
 // One folder, reused: each run clears it, so runs do not pile up in the temp directory.
 const logDir = join(tmpdir(), 'faultline-demo');
 rmSync(logDir, { recursive: true, force: true });

@@ -9,9 +9,9 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createClient, exponentialBackoff, init, isRequestFailure } from '../src/index.js';
-import { startFlakyUpstream } from '../fixtures/flakyUpstream.js';
+import { startFaultServer } from '../src/testing/index.js';
 
-const upstream = await startFlakyUpstream();
+const upstream = await startFaultServer();
 upstream.script('/v1/stock/sku-1', { status: 503 }, { status: 200, body: '{"sku":"sku-1","stock":7}' });
 upstream.script('/v1/stock/sku-2', { status: 429, headers: { 'retry-after': '30' } });
 

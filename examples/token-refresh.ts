@@ -5,9 +5,9 @@
 //
 // Run: npm run build && node dist/examples/token-refresh.js
 import { bearerToken, createClient } from '../src/index.js';
-import { startFlakyUpstream } from '../fixtures/flakyUpstream.js';
+import { startFaultServer } from '../src/testing/index.js';
 
-const upstream = await startFlakyUpstream();
+const upstream = await startFaultServer();
 let validToken = 'token-1';
 upstream.handle('/v1/orders', (request, response) => {
   const ok = request.headers.authorization === `Bearer ${validToken}`;

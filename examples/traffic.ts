@@ -10,10 +10,9 @@
 // Run: npm run build && OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_PORT=9464 \
 //        node dist/examples/traffic.js          (Ctrl-C to stop; then scrape :9464/metrics)
 import { circuitBreaker, createClient, exponentialBackoff, init, noRetry, retryBudget } from '../src/index.js';
-import { startFlakyUpstream } from '../fixtures/flakyUpstream.js';
-import { startSentrySink } from '../fixtures/sentrySink.js';
+import { startFaultServer, startSentrySink } from '../src/testing/index.js';
 
-const upstream = await startFlakyUpstream();
+const upstream = await startFaultServer();
 upstream.cycle(
   '/v1/charges',
   { status: 200, body: '{"ok":true}' },

@@ -1,11 +1,12 @@
 // Runs every compiled *.test.js under dist/test with Node's own test runner, using the
 // node binary that runs this script (so the Node 22/24 matrix just swaps the binary).
-// Node 20 takes no globs on the command line, hence the file list.
+// Node 20 takes no globs on the command line, hence the file list. The example test a user
+// copies (dist/examples/*.test.js) runs with the suites.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['dist/test'];
+const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['dist/test', 'dist/examples'];
 const files = [];
 const walk = (dir) => {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

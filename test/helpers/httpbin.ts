@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closedPort } from '../../fixtures/flakyUpstream.js';
+import { closedPort } from '../../src/testing/index.js';
 
 /** Debian's python3-httpbin served by gunicorn on loopback. */
 export interface Httpbin {

@@ -1,21 +1,21 @@
 import { after, before } from 'node:test';
-import { type FlakyUpstream, startFlakyUpstream } from '../../fixtures/flakyUpstream.js';
+import { type FaultServer, startFaultServer } from '../../src/testing/index.js';
 import { type Client, type ClientOptions, createClient } from '../../src/index.js';
 import { fakeClock } from './fakeClock.js';
 import { type OtelHarness, startOtel } from './otel.js';
 
 /** What a suite gets from {@link useFlakyUpstream}: set once its `before` hook has run. */
 export interface SuiteUpstream {
-  readonly server: FlakyUpstream;
+  readonly server: FaultServer;
   /** A client of the server named `faults`, on a fake clock, reading no environment. */
   client(options?: ClientOptions): Client;
 }
 
 /** A scripted upstream started before the suite's tests and closed after them. */
 export function useFlakyUpstream(): SuiteUpstream {
-  let server: FlakyUpstream | undefined;
+  let server: FaultServer | undefined;
   before(async () => {
-    server = await startFlakyUpstream();
+    server = await startFaultServer();
   });
   after(() => server?.close());
   return {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { type FlakyUpstream, startFlakyUpstream } from '../../fixtures/flakyUpstream.js';
+import { type FaultServer as FlakyUpstream, startFaultServer as startFlakyUpstream } from '../../src/testing/index.js';
 import { createClient, isRequestFailure } from '../../src/index.js';
 
 const child = fileURLToPath(new URL('./fixtures/deadlinesChild.js', import.meta.url));

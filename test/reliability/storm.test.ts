@@ -1,13 +1,13 @@
 import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type FlakyUpstream, startFlakyUpstream } from '../../fixtures/flakyUpstream.js';
+import { type FaultServer, startFaultServer } from '../../src/testing/index.js';
 import { circuitBreaker, createClient, exponentialBackoff, noRetry, retryBudget } from '../../src/index.js';
 
 describe('no retry storm', () => {
-  let upstream: FlakyUpstream;
+  let upstream: FaultServer;
   before(async () => {
-    upstream = await startFlakyUpstream();
+    upstream = await startFaultServer();
   });
   after(() => upstream.close());
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { type FlakyUpstream, startFlakyUpstream } from '../../fixtures/flakyUpstream.js';
+import { type FaultServer, startFaultServer } from '../../src/testing/index.js';
 
 const child = fileURLToPath(new URL('./fixtures/telemetryFaultChild.js', import.meta.url));
 
@@ -14,7 +14,7 @@ interface ScenarioResult {
   unhandled: string[];
 }
 
-let upstream: FlakyUpstream;
+let upstream: FaultServer;
 
 async function run(scenario: string): Promise<ScenarioResult> {
   // The same sequence of answers for every scenario.
@@ -62,7 +62,7 @@ const figures: string[] = [];
 describe('telemetry faults never change a request’s outcome', () => {
   let baseline: ScenarioResult;
   before(async () => {
-    upstream = await startFlakyUpstream();
+    upstream = await startFaultServer();
   });
   after(() => upstream.close());
 

@@ -2,15 +2,15 @@ import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import { type FaultServer, startFaultServer } from '../../../src/testing/index.js';
 import { hmacSignature } from '../../../src/index.js';
 import { basicAuth, bearerToken, createClient, hmacAuth, isRequestFailure } from '../../../src/index.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 
 describe('auth strategies against a real server', () => {
-  let server: FlakyUpstream;
+  let server: FaultServer;
   before(async () => {
-    server = await startFlakyUpstream();
+    server = await startFaultServer();
   });
   after(() => server.close());
 

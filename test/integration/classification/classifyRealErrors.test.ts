@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import axios from 'axios';
 import got from 'got';
 import { request } from 'undici';
-import { closedPort, type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import { closedPort, type FaultServer, startFaultServer } from '../../../src/testing/index.js';
 import { classify } from '../../../src/index.js';
 
 /** The value a promise rejects with. */
@@ -18,10 +18,10 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('classify() on errors thrown by real clients', () => {
-  let server: FlakyUpstream;
+  let server: FaultServer;
   let refused: string;
   before(async () => {
-    server = await startFlakyUpstream();
+    server = await startFaultServer();
     server.script('/hang', { fault: 'hang' });
     server.script('/throttle', { status: 429, headers: { 'retry-after': '30' } });
     refused = `http://127.0.0.1:${await closedPort()}/x`;

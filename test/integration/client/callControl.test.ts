@@ -1,7 +1,7 @@
 import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { FlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import type { FaultServer } from '../../../src/testing/index.js';
 import { CancelledError, type ClientOptions, createClient } from '../../../src/index.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 import { failureOf } from '../../helpers/failureOf.js';
@@ -10,7 +10,7 @@ import { useFlakyUpstream } from '../../helpers/suiteUpstream.js';
 describe('cancellation, stream bodies, URL credentials and the total deadline', () => {
   const upstream = useFlakyUpstream();
   const client = (options?: ClientOptions) => upstream.client(options);
-  let server: FlakyUpstream;
+  let server: FaultServer;
   before(() => {
     server = upstream.server;
   });

@@ -1,14 +1,14 @@
 import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { closedPort, type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import { closedPort, type FaultServer, startFaultServer } from '../../../src/testing/index.js';
 import { classify, createFetch, isRequestFailure } from '../../../src/index.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 
 describe('createFetch() behaves as global fetch does', () => {
-  let server: FlakyUpstream;
+  let server: FaultServer;
   before(async () => {
-    server = await startFlakyUpstream();
+    server = await startFaultServer();
   });
   after(() => server.close());
 

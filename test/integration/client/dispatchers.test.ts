@@ -2,7 +2,7 @@ import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Agent, getGlobalDispatcher, MockAgent, setGlobalDispatcher } from 'undici';
-import { type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import { type FaultServer, startFaultServer } from '../../../src/testing/index.js';
 import { ConfigError, createClient, createFetch, exponentialBackoff } from '../../../src/index.js';
 import { failureOf } from '../../helpers/failureOf.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
@@ -19,10 +19,10 @@ function mockAnswering(path: string, ...replies: [number, string][]): MockAgent 
 }
 
 describe('a client on another dispatcher', () => {
-  let server: FlakyUpstream;
+  let server: FaultServer;
   const original = getGlobalDispatcher();
   before(async () => {
-    server = await startFlakyUpstream();
+    server = await startFaultServer();
   });
   after(() => server.close());
   // The global is the process's: put undici's own back after every test that changes it.

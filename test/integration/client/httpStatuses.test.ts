@@ -1,7 +1,7 @@
 import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { FlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import type { FaultServer } from '../../../src/testing/index.js';
 import {
   ClientError,
   exponentialBackoff,
@@ -20,7 +20,7 @@ import { useFlakyUpstream } from '../../helpers/suiteUpstream.js';
 describe('every HTTP status class, told and retried as the SPEC says', () => {
   const upstream = useFlakyUpstream();
   const client = (options?: ClientOptions) => upstream.client(options);
-  let server: FlakyUpstream;
+  let server: FaultServer;
   before(() => {
     server = upstream.server;
   });

@@ -1,7 +1,7 @@
 import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { closedPort, type FlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import { closedPort, type FaultServer as FlakyUpstream } from '../../../src/testing/index.js';
 import {
   createClient,
   exponentialBackoff,

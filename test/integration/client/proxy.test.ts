@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import * as Sentry from '@sentry/node';
 import { getGlobalDispatcher, MockAgent, ProxyAgent, setGlobalDispatcher } from 'undici';
-import { closedPort, type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
-import { type SentrySink, startSentrySink } from '../../../fixtures/sentrySink.js';
+import {
+  closedPort,
+  type FaultServer,
+  startFaultServer,
+  type SentrySink,
+  startSentrySink,
+} from '../../../src/testing/index.js';
 import { createClient, noRetry } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { failureOf } from '../../helpers/failureOf.js';
@@ -15,8 +20,8 @@ const PASSWORD = 'pr0xy-S3cret-pw';
 const CREDENTIALS = `egress:${PASSWORD}`;
 
 describe('HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as undici’s EnvHttpProxyAgent reads them', () => {
-  let a: FlakyUpstream;
-  let b: FlakyUpstream;
+  let a: FaultServer;
+  let b: FaultServer;
   let proxy: TestProxy;
   let guarded: TestProxy;
   let sink: SentrySink;
@@ -24,8 +29,8 @@ describe('HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as undici’s EnvHttpProxyAgent r
   const original = getGlobalDispatcher();
 
   before(async () => {
-    a = await startFlakyUpstream();
-    b = await startFlakyUpstream();
+    a = await startFaultServer();
+    b = await startFaultServer();
     proxy = await startTestProxy();
     guarded = await startTestProxy({ credentials: CREDENTIALS });
     sink = await startSentrySink();

@@ -1,17 +1,17 @@
 import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import { type FaultServer, startFaultServer } from '../../../src/testing/index.js';
 import { createClient, InvalidResponseError } from '../../../src/index.js';
 import { failureOf } from '../../helpers/failureOf.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 
 describe('redirects are followed as fetch follows them', () => {
-  let a: FlakyUpstream;
-  let b: FlakyUpstream;
+  let a: FaultServer;
+  let b: FaultServer;
   before(async () => {
-    a = await startFlakyUpstream();
-    b = await startFlakyUpstream();
+    a = await startFaultServer();
+    b = await startFaultServer();
   });
   after(async () => {
     await a.close();

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { closedPort } from '../../../fixtures/flakyUpstream.js';
+import { closedPort } from '../../../src/testing/index.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const dashboard = JSON.parse(readFileSync(join(root, 'dashboards/faultline.grafana.json'), 'utf8')) as {

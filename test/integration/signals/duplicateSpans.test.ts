@@ -4,7 +4,10 @@ import { SpanKind } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { request } from 'undici';
-import { type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import {
+  type FaultServer as FlakyUpstream,
+  startFaultServer as startFlakyUpstream,
+} from '../../../src/testing/index.js';
 import { createClient } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { type OtelHarness, startOtel } from '../../helpers/otel.js';

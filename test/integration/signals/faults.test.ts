@@ -4,8 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
 import { StuckTransport, ThrowingExporter, ThrowingTransport } from '../../helpers/brokenTelemetry.js';
-import { closedPort, type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
-import { type SentrySink, startSentrySink } from '../../../fixtures/sentrySink.js';
+import {
+  closedPort,
+  type FaultServer as FlakyUpstream,
+  startFaultServer as startFlakyUpstream,
+  type SentrySink,
+  startSentrySink,
+} from '../../../src/testing/index.js';
 import { createClient, createDiagnostics, isRequestFailure, type RequestObserver } from '../../../src/index.js';
 import { createRedactor } from '../../../src/redaction/Redactor.js';
 import { createSignalsObserver } from '../../../src/signals/createSignalsObserver.js';

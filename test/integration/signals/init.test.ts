@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
-import { type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
-import { type SentrySink, startSentrySink } from '../../../fixtures/sentrySink.js';
+import {
+  type FaultServer as FlakyUpstream,
+  startFaultServer as startFlakyUpstream,
+  type SentrySink,
+  startSentrySink,
+} from '../../../src/testing/index.js';
 import { createClient, type FaultlineRuntime, init, noRetry } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 

@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as Sentry from '@sentry/node';
 import fc from 'fast-check';
-import { type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
-import { type SentrySink, startSentrySink } from '../../../fixtures/sentrySink.js';
+import {
+  type FaultServer as FlakyUpstream,
+  startFaultServer as startFlakyUpstream,
+  type SentrySink,
+  startSentrySink,
+} from '../../../src/testing/index.js';
 import { createClient, exponentialBackoff } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';

@@ -3,7 +3,7 @@ import { afterEach, before, beforeEach, describe, it, mock } from 'node:test';
 import { SpanKind, trace } from '@opentelemetry/api';
 import type { Logger } from 'winston';
 import Transport from 'winston-transport';
-import type { FlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import type { FaultServer as FlakyUpstream } from '../../../src/testing/index.js';
 import { createClient, exponentialBackoff } from '../../../src/index.js';
 import { createLogger } from '../../../src/signals/logs/createLogger.js';
 import { prettyLine } from '../../../src/signals/logs/prettyLine.js';

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as Sentry from '@sentry/node';
-import { type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
-import { type SentryEvent, type SentrySink, startSentrySink } from '../../../fixtures/sentrySink.js';
+import {
+  type FaultServer as FlakyUpstream,
+  startFaultServer as startFlakyUpstream,
+  type SentryEvent,
+  type SentrySink,
+  startSentrySink,
+} from '../../../src/testing/index.js';
 import { createClient, exponentialBackoff } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';

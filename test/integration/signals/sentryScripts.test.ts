@@ -2,8 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
-import { type SentrySink, startSentrySink } from '../../../fixtures/sentrySink.js';
+import {
+  type FaultServer as FlakyUpstream,
+  startFaultServer as startFlakyUpstream,
+  type SentrySink,
+  startSentrySink,
+} from '../../../src/testing/index.js';
 
 const scripts = {
   esm: fileURLToPath(new URL('../../../../test/integration/signals/fixtures/sentryScript.mjs', import.meta.url)),

@@ -4,7 +4,7 @@ import { before, beforeEach, describe, it } from 'node:test';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import winston from 'winston';
-import type { FlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import type { FaultServer as FlakyUpstream } from '../../../src/testing/index.js';
 import { createClient, exponentialBackoff, isRequestFailure, noRetry } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
