@@ -1,12 +1,9 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { FastifyPluginCallback } from 'fastify';
 import { runWithCallerDeadline } from '../core/callerDeadline.js';
 import { callerGone } from '../service/callerGone.js';
 import type { DeadlineOptions } from '../service/DeadlineOptions.js';
 import { incomingDeadline, planDeadlines } from '../service/incomingDeadline.js';
 import { rootPlugin } from './rootPlugin.js';
-
-const SCOPE = Symbol('faultline.deadlineScope');
 
 /**
  * Fastify 5 plugin giving each request a deadline — the caller's budget from a header, or
@@ -24,7 +21,8 @@ export const deadlines: FastifyPluginCallback<DeadlineOptions> = rootPlugin(
   'faultline-deadlines',
   (app, options, done) => {
     const plan = planDeadlines(options);
-    app.decorateRequest(SCOPE, null);
+    // The rest of the request's life (body parsing included: a test sends a body in
+    // slow halves) runs inside this context.
     app.addHook('onRequest', (request, reply, next) => {
       const deadline = incomingDeadline(
         plan,
@@ -34,16 +32,7 @@ export const deadlines: FastifyPluginCallback<DeadlineOptions> = rootPlugin(
         },
         callerGone(reply.raw),
       );
-      runWithCallerDeadline(deadline, () => {
-        (request as unknown as Record<symbol, AsyncResource>)[SCOPE] = new AsyncResource('faultline.deadline');
-        next();
-      });
-    });
-    // The body is read in the socket's async context, not the request's: step back into it.
-    app.addHook('preValidation', (request, _reply, next) => {
-      const scope = (request as unknown as Record<symbol, AsyncResource | null>)[SCOPE];
-      if (scope === null || scope === undefined) next();
-      else scope.runInAsyncScope(next);
+      runWithCallerDeadline(deadline, next);
     });
     done();
   },
