@@ -2,6 +2,8 @@
 // imports only point down. A folder may import from its own layer's folders only where the
 // list says so (rank order), never up, and no module cycle is allowed anywhere.
 //
+//   express, fastify            the service side's framework adapters (subpath exports)
+//   service                     answering callers (problem+json) and their deadlines, framework-free
 //   client, runtime, cli        composition roots (createClient, createFetch, init)
 //   signals                     logs, spans, metrics, Sentry: observers of the pipeline
 //   pipeline                    prepare, admit, attempt, decide, finish
@@ -23,6 +25,7 @@ const LAYERS = [
   ['pipeline'],
   ['signals'],
   ['client'],
+  ['service'],
   ['runtime', 'cli', 'express', 'fastify', 'testing'],
 ];
 

@@ -74,7 +74,14 @@ export { type BearerTokenOptions, bearerToken } from './auth/bearerToken.js';
 export { type HmacAuthOptions, hmacAuth, hmacSignature } from './auth/hmacAuth.js';
 
 // Signals and observers
-export type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from './types/observers.js';
+export type {
+  AttemptOutcome,
+  AttemptScope,
+  CallInfo,
+  CallOutcome,
+  DeadlineSource,
+  RequestObserver,
+} from './types/observers.js';
 export { createSignalsObserver, type SignalsOptions } from './signals/createSignalsObserver.js';
 export { createLogger, type LoggerOptions, traceContextFormat } from './signals/logs/createLogger.js';
 export { createDiagnostics, type Diagnostics, type DiagnosticsSink } from './core/diagnostics.js';

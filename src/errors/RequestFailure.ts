@@ -1,4 +1,5 @@
 import type { Failure, FailureKind, FailurePhase } from '../types/failure.js';
+import type { DeadlineSource } from '../types/observers.js';
 
 const BRAND = Symbol.for('faultline.RequestFailure');
 
@@ -9,6 +10,10 @@ export interface RequestFailureInit {
   /** The URL, already redacted. */
   readonly url: string;
   readonly attempts: number;
+  /** The client's upstream name. */
+  readonly upstream?: string;
+  /** For a total timeout under an incoming request's deadline: whose deadline it was. */
+  readonly deadlineSource?: DeadlineSource;
   /** The final response, when the failure is an HTTP status (its body still unread). */
   readonly response?: Response;
   /** Builds the final response on first access instead (most errors are never asked). */
@@ -47,6 +52,13 @@ export class RequestFailure extends Error {
   readonly retryAfterMs?: number;
   /** Where a timeout (or connect-phase network failure) happened. */
   readonly phase?: FailurePhase;
+  /** The client's upstream name (what signals call `faultline.upstream`). */
+  readonly upstream?: string;
+  /**
+   * For a `total` timeout of a call made while handling a request with a deadline:
+   * `caller` when the caller's remaining budget ran out, `own` when the call's own timeout did.
+   */
+  readonly deadlineSource?: DeadlineSource;
   #response: Response | (() => Response) | undefined;
 
   constructor(init: RequestFailureInit) {
@@ -63,6 +75,8 @@ export class RequestFailure extends Error {
     if (failure.status !== undefined) this.status = failure.status;
     if (failure.retryAfterMs !== undefined) this.retryAfterMs = failure.retryAfterMs;
     if (failure.phase !== undefined) this.phase = failure.phase;
+    if (init.upstream !== undefined) this.upstream = init.upstream;
+    if (init.deadlineSource !== undefined) this.deadlineSource = init.deadlineSource;
     this.#response = init.response ?? init.responseFactory;
   }
 

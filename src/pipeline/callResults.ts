@@ -39,6 +39,10 @@ export function failureError(
     method: call.method,
     url: call.info.url,
     attempts,
+    upstream: call.info.upstream,
+    ...(result.failure.phase === 'total' && call.info.deadlineSource !== undefined
+      ? { deadlineSource: call.info.deadlineSource }
+      : {}),
     // Built on first access: most errors are never asked for their response.
     ...(result.response === undefined ? {} : { responseFactory: () => responseOf(call, result, attempts) }),
   });

@@ -5,6 +5,7 @@ import { NO_BODY, type PreparedBody, prepareBody } from '../transport/prepareBod
 import type { DispatcherLike, RequestOptions } from '../types/client.js';
 import type { CallInfo } from '../types/observers.js';
 import { CallControl } from './CallControl.js';
+import { callerBudget } from './callerBudget.js';
 import type { PipelineConfig } from './PipelineConfig.js';
 import { resolveTarget, type Target } from './resolveTarget.js';
 
@@ -59,7 +60,8 @@ export function prepareCall(
   if (target.authorization !== undefined && headers['authorization'] === undefined)
     headers['authorization'] = target.authorization;
   if (mode === 'json' && headers['accept'] === undefined) headers['accept'] = 'application/json';
-  const timeoutMs = init?.timeoutMs ?? config.timeoutMs;
+  const budget = callerBudget(init?.timeoutMs ?? config.timeoutMs, init?.signal, headers);
+  const { timeoutMs } = budget;
   const startedAt = config.clock.now();
   const call: Call = {
     config,
@@ -76,7 +78,7 @@ export function prepareCall(
     dispatcher: init?.dispatcher,
     returnHttpErrors: init?.throwHttpErrors === false,
     deadline: timeoutMs > 0 ? startedAt + timeoutMs : Number.POSITIVE_INFINITY,
-    control: new CallControl(init?.signal, timeoutMs),
+    control: new CallControl(budget.signal, timeoutMs),
     info: {
       upstream: config.name,
       method,
@@ -85,6 +87,7 @@ export function prepareCall(
       serverPort: target.port,
       route: init?.route ?? templatePath(target.path),
       startedAt,
+      ...(budget.source === undefined ? {} : { deadlineSource: budget.source }),
     },
   };
   if (init?.json === undefined && (init?.body === undefined || init.body === null)) return call;

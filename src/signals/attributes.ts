@@ -25,6 +25,8 @@ export const ATTR = {
   STOP_REASON: 'faultline.stop_reason',
   ATTEMPTS: 'faultline.attempts',
   DURATION_MS: 'faultline.duration_ms',
+  /** `caller` or `own`: which deadline bounded a call made while handling a request. */
+  DEADLINE_SOURCE: 'faultline.deadline.source',
 } as const;
 
 /**
@@ -33,7 +35,7 @@ export const ATTR = {
  * each time, for the caller to add to.
  */
 export function callAttributes(call: CallInfo): Record<string, string | number> {
-  return {
+  const attributes: Record<string, string | number> = {
     [ATTR.HTTP_REQUEST_METHOD]: call.method,
     [ATTR.URL_FULL]: call.url,
     [ATTR.SERVER_ADDRESS]: call.serverAddress,
@@ -41,6 +43,8 @@ export function callAttributes(call: CallInfo): Record<string, string | number> 
     [ATTR.UPSTREAM]: call.upstream,
     [ATTR.ROUTE]: call.route,
   };
+  if (call.deadlineSource !== undefined) attributes[ATTR.DEADLINE_SOURCE] = call.deadlineSource;
+  return attributes;
 }
 
 /** A set of attributes (or log fields, or Sentry tags and breadcrumb data) being built. */

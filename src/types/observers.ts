@@ -1,6 +1,12 @@
 /** Observers: what the signals (and any observer) hear of calls and attempts. */
 import type { Failure } from './failure.js';
 
+/**
+ * Which deadline bounds a call made while handling an incoming request: the caller's
+ * remaining budget, or the call's own timeout when that is shorter.
+ */
+export type DeadlineSource = 'caller' | 'own';
+
 /** Facts about one call, shared by its attempts; what observers see. */
 export interface CallInfo {
   readonly upstream: string;
@@ -13,6 +19,8 @@ export interface CallInfo {
   readonly route: string;
   /** Milliseconds since the epoch, by the client's clock. */
   readonly startedAt: number;
+  /** Set when the call is made under an incoming request's deadline (see `faultline/express`). */
+  readonly deadlineSource?: DeadlineSource | undefined;
 }
 
 /** How one attempt ended. */

@@ -63,7 +63,25 @@ const issue = (fingerprint: string, level: string): RegExp =>
 
 describe('the examples run as documented', () => {
   const cases: [string, RegExp[]][] = [
-    ['express-service', [/GET \/stock\/sku-1 -> 200 +\{"sku":"sku-1","stock":7\}/, /GET \/stock\/sku-2 -> 503 30 /]],
+    [
+      'express-service',
+      [
+        /GET \/stock\/sku-1 -> 200 application\/json; charset=utf-8 \{"sku":"sku-1","stock":7\}/,
+        /GET \/stock\/sku-2 -> 503 retry-after 30 application\/problem\+json; charset=utf-8 \{.*"kind":"throttled"/,
+        /GET \/stock\/sku-3 -> 504 application\/problem\+json; charset=utf-8 \{.*"kind":"timeout".*\} \(\d{3,4} ms\)/,
+        /GET \/stock\/pencil -> 404 application\/problem\+json; charset=utf-8 \{.*"title":"No such SKU"/,
+      ],
+    ],
+    [
+      'fastify-service',
+      [
+        /GET \/prices\/p-1 -> 200 application\/json; charset=utf-8 \{"id":"p-1","eur":12.5\}/,
+        /GET \/prices\/p-2 -> 502 application\/problem\+json; charset=utf-8 \{.*"kind":"server"/,
+        /GET \/prices\/p-3 -> 504 application\/problem\+json; charset=utf-8 \{.*"kind":"timeout".*\} \(\d{3,4} ms\)/,
+        /GET \/prices\/nonsense -> 400 application\/problem\+json; charset=utf-8 \{.*"title":"Bad price id"/,
+        /the upstream was told it had [1-3]\d\d ms/,
+      ],
+    ],
     ['token-refresh', [/10 requests succeeded after 1 refresh; the upstream saw 21 requests/]],
     ['custom-strategy', [/got \{"eur":1.08\} after 3 attempts/]],
     ['create-fetch', [/ky \+ createFetch: Ada, after 2 attempts/]],

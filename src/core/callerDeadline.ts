@@ -1,0 +1,28 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * The deadline of the incoming request being handled, set by the service side
+ * (`faultline/express`, `faultline/fastify`) and read by every client call made inside it.
+ * It lives here, in the lowest layer, so the pipeline can read what the service side writes
+ * without importing upward.
+ */
+export interface CallerDeadline {
+  /** When the caller stops waiting, on the `performance.now()` timeline (Infinity: no budget). */
+  readonly expiresAt: number;
+  /** Aborts when the incoming request goes away before it was answered. */
+  readonly signal?: AbortSignal | undefined;
+  /** The header each outgoing call carries its remaining budget in, when the app asked for one. */
+  readonly propagateHeader?: string | undefined;
+}
+
+const storage = new AsyncLocalStorage<CallerDeadline>();
+
+/** The deadline of the request being handled, if any. */
+export function currentCallerDeadline(): CallerDeadline | undefined {
+  return storage.getStore();
+}
+
+/** Runs `fn` (and everything it starts) under the caller's deadline. */
+export function runWithCallerDeadline<T>(deadline: CallerDeadline, fn: () => T): T {
+  return storage.run(deadline, fn);
+}

@@ -1,0 +1,43 @@
+import { trace } from '@opentelemetry/api';
+import { readEnvConfig } from '../config/envConfig.js';
+import { defaultLogger } from '../signals/defaultLogger.js';
+import { ATTR } from '../signals/attributes.js';
+import type { ProblemAnswer } from './answerProblem.js';
+import type { ProblemOptions } from './ProblemOptions.js';
+
+/**
+ * Tells what the answer adds to what the client already told: the status on the active
+ * server span, and a log line only for what no client logged — a caller that went away
+ * (499) and an unexpected error answered with 500. Never throws into the app.
+ */
+export function tellAnswer(answer: ProblemAnswer, error: unknown, path: string, options: ProblemOptions): void {
+  try {
+    const span = trace.getActiveSpan();
+    span?.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, answer.status);
+    if (answer.kind !== undefined) span?.setAttribute(ATTR.FAILURE_KIND, answer.kind);
+  } catch {
+    // A broken tracer must not change the answer.
+  }
+  if (answer.log === undefined) return;
+  try {
+    const logger = options.logger ?? defaultLogger(readEnvConfig(process.env));
+    const fields: Record<string, unknown> = {
+      [ATTR.HTTP_RESPONSE_STATUS_CODE]: answer.status,
+      'url.path': path,
+    };
+    if (answer.log === 'cancelled') {
+      fields[ATTR.FAILURE_KIND] = 'cancelled';
+      logger.info('faultline: the caller closed the request before it was answered', fields);
+    } else {
+      fields['error'] = describe(error);
+      logger.error(`faultline: an unexpected error was answered with ${answer.status}`, fields);
+    }
+  } catch {
+    // Nowhere left to tell it; the answer still goes out.
+  }
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { value: String(error) };
+  return { name: error.name, message: error.message, stack: error.stack };
+}
