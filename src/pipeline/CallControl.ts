@@ -1,4 +1,5 @@
 import { classifyError } from '../classification/classifyError.js';
+import { type Deadline, type DeadlineSweep, deadlineSweep } from '../transport/deadlineSweep.js';
 import type { Failure } from '../types/failure.js';
 
 /** Why the call was aborted. */
@@ -10,30 +11,35 @@ type Listener = () => void;
  * The cancellation and total deadline of one call. The caller's AbortSignal and the
  * total deadline abort the call; it remembers which fired, so a failure is told as
  * `cancelled` or as a `timeout` in the `total` phase. (Each attempt's own deadline is
- * enforced by undici's headers and body timeouts, whose errors carry their phase.)
+ * kept by the transport, whose errors carry their phase.)
+ *
+ * The total deadline is an entry on the shared deadline sweep, not a timer: a call arms
+ * no timer at all. It is measured on the monotonic clock, not the client's `clock`.
  *
  * undici accepts an EventEmitter as a request's `signal`; this object is one, so the
  * hot path creates no AbortController. A real AbortSignal is made only when someone —
  * a backoff wait, a user hook — asks for `signal`.
  */
-export class CallControl {
+export class CallControl implements Deadline {
+  /** The total deadline on the sweep's clock (Infinity: none). */
+  expiresAt = Number.POSITIVE_INFINITY;
   private abortCause: AbortCause | undefined;
   private abortReason: unknown;
   private controller: AbortController | undefined;
   private listeners: Listener[] | undefined;
-  private totalTimer: NodeJS.Timeout | undefined;
+  private sweep: DeadlineSweep | undefined;
   private readonly callerSignal: AbortSignal | undefined;
 
-  constructor(callerSignal: AbortSignal | null | undefined, timeoutMs: number) {
+  constructor(callerSignal: AbortSignal | null | undefined, timeoutMs: number, sweep: DeadlineSweep = deadlineSweep) {
     if (callerSignal !== null && callerSignal !== undefined) {
       this.callerSignal = callerSignal;
       if (callerSignal.aborted) this.abort('caller');
       else callerSignal.addEventListener('abort', this.onCallerAbort, { once: true });
     }
     if (timeoutMs > 0 && this.abortCause === undefined) {
-      this.totalTimer = setTimeout(this.onTotalTimeout, timeoutMs);
-      // A body the caller never reads must not keep the process alive.
-      this.totalTimer.unref();
+      this.sweep = sweep;
+      this.expiresAt = sweep.now() + timeoutMs;
+      sweep.arm(this);
     }
   }
 
@@ -75,9 +81,9 @@ export class CallControl {
 
   /** Disarms the deadline and lets go of the caller's signal. */
   finish(): void {
-    if (this.totalTimer !== undefined) {
-      clearTimeout(this.totalTimer);
-      this.totalTimer = undefined;
+    if (this.sweep !== undefined) {
+      this.sweep.disarm(this);
+      this.sweep = undefined;
     }
     this.callerSignal?.removeEventListener('abort', this.onCallerAbort);
   }
@@ -107,6 +113,12 @@ export class CallControl {
     }
   }
 
+  /** The sweep calls this when the total deadline has passed. */
+  expire(): void {
+    this.sweep = undefined;
+    this.abort('total');
+  }
+
   private abort(cause: AbortCause): void {
     if (this.abortCause !== undefined) return;
     this.abortCause = cause;
@@ -121,5 +133,4 @@ export class CallControl {
   }
 
   private readonly onCallerAbort = (): void => this.abort('caller');
-  private readonly onTotalTimeout = (): void => this.abort('total');
 }

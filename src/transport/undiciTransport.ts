@@ -4,8 +4,21 @@ import type { DispatcherLike } from '../types/client.js';
 import { appGlobalDispatcher } from './appGlobalDispatcher.js';
 import type { ProxySettings } from './ProxySettings.js';
 import { proxyRefusal } from './proxyRefusal.js';
+import { sendWithDeadline } from './sendWithDeadline.js';
 
 const undici = lazyRequire<typeof import('undici')>('undici');
+
+/**
+ * undici's own headers and body timeouts stay on as a backstop this much later than the
+ * attempt deadline, which the shared sweep enforces exactly: undici's timers are coarse
+ * (they fire up to about a second off), so they can never beat the sweep to it.
+ */
+const UNDICI_BACKSTOP_MS = 1_000;
+
+/** undici's headers and body timeouts for an attempt deadline (null: undici's defaults). */
+function backstopOf(timeoutMs: number): number | null {
+  return timeoutMs > 0 ? timeoutMs + UNDICI_BACKSTOP_MS : null;
+}
 
 /** One attempt as the transport sends it. */
 export interface TransportRequest {
@@ -17,7 +30,10 @@ export interface TransportRequest {
   readonly body: string | Uint8Array | NodeJS.ReadableStream | FormData | undefined;
   /** An AbortSignal, or an EventEmitter that emits 'abort' (cheaper; undici takes both). */
   readonly signal: AbortSignal | TransportAbortEmitter;
-  /** Milliseconds to wait for headers and between body chunks (0: no limit). */
+  /**
+   * Milliseconds to wait for a connection and for headers, and between body chunks
+   * (0: no limit), kept exactly by the shared deadline sweep.
+   */
   readonly timeoutMs: number;
   /** The call's own dispatcher, which wins over the transport's choice. */
   readonly dispatcher?: DispatcherLike | undefined;
@@ -82,23 +98,32 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
       : undefined;
   const requestThrough = Dispatcher.prototype.request;
 
+  /** `dispatcher.request` as our undici does it, with the attempt deadline on the shared sweep. */
+  const requestVia = (
+    dispatcher: Dispatcher,
+    options: Dispatcher.RequestOptions,
+    timeoutMs: number,
+  ): Promise<TransportResponse> =>
+    (timeoutMs > 0
+      ? sendWithDeadline(dispatcher, options, timeoutMs)
+      : requestThrough.call(dispatcher, options)) as Promise<TransportResponse>;
+
   /** Through a dispatcher that is not our own Agent: any undici version's, via its `dispatch`. */
   const sendVia = (dispatcher: DispatcherLike, request: TransportRequest): Promise<TransportResponse> => {
-    const timeout = request.timeoutMs > 0 ? request.timeoutMs : null;
-    return (
-      requestThrough.call(dispatcher as unknown as Dispatcher, {
-        origin: request.origin,
-        path: request.path,
-        method: request.method as Dispatcher.HttpMethod,
-        // A copy: undici's ProxyAgent writes a host header into the object it is given,
-        // which would then follow a redirect to another origin.
-        headers: { ...request.headers },
-        body: (request.body ?? null) as Exclude<Dispatcher.DispatchOptions['body'], undefined>,
-        signal: request.signal as AbortSignal,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      }) as Promise<TransportResponse>
-    ).catch((error: unknown) => {
+    const timeout = backstopOf(request.timeoutMs);
+    const options: Dispatcher.RequestOptions = {
+      origin: request.origin,
+      path: request.path,
+      method: request.method as Dispatcher.HttpMethod,
+      // A copy: undici's ProxyAgent writes a host header into the object it is given,
+      // which would then follow a redirect to another origin.
+      headers: { ...request.headers },
+      body: (request.body ?? null) as Exclude<Dispatcher.DispatchOptions['body'], undefined>,
+      signal: request.signal as AbortSignal,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    };
+    return requestVia(dispatcher as unknown as Dispatcher, options, request.timeoutMs).catch((error: unknown) => {
       throw proxyRefusal(error);
     });
   };
@@ -107,17 +132,21 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
     send(request) {
       const dispatcher = request.dispatcher ?? fixed ?? appGlobalDispatcher() ?? proxied;
       if (dispatcher !== undefined) return sendVia(dispatcher, request);
-      const timeout = request.timeoutMs > 0 ? request.timeoutMs : null;
-      return agent.request({
-        origin: request.origin,
-        path: request.path,
-        method: request.method as Dispatcher.HttpMethod,
-        headers: request.headers,
-        body: (request.body ?? null) as Exclude<Dispatcher.DispatchOptions['body'], undefined>,
-        signal: request.signal as AbortSignal,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      }) as Promise<TransportResponse>;
+      const timeout = backstopOf(request.timeoutMs);
+      return requestVia(
+        agent,
+        {
+          origin: request.origin,
+          path: request.path,
+          method: request.method as Dispatcher.HttpMethod,
+          headers: request.headers,
+          body: (request.body ?? null) as Exclude<Dispatcher.DispatchOptions['body'], undefined>,
+          signal: request.signal as AbortSignal,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+        },
+        request.timeoutMs,
+      );
     },
     // The client's and the app's dispatchers belong to the app: only ours are closed.
     close: async () => {

@@ -2,11 +2,25 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { describe, it, type TestContext } from 'node:test';
 import { CallControl } from '../../../src/pipeline/CallControl.js';
+import { DeadlineSweep } from '../../../src/transport/deadlineSweep.js';
 
-/** setTimeout faked for this test only; node:test restores it when the test ends. */
-function fakeTimers(t: TestContext): { tick(ms: number): void } {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  return { tick: (ms) => t.mock.timers.tick(ms) };
+/**
+ * Advances the fake time a millisecond at a time: node:test's tick(n) runs every due
+ * callback with Date already at the end of the n ms, which would blur when a sweep ran.
+ */
+function stepBy1ms(t: TestContext, ms: number): void {
+  for (let i = 0; i < ms; i++) t.mock.timers.tick(1);
+}
+
+/**
+ * A deadline sweep on node:test's fake interval and Date, for this test only (node:test
+ * restores them when the test ends): the total deadline is an entry on it, not a timer.
+ */
+function fakeTimers(t: TestContext): { sweep: DeadlineSweep; tick(ms: number): void } {
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 0 });
+  // Swept every millisecond so that deadlines here are exact to the millisecond.
+  const sweep = new DeadlineSweep({ now: () => Date.now(), intervalMs: 1 });
+  return { sweep, tick: (ms) => stepBy1ms(t, ms) };
 }
 
 function abortListenerCount(signal: AbortSignal): number {
@@ -19,7 +33,7 @@ describe('CallControl', () => {
   it('is not aborted while neither the caller nor the deadline has fired', (t) => {
     const timers = fakeTimers(t);
     const caller = new AbortController();
-    const control = new CallControl(caller.signal, 1000);
+    const control = new CallControl(caller.signal, 1000, timers.sweep);
     timers.tick(999);
     assert.equal(control.aborted, false);
     assert.equal(control.reason, undefined);
@@ -53,7 +67,7 @@ describe('CallControl', () => {
 
   it('the total deadline is told as a timeout in the total phase, exactly when it passes', (t) => {
     const timers = fakeTimers(t);
-    const control = new CallControl(undefined, 1000);
+    const control = new CallControl(undefined, 1000, timers.sweep);
     timers.tick(999);
     assert.equal(control.aborted, false);
     timers.tick(1);
@@ -70,15 +84,17 @@ describe('CallControl', () => {
 
   it('without a deadline (0) no timer is armed and nothing aborts', (t) => {
     const timers = fakeTimers(t);
-    const control = new CallControl(null, 0);
-    timers.tick(1e9);
+    const control = new CallControl(null, 0, timers.sweep);
+    assert.equal(timers.sweep.size, 0);
+    assert.equal(timers.sweep.running, false);
+    timers.tick(10_000);
     assert.equal(control.aborted, false);
   });
 
   it('the first cause wins: a caller abort after the deadline does not turn a timeout into cancelled', (t) => {
     const timers = fakeTimers(t);
     const caller = new AbortController();
-    const control = new CallControl(caller.signal, 50);
+    const control = new CallControl(caller.signal, 50, timers.sweep);
     timers.tick(50);
     caller.abort(new Error('too late'));
     assert.equal(control.failureOf(refused, 0).kind, 'timeout');
@@ -88,7 +104,7 @@ describe('CallControl', () => {
   it('the deadline after a caller abort changes nothing: still cancelled', (t) => {
     const timers = fakeTimers(t);
     const caller = new AbortController();
-    const control = new CallControl(caller.signal, 50);
+    const control = new CallControl(caller.signal, 50, timers.sweep);
     const reason = new Error('stop');
     caller.abort(reason);
     timers.tick(50);
@@ -100,7 +116,7 @@ describe('CallControl', () => {
     it('on and once listeners hear the abort exactly once, even when both causes fire', (t) => {
       const timers = fakeTimers(t);
       const caller = new AbortController();
-      const control = new CallControl(caller.signal, 10);
+      const control = new CallControl(caller.signal, 10, timers.sweep);
       const heard: string[] = [];
       control.on('abort', () => heard.push('on'));
       control.once('abort', () => heard.push('once'));
@@ -174,7 +190,7 @@ describe('CallControl', () => {
 
     it('asked for after the deadline passed, it is born aborted with the TimeoutError', (t) => {
       const timers = fakeTimers(t);
-      const control = new CallControl(undefined, 5);
+      const control = new CallControl(undefined, 5, timers.sweep);
       timers.tick(5);
       const signal = control.signal;
       assert.equal(signal.aborted, true);
@@ -184,7 +200,7 @@ describe('CallControl', () => {
 
     it('aborts on the deadline when it was made before', (t) => {
       const timers = fakeTimers(t);
-      const control = new CallControl(undefined, 5);
+      const control = new CallControl(undefined, 5, timers.sweep);
       const signal = control.signal;
       let heard = 0;
       signal.addEventListener('abort', () => heard++);
@@ -197,9 +213,11 @@ describe('CallControl', () => {
   describe('finish()', () => {
     it('disarms the deadline', (t) => {
       const timers = fakeTimers(t);
-      const control = new CallControl(undefined, 100);
+      const control = new CallControl(undefined, 100, timers.sweep);
       const signal = control.signal;
+      assert.equal(timers.sweep.size, 1);
       control.finish();
+      assert.equal(timers.sweep.size, 0);
       timers.tick(1000);
       assert.equal(control.aborted, false);
       assert.equal(signal.aborted, false);
@@ -228,7 +246,8 @@ describe('CallControl', () => {
       const timers = fakeTimers(t);
       const reason = new Error('already gone');
       const signal = AbortSignal.abort(reason);
-      const control = new CallControl(signal, 10);
+      const control = new CallControl(signal, 10, timers.sweep);
+      assert.equal(timers.sweep.size, 0);
       assert.equal(control.aborted, true);
       assert.equal(control.reason, reason);
       assert.equal(abortListenerCount(signal), 0);
