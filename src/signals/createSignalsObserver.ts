@@ -125,7 +125,8 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
         const reported = guard(
           diagnostics,
           'Sentry',
-          () => signals.sentry?.report(failedCallOf(call, outcome, state, ids, signals.withContext)),
+          () =>
+            signals.sentry?.report(call, outcome, () => failedCallOf(call, outcome, state, ids, signals.withContext)),
           undefined,
         );
         eventId = reported?.eventId;

@@ -79,25 +79,34 @@ export function createMetricSignal(
       }
       duration.record(outcome.durationMs / 1000, attributes);
       if (retry === undefined) return;
-      const retryAttributes = retries.add({
-        [ATTR.UPSTREAM]: call.upstream,
-        [ATTR.RETRY_REASON]: retry.reason,
-        [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
-        [ATTR.FAILURE_KIND]: failure?.kind ?? 'none',
-      });
+      const kind = failure?.kind ?? 'none';
+      const retryAttributes = retries.add(
+        `${call.upstream}\u0000${retry.reason}\u0000${retry.delaySource}\u0000${kind}`,
+        () => ({
+          [ATTR.UPSTREAM]: call.upstream,
+          [ATTR.RETRY_REASON]: retry.reason,
+          [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
+          [ATTR.FAILURE_KIND]: kind,
+        }),
+      );
       retryDelay.record(retry.delayMs / 1000, retryAttributes);
     },
     callEnded(call, outcome) {
-      if (outcome.failure === undefined) return;
-      failures.add({
+      const { failure } = outcome;
+      if (failure === undefined) return;
+      const stopReason = outcome.stopReason ?? 'unknown';
+      failures.add(`${call.upstream}\u0000${call.method}\u0000${failure.kind}\u0000${stopReason}`, () => ({
         [ATTR.UPSTREAM]: call.upstream,
         [ATTR.HTTP_REQUEST_METHOD]: call.method,
-        [ATTR.FAILURE_KIND]: outcome.failure.kind,
-        [ATTR.STOP_REASON]: outcome.stopReason ?? 'unknown',
-      });
+        [ATTR.FAILURE_KIND]: failure.kind,
+        [ATTR.STOP_REASON]: stopReason,
+      }));
     },
     sentrySuppressed(call, kind) {
-      suppressed.add({ [ATTR.UPSTREAM]: call.upstream, [ATTR.FAILURE_KIND]: kind });
+      suppressed.add(`${call.upstream}\u0000${kind}`, () => ({
+        [ATTR.UPSTREAM]: call.upstream,
+        [ATTR.FAILURE_KIND]: kind,
+      }));
     },
   };
 }
@@ -108,8 +117,9 @@ const OVERFLOW: Attributes = { 'otel.metric.overflow': true };
 
 /**
  * A monotonic counter whose totals faultline keeps itself and reports through an
- * observable counter when the SDK collects. Each tally is given its attributes in one
- * fixed order, so their values alone tell the series apart.
+ * observable counter when the SDK collects. Each series is named by a key (its attribute
+ * values joined in one fixed order) and its attribute set is built only when the series
+ * is new, so counting one more in a storm allocates nothing but the key.
  */
 class Tally {
   private readonly series = new Map<string, { readonly attributes: Attributes; total: number }>();
@@ -119,9 +129,8 @@ class Tally {
     meter.createObservableCounter(name, { description }).addCallback((result) => this.observe(result));
   }
 
-  /** Counts one for `attributes`; returns the set the series keeps (the first one seen). */
-  add(attributes: Attributes): Attributes {
-    const key = Object.values(attributes).join('\u0000');
+  /** Counts one for the series `key`; returns its attribute set (built by `attributes` when new). */
+  add(key: string, attributes: () => Attributes): Attributes {
     const entry = this.series.get(key);
     if (entry !== undefined) {
       entry.total++;
@@ -131,8 +140,9 @@ class Tally {
       this.overflow++;
       return OVERFLOW;
     }
-    this.series.set(key, { attributes, total: 1 });
-    return attributes;
+    const built = attributes();
+    this.series.set(key, { attributes: built, total: 1 });
+    return built;
   }
 
   private observe(result: ObservableResult): void {
