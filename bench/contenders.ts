@@ -10,6 +10,10 @@ export type Send = (path: string) => Promise<void>;
 export interface Contender {
   readonly name: string;
   readonly send: Send;
+  /** Called before each of its measurements (warm-up included): switches on what only it uses. */
+  enter?(): void;
+  /** Called after each of its measurements. */
+  leave?(): void;
   close(): Promise<void>;
 }
 

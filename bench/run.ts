@@ -1,4 +1,5 @@
-// npm run bench [-- --rounds 7 --requests 20000 --warmup 2000 --concurrency 16 --only NAME,... --quick]
+// npm run bench [-- --rounds 7 --requests 20000 --warmup 2000 --concurrency 16 --only NAME,... --quick
+//                  --sampling off --phase plain|signals]
 //
 // Compares faultline with bare undici, fetch, got, axios and ky. The server runs in its
 // own process (pinned to core 1 where taskset exists) and the clients in another
@@ -9,7 +10,12 @@
 // has them; its rows are compared both with undici.request in the clean phase and with
 // undici.request in that same process, which pays what the SDKs cost every request
 // (Sentry's undici instrumentation, AsyncLocalStorage) whichever client sends it. The
-// second ratio is what faultline's signals add.
+// second ratio is what faultline's signals add. The signals phase also runs the
+// hand-rolled stacks (undici.request or fetch traced by @opentelemetry/instrumentation-undici,
+// a winston line and Sentry.captureException per failure), and each row there is compared
+// with the hand-rolled undici stack too. `--sampling off` runs faultline's clients with
+// every failure line written (otherwise FAULTLINE_LOG_SAMPLE_* pass through from the
+// environment, defaulting to the storm sampling); `--phase` runs one phase alone.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,7 +34,11 @@ const options = {
   warmup: value('--warmup', quick ? 200 : 2_000),
   concurrency: value('--concurrency', 16),
   only: argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '').split(',') : undefined,
+  sampling: argv.includes('--sampling') && argv[argv.indexOf('--sampling') + 1] === 'off' ? 'off' : 'on',
 };
+const phases = argv.includes('--phase') ? [argv[argv.indexOf('--phase') + 1]] : ['plain', 'signals'];
+/** The row the "× hand-rolled" ratios are taken against. */
+const HAND_ROLLED = 'hand-rolled undici.request stack';
 const taskset = existsSync('/usr/bin/taskset') ? '/usr/bin/taskset' : undefined;
 
 function pinned(core: number, script: string, args: string[] = []) {
@@ -73,15 +83,17 @@ const median = (values: number[]): number => {
 const server = await startServer();
 try {
   const baseUrl = `http://127.0.0.1:${server.port}`;
-  const plain = await runPhase('plain', baseUrl);
-  const signals = await runPhase('signals', baseUrl);
+  const none: PhaseResult = { order: [], results: {} };
+  const plain = phases.includes('plain') ? await runPhase('plain', baseUrl) : none;
+  const signals = phases.includes('signals') ? await runPhase('signals', baseUrl) : none;
   const baseline = (path: string): number => median(plain.results[`undici.request\t${path}`]?.cpu ?? [Number.NaN]);
   const sameProcess = (path: string): number => median(signals.results[`undici.request\t${path}`]?.cpu ?? [Number.NaN]);
+  const handRolled = (path: string): number => median(signals.results[`${HAND_ROLLED}\t${path}`]?.cpu ?? [Number.NaN]);
   const lines = [
-    `Node ${process.version}; ${options.rounds} rounds × ${options.requests} requests after ${options.warmup} warm-up; concurrency ${options.concurrency}; medians of CPU per request. "× undici" is against undici.request in the clean phase; "× same-process undici" against undici.request in the signals phase's process.`,
+    `Node ${process.version}; ${options.rounds} rounds × ${options.requests} requests after ${options.warmup} warm-up; concurrency ${options.concurrency}; log sampling ${options.sampling}; medians of CPU per request. "× undici" is against undici.request in the clean phase; "× same-process undici" against undici.request in the signals phase's process; "× hand-rolled" against the ${HAND_ROLLED} in that process.`,
     '',
-    '| client | CPU µs/req, 200 | req/s, 200 | CPU µs/req, 503 | req/s, 503 | × undici, 200 | × undici, 503 | × same-process undici, 200 | × same-process undici, 503 |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| client | CPU µs/req, 200 | req/s, 200 | CPU µs/req, 503 | req/s, 503 | × undici, 200 | × undici, 503 | × same-process undici, 200 | × same-process undici, 503 | × hand-rolled, 200 | × hand-rolled, 503 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const add = (label: string, results: PhaseResult['results'], name: string, inSignalsPhase: boolean): void => {
     const ok = results[`${name}\t/ok`];
@@ -91,8 +103,8 @@ try {
     const okCpu = median(ok.cpu);
     const failCpu = median(fail.cpu);
     const own = inSignalsPhase
-      ? `${ratio(okCpu, sameProcess('/ok'))} | ${ratio(failCpu, sameProcess('/fail'))}`
-      : ' | ';
+      ? `${ratio(okCpu, sameProcess('/ok'))} | ${ratio(failCpu, sameProcess('/fail'))} | ${ratio(okCpu, handRolled('/ok'))} | ${ratio(failCpu, handRolled('/fail'))}`
+      : ' | | | ';
     lines.push(
       `| ${label} | ${okCpu.toFixed(0)} | ${median(ok.rps).toFixed(0)} | ${failCpu.toFixed(0)} | ${median(fail.rps).toFixed(0)} | ${ratio(okCpu, baseline('/ok'))} | ${ratio(failCpu, baseline('/fail'))} | ${own} |`,
     );

@@ -14,6 +14,7 @@ import * as Sentry from '@sentry/node';
 import winston, { type Logger } from 'winston';
 import { createClient, createLogger, noRetry } from '../src/index.js';
 import { type Contender, expectFailure } from './contenders.js';
+import { handRolledContenders } from './handRolledContenders.js';
 
 /** Accepts spans and drops them: the export pipeline runs, the network does not. */
 class DiscardingExporter implements SpanExporter {
@@ -46,13 +47,34 @@ function devNull(): Writable {
   });
 }
 
+/** The log-sampling variables the bench passes through to faultline's clients. */
+const SAMPLING_VARIABLES = ['FAULTLINE_LOG_SAMPLE_INITIAL', 'FAULTLINE_LOG_SAMPLE_THEREAFTER'] as const;
+
+/**
+ * The clients' environment: the log-sampling variables of the bench's own environment, or
+ * with `sampling: 'off'` values under which every failure line is written (more lines a
+ * second than a round sends, then one in one).
+ */
+function clientEnv(sampling: 'on' | 'off'): Record<string, string> {
+  if (sampling === 'off') return { FAULTLINE_LOG_SAMPLE_INITIAL: '1000000', FAULTLINE_LOG_SAMPLE_THEREAFTER: '1' };
+  const env: Record<string, string> = {};
+  for (const name of SAMPLING_VARIABLES) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
 /**
  * faultline with every signal on, as a service would run it: the OpenTelemetry SDK with a
  * BatchSpanProcessor and a meter provider, winston writing JSON lines at info (to
- * /dev/null), Sentry initialised (events to the bench server) with the default cap.
+ * /dev/null), Sentry initialised (events to the bench server) with the default cap and
+ * the default storm sampling of log lines (or none, with `sampling: 'off'`). Beside it,
+ * the hand-rolled stacks a team writes without faultline, in the same process.
  */
 export async function signalContenders(
   baseUrl: string,
+  sampling: 'on' | 'off' = 'on',
 ): Promise<{ contenders: Contender[]; logger: Logger; shutdown: () => Promise<void> }> {
   const tracerProvider = new BasicTracerProvider({
     spanProcessors: [new BatchSpanProcessor(new DiscardingExporter())],
@@ -76,8 +98,9 @@ export async function signalContenders(
     level: 'info',
     transports: [new winston.transports.Stream({ stream: devNull() })],
   });
-  const json = createClient({ baseUrl, name: 'bench-signals', retry: noRetry(), logger, env: {} });
-  const get = createClient({ baseUrl, name: 'bench-signals', retry: noRetry(), logger, env: {} });
+  const env = clientEnv(sampling);
+  const json = createClient({ baseUrl, name: 'bench-signals', retry: noRetry(), logger, env });
+  const get = createClient({ baseUrl, name: 'bench-signals', retry: noRetry(), logger, env });
 
   return {
     logger,
@@ -92,6 +115,7 @@ export async function signalContenders(
         send: (path) => get.get(path).then((res) => res.json().then(() => {}), expectFailure),
         close: () => get.close(),
       },
+      ...handRolledContenders(baseUrl, { tracerProvider, meterProvider }, devNull()),
     ],
     async shutdown() {
       await Sentry.close(1000);

@@ -11,6 +11,7 @@ interface Args {
   warmup: number;
   concurrency: number;
   only: string[] | undefined;
+  sampling: 'on' | 'off';
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
@@ -37,7 +38,7 @@ async function measure(
   return { cpuUs: (used.user + used.system) / count, rps: count / (wallNs / 1e9) };
 }
 
-const signals = args.phase === 'signals' ? await signalContenders(args.baseUrl) : undefined;
+const signals = args.phase === 'signals' ? await signalContenders(args.baseUrl, args.sampling) : undefined;
 const plain = contenders(args.baseUrl).filter((c) => (args.phase === 'signals' ? c.name === 'undici.request' : true));
 const all = [...(signals?.contenders ?? []), ...plain].filter(
   (c) => args.only === undefined || c.name === 'undici.request' || args.only.some((word) => c.name.includes(word)),
@@ -46,6 +47,7 @@ const results: Record<string, { cpu: number[]; rps: number[] }> = {};
 for (let round = 0; round < args.rounds; round++) {
   const order = all.map((_, i) => all[(i + round) % all.length]!);
   for (const contender of order) {
+    contender.enter?.();
     for (const path of ['/ok', '/fail']) {
       await measure(contender, path, args.warmup, args.concurrency);
       const { cpuUs, rps } = await measure(contender, path, args.requests, args.concurrency);
@@ -55,6 +57,7 @@ for (let round = 0; round < args.rounds; round++) {
       entry.rps.push(rps);
       results[key] = entry;
     }
+    contender.leave?.();
   }
   process.stderr.write(`${args.phase}: round ${round + 1}/${args.rounds}\n`);
 }

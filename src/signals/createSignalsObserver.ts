@@ -7,11 +7,10 @@ import type { Redactor } from '../redaction/Redactor.js';
 import type { ReportOptions } from '../types/client.js';
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
 import { type Diagnostics, enterGuarded, guard, report } from '../core/diagnostics.js';
-import { addFailureAttributes, addRetryAttributes, ATTR } from './attributes.js';
 import { createLogSignal, type LogSamplingRule, type LogSignal, type TraceIds } from './logs/logSignal.js';
 import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
 import { otelApi } from './otelApi.js';
-import type { SentryBreadcrumb } from './sentry/sentryApi.js';
+import { breadcrumbOf, type FailedAttempt } from './sentry/breadcrumbOf.js';
 import { createSentrySignal, type FailedCall, type SentrySignal } from './sentry/sentrySignal.js';
 import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
 
@@ -33,13 +32,6 @@ export interface SignalsOptions {
   readonly now?: () => number;
   /** Storm sampling of failure log lines, or false for none. @default false */
   readonly logSampling?: LogSamplingRule | false;
-}
-
-/** A failed attempt, kept for the Sentry event's breadcrumbs (built only if one is sent). */
-interface FailedAttempt {
-  readonly outcome: AttemptOutcome;
-  /** When it ended, in milliseconds since the epoch. */
-  readonly at: number;
 }
 
 /** What a call's failed attempts leave for the attempts after them and for its end. */
@@ -131,7 +123,8 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
         const reported = guard(
           diagnostics,
           'Sentry',
-          () => signals.sentry?.report(failedCallOf(call, outcome, state, ids, signals.withContext)),
+          () =>
+            signals.sentry?.report(call, outcome, () => failedCallOf(call, outcome, state, ids, signals.withContext)),
           undefined,
         );
         eventId = reported?.eventId;
@@ -266,32 +259,6 @@ function sentryTraceIds(signals: Signals): TraceIds | undefined {
     report(signals.diagnostics, 'Sentry', error);
     return undefined;
   }
-}
-
-function breadcrumbOf(call: CallInfo, { outcome, at }: FailedAttempt): SentryBreadcrumb {
-  const { failure, retry } = outcome;
-  const data: Record<string, unknown> = {
-    [ATTR.HTTP_REQUEST_METHOD]: call.method,
-    url: call.url,
-    [ATTR.ATTEMPT]: outcome.attempt,
-    [ATTR.DURATION_MS]: Math.round(outcome.durationMs),
-  };
-  if (outcome.status !== undefined) data['status_code'] = outcome.status;
-  addRetryAttributes(addFailureAttributes(data, failure), retry);
-  const next =
-    retry !== undefined
-      ? `; retry in ${retry.delayMs} ms (${retry.reason})`
-      : outcome.stopReason === undefined
-        ? ''
-        : `; gave up (${outcome.stopReason})`;
-  return {
-    type: 'http',
-    category: 'faultline.attempt',
-    level: retry === undefined ? 'error' : 'warning',
-    message: `${call.method} ${call.route} attempt ${outcome.attempt}: ${failure?.kind ?? 'ok'} ${failure?.code ?? ''}${next}`,
-    data,
-    timestamp: at / 1000,
-  };
 }
 
 function traceIdsOf(span: Span): TraceIds | undefined {

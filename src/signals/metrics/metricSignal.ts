@@ -92,28 +92,40 @@ export function createMetricSignal(
       }
       duration.record(outcome.durationMs / 1000, attributes);
       if (retry === undefined) return;
-      const retryAttributes = retries.add({
-        [ATTR.UPSTREAM]: call.upstream,
-        [ATTR.RETRY_REASON]: retry.reason,
-        [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
-        [ATTR.FAILURE_KIND]: failure?.kind ?? 'none',
-      });
+      const kind = failure?.kind ?? 'none';
+      const retryAttributes = retries.add(
+        `${call.upstream}\u0000${retry.reason}\u0000${retry.delaySource}\u0000${kind}`,
+        () => ({
+          [ATTR.UPSTREAM]: call.upstream,
+          [ATTR.RETRY_REASON]: retry.reason,
+          [ATTR.RETRY_DELAY_SOURCE]: retry.delaySource,
+          [ATTR.FAILURE_KIND]: kind,
+        }),
+      );
       retryDelay.record(retry.delayMs / 1000, retryAttributes);
     },
     callEnded(call, outcome) {
-      if (outcome.failure === undefined) return;
-      failures.add({
+      const { failure } = outcome;
+      if (failure === undefined) return;
+      const stopReason = outcome.stopReason ?? 'unknown';
+      failures.add(`${call.upstream}\u0000${call.method}\u0000${failure.kind}\u0000${stopReason}`, () => ({
         [ATTR.UPSTREAM]: call.upstream,
         [ATTR.HTTP_REQUEST_METHOD]: call.method,
-        [ATTR.FAILURE_KIND]: outcome.failure.kind,
-        [ATTR.STOP_REASON]: outcome.stopReason ?? 'unknown',
-      });
+        [ATTR.FAILURE_KIND]: failure.kind,
+        [ATTR.STOP_REASON]: stopReason,
+      }));
     },
     sentrySuppressed(call, kind) {
-      suppressed.add({ [ATTR.UPSTREAM]: call.upstream, [ATTR.FAILURE_KIND]: kind });
+      suppressed.add(`${call.upstream}\u0000${kind}`, () => ({
+        [ATTR.UPSTREAM]: call.upstream,
+        [ATTR.FAILURE_KIND]: kind,
+      }));
     },
     logSuppressed(call, kind) {
-      return logSuppressed.series({ [ATTR.UPSTREAM]: call.upstream, [ATTR.FAILURE_KIND]: kind });
+      return logSuppressed.series(`${call.upstream}\u0000${kind}`, () => ({
+        [ATTR.UPSTREAM]: call.upstream,
+        [ATTR.FAILURE_KIND]: kind,
+      }));
     },
   };
 }
@@ -135,8 +147,9 @@ class Series implements Count {
 
 /**
  * A monotonic counter whose totals faultline keeps itself and reports through an
- * observable counter when the SDK collects. Each tally is given its attributes in one
- * fixed order, so their values alone tell the series apart.
+ * observable counter when the SDK collects. Each series is named by a key (its attribute
+ * values joined in one fixed order) and its attribute set is built only when the series
+ * is new, so counting one more in a storm allocates nothing but the key.
  */
 class Tally {
   private readonly byKey = new Map<string, Series>();
@@ -146,20 +159,23 @@ class Tally {
     meter.createObservableCounter(name, { description }).addCallback((result) => this.observe(result));
   }
 
-  /** Counts one for `attributes`; returns the set the series keeps (the first one seen). */
-  add(attributes: Attributes): Attributes {
-    const series = this.series(attributes);
+  /** Counts one for the series `key`; returns its attribute set (built by `attributes` when new). */
+  add(key: string, attributes: () => Attributes): Attributes {
+    const series = this.series(key, attributes);
     series.add();
     return series.attributes;
   }
 
-  /** The series of `attributes`, to count into later (the overflow series once the tally is full). */
-  series(attributes: Attributes): Series {
-    const key = Object.values(attributes).join('\u0000');
+  /**
+   * The series named `key` (its attribute values joined in one fixed order), to count into
+   * now or later; its attribute set is built only when it is new. The overflow series once
+   * the tally is full.
+   */
+  series(key: string, attributes: () => Attributes): Series {
     let series = this.byKey.get(key);
     if (series !== undefined) return series;
     if (this.byKey.size >= MAX_SERIES) return this.overflow;
-    series = new Series(attributes);
+    series = new Series(attributes());
     this.byKey.set(key, series);
     return series;
   }

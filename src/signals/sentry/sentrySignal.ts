@@ -38,8 +38,12 @@ export interface Reported {
 
 /** Sends one Sentry event per failed call, capped per fingerprint. */
 export interface SentrySignal {
-  /** Reports a failed call; undefined when no event was captured (kind, cap, no Sentry client). */
-  report(failed: FailedCall): Reported | undefined;
+  /**
+   * Reports a failed call; undefined when no event was captured (kind, cap, no Sentry
+   * client). `describe` is called only for an event that is sent: in a storm the cap
+   * holds back nearly every one, and those cost no more than the cap's count.
+   */
+  report(call: CallInfo, outcome: CallOutcome, describe: () => FailedCall): Reported | undefined;
   /** The trace an event captured here would carry, when Sentry is set up. */
   traceIds(): TraceIds | undefined;
   /** Runs `fn` with Sentry's own tracing suppressed, when Sentry is loaded. */
@@ -130,20 +134,19 @@ export function createSentrySignal(
   };
 
   return {
-    report(failed) {
-      const kind = failed.outcome.failure?.kind;
+    report(call, outcome, describe) {
+      const kind = outcome.failure?.kind;
       if (kind === undefined || !kinds.has(kind)) return undefined;
       const api = findSentry();
       // No Sentry in this process: nothing to count against the cap.
       const client = api?.getClient();
       if (api === undefined || client === undefined) return undefined;
-      const { call } = failed;
       const decision = cap.admit(`${call.upstream}\u0000${call.method}\u0000${call.route}\u0000${kind}`, now());
       if (!decision.admitted) {
         onSuppressed(call, kind);
         return undefined;
       }
-      return capture(api, client, failed, decision.suppressedBefore);
+      return capture(api, client, describe(), decision.suppressedBefore);
     },
     traceIds: () => findSentry()?.traceOf(),
     suppressTracing(fn) {

@@ -2,7 +2,6 @@ import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { AttemptOutcome, CallInfo } from '../../types/observers.js';
 import {
   addAttemptAttributes,
-  addFailureAttributes,
   addRetryAttributes,
   ATTR,
   callAttributes,
@@ -74,7 +73,8 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
       if (outcome.status !== undefined) span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, outcome.status);
       const { failure, retry } = outcome;
       if (failure !== undefined) {
-        span.setAttributes(addFailureAttributes({}, failure));
+        span.setAttribute(ATTR.ERROR_TYPE, failure.code);
+        span.setAttribute(ATTR.FAILURE_KIND, failure.kind);
         // Cancellation is the caller's choice, not an error (as instrumentation-undici does).
         if (failure.kind !== 'cancelled') span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       }
