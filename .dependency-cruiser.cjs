@@ -58,7 +58,7 @@ module.exports = {
       comment: 'Library code never imports tests, examples or benchmarks.',
       severity: 'error',
       from: { path: '^src/' },
-      to: { path: '^(test|examples|bench|fixtures)/' },
+      to: { path: '^(test|examples|bench)/' },
     },
     {
       name: 'known-folders-only',

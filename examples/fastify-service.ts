@@ -12,7 +12,7 @@
 import Fastify from 'fastify';
 import { deadlines, problemResponses } from 'faultline/fastify';
 import { createClient, exponentialBackoff, init } from '../src/index.js';
-import { startFlakyUpstream } from '../fixtures/flakyUpstream.js';
+import { startFaultServer as startFlakyUpstream } from '../src/testing/index.js';
 
 const upstream = await startFlakyUpstream();
 upstream.script('/v1/prices/p-1', { status: 200, body: '{"id":"p-1","eur":12.5}' });

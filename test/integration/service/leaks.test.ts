@@ -2,7 +2,10 @@ import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type FlakyUpstream, startFlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import {
+  type FaultServer as FlakyUpstream,
+  startFaultServer as startFlakyUpstream,
+} from '../../../src/testing/index.js';
 import { type Client, createClient, noRetry } from '../../../src/index.js';
 import { type ServiceApp, type StartService, startExpress, startFastify } from './serviceApps.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, beforeEach, describe, it } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
-import type { FlakyUpstream } from '../../../fixtures/flakyUpstream.js';
+import type { FaultServer as FlakyUpstream } from '../../../src/testing/index.js';
 import { ConfigError, type RetryStrategy } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { type OtelHarness, pointsOf } from '../../helpers/otel.js';
