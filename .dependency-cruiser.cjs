@@ -7,6 +7,7 @@
 //   pipeline                    prepare, admit, attempt, decide, finish
 //   guarded                     user code (strategies, auth, observers), guarded once
 //   config                      the environment, read and validated
+//   shared                      the fleet's state in Redis, kept in step in the background
 //   transport, policies, auth   the parts
 //   errors                      one RequestFailure class per kind
 //   classification, redaction   pure functions over responses, errors and URLs
@@ -19,6 +20,7 @@ const LAYERS = [
   ['errors'],
   ['transport', 'policies', 'auth'],
   ['config'],
+  ['shared'],
   ['guarded'],
   ['pipeline'],
   ['signals'],

@@ -23,6 +23,7 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
       diagnostics: config.diagnostics,
       circuits: watchBreakers(config.strategy, config.diagnostics),
       now: () => config.clock.now(),
+      fleetCap: config.fleetCap,
     }),
   ];
 }

@@ -24,6 +24,10 @@ export interface EnvConfig {
   readonly logFormat?: 'json' | 'pretty';
   /** `FAULTLINE_PROXY`: false to ignore the proxy variables. */
   readonly proxy?: boolean;
+  /** `FAULTLINE_REDIS_URL`: replicas share protective state through this Redis. */
+  readonly redisUrl?: string;
+  /** `FAULTLINE_REDIS_PREFIX`: the prefix of every key faultline writes there. */
+  readonly redisPrefix?: string;
   /** From `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`; absent when none is set or `FAULTLINE_PROXY` is off. */
   readonly proxySettings?: ProxySettings;
 }
@@ -44,6 +48,8 @@ export const FAULTLINE_VARIABLES = {
   FAULTLINE_LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')} (default LOG_LEVEL, else info)`,
   FAULTLINE_LOG_FORMAT: 'json or pretty (default json)',
   FAULTLINE_PROXY: 'on or off (or true/false): honour HTTP_PROXY, HTTPS_PROXY and NO_PROXY (default on)',
+  FAULTLINE_REDIS_URL: 'redis:// or rediss:// URL: replicas share throttle, retry budget, circuits and Sentry cap',
+  FAULTLINE_REDIS_PREFIX: 'prefix of the Redis keys, up to 64 characters without spaces (default faultline:)',
 } as const;
 
 /**
@@ -54,8 +60,6 @@ export const FAULTLINE_VARIABLES = {
 export const RESERVED_VARIABLES: readonly string[] = [
   'FAULTLINE_LOG_SAMPLE_INITIAL',
   'FAULTLINE_LOG_SAMPLE_THEREAFTER',
-  'FAULTLINE_REDIS_URL',
-  'FAULTLINE_REDIS_PREFIX',
 ];
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -123,6 +127,12 @@ export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
     const proxy = readChoice(env, 'FAULTLINE_PROXY', ['on', 'off', 'true', 'false'] as const);
     return proxy === undefined ? undefined : proxy === 'on' || proxy === 'true';
   });
+  set('redisUrl', () => readRedisUrl(env, 'FAULTLINE_REDIS_URL'));
+  set('redisPrefix', () => {
+    const prefix = present(env, 'FAULTLINE_REDIS_PREFIX');
+    if (prefix === undefined || /^\S{1,64}$/.test(prefix)) return prefix;
+    throw new ConfigError('FAULTLINE_REDIS_PREFIX', prefix, 'is not a key prefix', 'up to 64 characters, no spaces');
+  });
   // Ignored proxy variables are not validated either: off means faultline does not look.
   if (config.proxy !== false) set('proxySettings', () => readProxySettings(env));
   return { config, problems };
@@ -148,6 +158,22 @@ function readInteger(env: Env, name: string, min: number, max: number): number |
     throw new ConfigError(name, env[name], 'is out of range', accepted);
   }
   return value;
+}
+
+function readRedisUrl(env: Env, name: string): string | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    const shown = raw.replace(/\/\/[^@/]*@/, '//****@');
+    throw new ConfigError(name, shown, 'is not a Redis URL', 'redis://[user:password@]host[:port][/db] or rediss://');
+  }
+  return raw;
 }
 
 function readKinds(env: Env, name: string): FailureKind[] | undefined {

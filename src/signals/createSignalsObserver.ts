@@ -12,6 +12,7 @@ import { createLogSignal, type LogSignal, type TraceIds } from './logs/logSignal
 import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
 import { otelApi } from './otelApi.js';
 import type { SentryBreadcrumb } from './sentry/sentryApi.js';
+import type { FleetCap } from '../shared/sharedCap.js';
 import { createSentrySignal, type FailedCall, type SentrySignal } from './sentry/sentrySignal.js';
 import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
 
@@ -31,6 +32,8 @@ export interface SignalsOptions {
   readonly circuits?: ReadonlyMap<string, CircuitState>;
   /** Milliseconds now, for the Sentry cap's minute. @default Date.now */
   readonly now?: () => number;
+  /** The fleet's share of the Sentry cap, when replicas share state. @default none */
+  readonly fleetCap?: FleetCap | undefined;
 }
 
 /** A failed attempt, kept for the Sentry event's breadcrumbs (built only if one is sent). */
@@ -94,6 +97,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
                 undefined,
               ),
             options.now ?? Date.now,
+            options.fleetCap,
           ),
     diagnostics,
     failedCalls: new WeakMap(),
