@@ -80,6 +80,9 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
   const fleet = sharedStateOf(options.shared, env);
   fleet?.reportTo(diagnostics);
   if (fleet !== undefined) shareStates(strategyChain(strategy), (request) => fleet.store(request));
+  const throttle = throttleGate(fleet?.throttleStore);
+  // Asking once makes a shared gate watch this upstream before the first call.
+  throttle.holdUntil(name);
   return {
     name,
     baseOrigin: base?.url.origin,
@@ -114,7 +117,7 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     diagnostics,
     logger,
     env,
-    throttle: throttleGate(fleet?.throttleStore),
+    throttle,
     fleetCap: fleet?.cap,
   };
 }

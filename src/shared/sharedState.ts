@@ -5,7 +5,14 @@ import type { StateStore } from '../policies/stateStore.js';
 import type { ThrottleRecord } from '../policies/throttleGate.js';
 import type { SharedState } from '../types/shared.js';
 import type { Participant } from './participant.js';
-import { backendOf, connectRedis, type IoredisLike, type NodeRedisLike, type RedisBackend } from './redisBackend.js';
+import {
+  backendOf,
+  connectRedis,
+  type IoredisLike,
+  type NodeRedisLike,
+  type RedisBackend,
+  type RedisCommand,
+} from './redisBackend.js';
 import { sharedBudget } from './sharedBudget.js';
 import { type FleetCap, sharedCap } from './sharedCap.js';
 import { sharedCircuit } from './sharedCircuit.js';
@@ -97,8 +104,8 @@ export function sharedState(options: SharedStateOptions): SharedState {
     if (backend === undefined) return false;
     const at = now();
     const batches = participants.map((p) => p.collect(at));
-    const commands = batches.flat();
-    if (commands.length === 0) return (healthy = true);
+    // PING first: a quiet replica still learns whether Redis is there.
+    const commands: RedisCommand[] = [['PING'], ...batches.flat()];
     let timer: NodeJS.Timeout | undefined;
     try {
       const replies = await Promise.race([
@@ -108,14 +115,14 @@ export function sharedState(options: SharedStateOptions): SharedState {
           timer.unref?.();
         }),
       ]);
-      let offset = 0;
+      let offset = 1;
       const after = now();
       batches.forEach((batch, i) => {
         participants[i]?.absorb(replies.slice(offset, offset + batch.length), after);
         offset += batch.length;
       });
-      if (!healthy && replies.length > 0) healthy = true;
-      return true;
+      healthy = replies[0] === 'PONG';
+      return healthy;
     } catch (error) {
       // Throttled by the diagnostics: once per 10 s however long Redis stays away.
       diagnostics.report('shared state (Redis); deciding on local state', error);

@@ -37,7 +37,7 @@ export function sharedThrottle(
         const commands: RedisCommand[] = [];
         for (const [upstream, { until }] of local) {
           if (until > now && until > (pushed.get(upstream) ?? 0)) {
-            commands.push(['SET', keyOf(upstream), String(until), 'PXAT', until]);
+            commands.push(['SET', keyOf(upstream), String(until), 'PX', Math.ceil(until - now)]);
             pushed.set(upstream, until);
           }
         }
