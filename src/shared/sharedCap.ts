@@ -15,6 +15,8 @@ interface Counts {
   sent: number;
   pushed: number;
   others: number;
+  /** A round has pushed every event sent here and read the fleet's sum back. */
+  confirmed: boolean;
 }
 
 /**
@@ -23,22 +25,27 @@ interface Counts {
  */
 export function sharedCap(prefix: string): { cap: FleetCap; participant: Participant } {
   const counts = new RecentMap<Counts>();
-  let reads: { fingerprint: string; index: number }[] = [];
+  // While Redis is unreachable the cap is this replica's alone, as without sharing.
+  let down = false;
+  let reads: { fingerprint: string; index: number; pushed: number }[] = [];
   const keyOf = (fingerprint: string, minute: number) =>
     `${prefix}cap:${createHash('sha1').update(fingerprint).digest('hex').slice(0, 20)}:${minute}`;
   return {
     cap: {
       othersSent(fingerprint, minute) {
         const entry = counts.get(fingerprint);
-        if (entry?.minute === minute) return entry.others;
+        // One event per replica between rounds: the fleet overshoots by at most one each.
+        if (entry?.minute === minute) return entry.confirmed || down ? entry.others : Number.POSITIVE_INFINITY;
         // Watched from now on, so the next round reads what the others sent.
-        counts.set(fingerprint, { minute, sent: 0, pushed: 0, others: 0 });
+        counts.set(fingerprint, { minute, sent: 0, pushed: 0, others: 0, confirmed: true });
         return 0;
       },
       sent(fingerprint, minute) {
         const entry = counts.get(fingerprint);
-        if (entry?.minute === minute) entry.sent++;
-        else counts.set(fingerprint, { minute, sent: 1, pushed: 0, others: 0 });
+        if (entry?.minute === minute) {
+          entry.sent++;
+          entry.confirmed = false;
+        } else counts.set(fingerprint, { minute, sent: 1, pushed: 0, others: 0, confirmed: false });
       },
     },
     participant: {
@@ -53,20 +60,23 @@ export function sharedCap(prefix: string): { cap: FleetCap; participant: Partici
             commands.push(['INCRBY', key, entry.sent - entry.pushed], ['PEXPIRE', key, 120_000]);
             entry.pushed = entry.sent;
           }
-          reads.push({ fingerprint, index: commands.length });
+          reads.push({ fingerprint, index: commands.length, pushed: entry.pushed });
           commands.push(['GET', key]);
         }
         return commands;
       },
       absorb(replies) {
-        for (const { fingerprint, index } of reads) {
+        down = false;
+        for (const { fingerprint, index, pushed } of reads) {
           const entry = counts.get(fingerprint);
+          if (entry === undefined) continue;
           const total = numberOf(replies[index]);
-          if (entry === undefined || total === undefined || total < 0 || total > 1e9) continue;
-          entry.others = Math.max(0, total - entry.pushed);
+          if (total !== undefined && total >= 0 && total <= 1e9) entry.others = Math.max(0, total - pushed);
+          if (entry.sent === pushed) entry.confirmed = true;
         }
       },
       lapse() {
+        down = true;
         for (const entry of counts.values()) entry.others = 0;
       },
     },

@@ -30,8 +30,9 @@ export interface SharedStateOptions {
    */
   readonly prefix?: string;
   /**
-   * How often each replica pushes its news and reads the fleet's (one round trip).
-   * @default 200
+   * How often each replica pushes its news and reads the fleet's (one pipelined round
+   * trip): the most any decision lags behind the fleet.
+   * @default 100
    */
   readonly syncIntervalMs?: number;
   /**
@@ -43,6 +44,8 @@ export interface SharedStateOptions {
   readonly replicaId?: string;
   /** Replicas that must have seen failures before the fleet opens a circuit. @default 2 */
   readonly circuitQuorum?: number;
+  /** Failures and answers the fleet must have seen over the window before it opens a circuit. @default 20 */
+  readonly circuitMinThroughput?: number;
   /** Share of failures over the fleet's window that opens a circuit. @default 0.5 */
   readonly circuitFailureRatio?: number;
   /** The window the fleet's circuit evidence is counted over. @default 10000 */
@@ -83,7 +86,7 @@ export function internalsOf(shared: SharedState): SharedInternals | undefined {
  */
 export function sharedState(options: SharedStateOptions): SharedState {
   const prefix = options.prefix ?? 'faultline:';
-  const intervalMs = options.syncIntervalMs ?? 200;
+  const intervalMs = options.syncIntervalMs ?? 100;
   const timeoutMs = options.timeoutMs ?? 500;
   const now = options.now ?? Date.now;
   const replicaId = options.replicaId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`;
@@ -180,7 +183,7 @@ export function sharedState(options: SharedStateOptions): SharedState {
           : sharedCircuit(prefix, replicaId, {
               halfOpenAfterMs: settings['halfOpenAfterMs'] ?? 30_000,
               quorum: options.circuitQuorum ?? 2,
-              minThroughput: settings['failureThreshold'] ?? 5,
+              minThroughput: options.circuitMinThroughput ?? 20,
               failureRatio: options.circuitFailureRatio ?? 0.5,
               windowMs: options.circuitWindowMs ?? 10_000,
             });

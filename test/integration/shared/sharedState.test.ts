@@ -33,7 +33,14 @@ describe('shared state through a real redis-server', () => {
   const fleet = (count: number, now: () => number) => {
     const prefix = `t${++prefixes}:`;
     return Array.from({ length: count }, (_, i) => {
-      const shared = sharedState({ url: redis.url, prefix, replicaId: `r${i}`, now, syncIntervalMs: 60_000 });
+      const shared = sharedState({
+        url: redis.url,
+        prefix,
+        replicaId: `r${i}`,
+        now,
+        syncIntervalMs: 60_000,
+        circuitMinThroughput: 5,
+      });
       opened.push(shared);
       return shared;
     });
