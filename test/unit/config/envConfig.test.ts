@@ -60,6 +60,9 @@ describe('configuration from the environment', () => {
       ['FAULTLINE_LOG_LEVEL', 'loud', /expected one of error, warn, info/],
       ['FAULTLINE_REDACT_HEADERS', 'bad header', /invalid name "bad header"/],
       ['FAULTLINE_PROXY', 'sometimes', /FAULTLINE_PROXY="sometimes" is not a known value; expected one of on, off/],
+      ['FAULTLINE_REDIS_URL', 'http://cache:6379', /FAULTLINE_REDIS_URL="http:\/\/cache:6379" is not a Redis URL/],
+      ['FAULTLINE_REDIS_URL', 'redis://:hunter2@', /FAULTLINE_REDIS_URL="redis:\/\/\*\*\*\*@" is not a Redis URL/],
+      ['FAULTLINE_REDIS_PREFIX', 'my app:', /FAULTLINE_REDIS_PREFIX="my app:" is not a key prefix/],
     ];
     for (const [variable, value, message] of cases) {
       assert.throws(
