@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type FleetUpstream, startFleetUpstream } from '../../fixtures/fleetUpstream.js';
 import { type FleetRun, runFleet } from '../../fixtures/runFleet.js';
-import { type RedisServer, startRedis } from '../helpers/redisServer.js';
+import { type RedisServer, startRedis } from '../../fixtures/redisServer.js';
 
 const REPLICAS = 8;
 const DURATION_MS = 6000;

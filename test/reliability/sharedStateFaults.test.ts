@@ -12,7 +12,7 @@ import {
   sharedState,
 } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
-import { type RedisServer, startRedis } from '../helpers/redisServer.js';
+import { type RedisServer, startRedis } from '../../fixtures/redisServer.js';
 
 /**
  * Redis stopped, paused (SIGSTOP) and restarted under a replica: every call's outcome equals

@@ -14,7 +14,7 @@ import {
 import { internalsOf } from '../../../src/shared/sharedState.js';
 import { ReportCap } from '../../../src/signals/sentry/reportCap.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
-import { type RedisServer, startRedis } from '../../helpers/redisServer.js';
+import { type RedisServer, startRedis } from '../../../fixtures/redisServer.js';
 import { useFlakyUpstream } from '../../helpers/suiteUpstream.js';
 
 describe('shared state through a real redis-server', () => {
