@@ -13,7 +13,7 @@ import { targetOf } from '../pipeline/resolveTarget.js';
 import { exponentialBackoff } from '../policies/exponentialBackoff.js';
 import { shareStates } from '../policies/sharing.js';
 import { strategyChain } from '../policies/strategyChain.js';
-import { throttleGate } from '../policies/throttleGate.js';
+import { throttleGate, throttleKey } from '../policies/throttleGate.js';
 import type { FleetCap } from '../shared/sharedCap.js';
 import { internalsOf, sharedStateFor } from '../shared/sharedState.js';
 import type { SharedState } from '../types/shared.js';
@@ -80,9 +80,8 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
   const fleet = sharedStateOf(options.shared, env);
   fleet?.reportTo(diagnostics);
   if (fleet !== undefined) shareStates(strategyChain(strategy), (request) => fleet.store(request));
-  const throttle = throttleGate(fleet?.throttleStore);
-  // Asking once makes a shared gate watch this upstream before the first call.
-  throttle.holdUntil(name);
+  // Asking once makes a shared gate watch this upstream's routes before the first call.
+  fleet?.throttleStore.get(throttleKey(name, ''));
   return {
     name,
     baseOrigin: base?.url.origin,
@@ -117,7 +116,7 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     diagnostics,
     logger,
     env,
-    throttle,
+    throttle: throttleGate(fleet?.throttleStore),
     fleetCap: fleet?.cap,
   };
 }

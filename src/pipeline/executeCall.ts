@@ -105,14 +105,14 @@ interface ThrottleState {
 }
 
 /**
- * The admission step: the upstream's throttle gate (a Retry-After another call learned —
+ * The admission step: the route's throttle gate (a Retry-After another call learned —
  * in this process, or in the fleet — holds this attempt back unsent), then the strategy's
  * own check (a circuit breaker's). A refusal is the attempt's failure.
  */
 function admit(call: Call, attempt: number, throttle: ThrottleState): Failure | undefined {
   const gate = call.config.throttle;
   if (gate !== undefined) {
-    const until = gate.holdUntil(call.info.upstream);
+    const until = gate.holdUntil(call.info.upstream, call.info.route);
     // A call that has waited out this very throttle goes (timers may end a hair early).
     if (until > throttle.waitedUntil) {
       const waitMs = until - call.config.clock.now();
@@ -129,7 +129,7 @@ function admit(call: Call, attempt: number, throttle: ThrottleState): Failure | 
 function learnThrottle(call: Call, result: AttemptResult, retryAfterMs: number, throttle: ThrottleState): void {
   const until = call.config.clock.now() + retryAfterMs;
   if (until > throttle.waitedUntil) throttle.waitedUntil = until;
-  if (result.response !== undefined) call.config.throttle?.learn(call.info.upstream, until);
+  if (result.response !== undefined) call.config.throttle?.learn(call.info.upstream, call.info.route, until);
 }
 
 function tellSuccess(call: Call, attempt: number, status: number): void {

@@ -11,15 +11,22 @@ export interface ThrottleRecord {
 export const THROTTLE_HOLD = 'THROTTLE_HOLD';
 
 /**
- * Holds back calls to an upstream that answered with `Retry-After` (or a RateLimit reset)
- * until the time it asked for, so the next call does not rediscover the throttle by
- * sending. Keyed per upstream; behind a {@link StateStore} so the fleet can share it.
+ * Holds back calls to an upstream's route that answered with `Retry-After` (or a
+ * RateLimit reset) until the time it asked for, so the next call does not rediscover the
+ * throttle by sending. Keyed per upstream and route (quotas are often per endpoint: one
+ * endpoint's 429 must not stop the others); behind a {@link StateStore} so the fleet can
+ * share it, under the key {@link throttleKey}.
  */
 export interface ThrottleGate {
-  /** Records that `upstream` asked not to be called before `until`; a later time wins. */
-  learn(upstream: string, until: number): void;
-  /** Until when `upstream` is held back (0 when it is not). */
-  holdUntil(upstream: string): number;
+  /** Records that `upstream`'s `route` asked not to be called before `until`; a later time wins. */
+  learn(upstream: string, route: string, until: number): void;
+  /** Until when `upstream`'s `route` is held back (0 when it is not). */
+  holdUntil(upstream: string, route: string): number;
+}
+
+/** The store key of one upstream's route: the upstream, a newline, the route. */
+export function throttleKey(upstream: string, route: string): string {
+  return `${upstream}\n${route}`;
 }
 
 /**
@@ -28,21 +35,22 @@ export interface ThrottleGate {
  * @example
  * ```ts
  * const gate = throttleGate();
- * gate.learn('payments', Date.now() + 5_000);
- * gate.holdUntil('payments'); // the time above
+ * gate.learn('payments', '/v1/rates', Date.now() + 5_000);
+ * gate.holdUntil('payments', '/v1/rates'); // the time above
  * ```
  */
 export function throttleGate(store: StateStore<ThrottleRecord> = memoryStore<ThrottleRecord>()): ThrottleGate {
   return {
-    learn(upstream, until) {
-      const record = store.get(upstream);
-      if (record === undefined) store.set(upstream, { until });
+    learn(upstream, route, until) {
+      const key = throttleKey(upstream, route);
+      const record = store.get(key);
+      if (record === undefined) store.set(key, { until });
       else if (until > record.until) {
         record.until = until;
-        store.set(upstream, record);
+        store.set(key, record);
       }
     },
-    holdUntil: (upstream) => store.get(upstream)?.until ?? 0,
+    holdUntil: (upstream, route) => store.get(throttleKey(upstream, route))?.until ?? 0,
   };
 }
 

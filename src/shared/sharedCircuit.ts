@@ -2,6 +2,7 @@ import type { CircuitRecord } from '../policies/circuitBreaker.js';
 import type { StateStore } from '../policies/stateStore.js';
 import { keyPart, numberOf, type Participant, RecentMap } from './participant.js';
 import type { RedisCommand } from './redisBackend.js';
+import { entriesOf } from './sharedThrottle.js';
 
 /** How the fleet decides to open a circuit. */
 export interface FleetCircuitSettings {
@@ -152,15 +153,4 @@ export function sharedCircuit(
       },
     },
   };
-}
-
-/** An HGETALL reply as pairs: ioredis gives an object, node-redis a flat array. */
-function entriesOf(reply: unknown): [string, unknown][] {
-  if (Array.isArray(reply)) {
-    const pairs: [string, unknown][] = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([String(reply[i]), reply[i + 1]]);
-    return pairs;
-  }
-  if (reply === null || typeof reply !== 'object' || reply instanceof Error) return [];
-  return Object.entries(reply as Record<string, unknown>);
 }

@@ -1,5 +1,5 @@
 import type { StateStore } from '../policies/stateStore.js';
-import type { ThrottleRecord } from '../policies/throttleGate.js';
+import { throttleKey, type ThrottleRecord } from '../policies/throttleGate.js';
 import { keyPart, numberOf, type Participant, RecentMap } from './participant.js';
 import type { RedisCommand } from './redisBackend.js';
 
@@ -7,9 +7,11 @@ import type { RedisCommand } from './redisBackend.js';
 const MAX_HOLD_MS = 3_600_000;
 
 /**
- * The throttle gate's store for the fleet: a Retry-After learned here is pushed as
- * `<prefix>throttle:<upstream>` (expiring when it ends); one learned by another replica is
- * read back and held here too. News is pushed at once (`onNews`), not at the next round.
+ * The throttle gate's store for the fleet: a Retry-After learned here is pushed at once
+ * (`onNews`) into one hash per upstream, `<prefix>throttle:<upstream>`, field the route,
+ * value until when (the hash expires when its throttle ends); every upstream this replica
+ * calls is read back whole, so a throttle another replica learned holds here too, on any
+ * route.
  */
 export function sharedThrottle(
   prefix: string,
@@ -17,51 +19,65 @@ export function sharedThrottle(
 ): { store: StateStore<ThrottleRecord>; participant: Participant } {
   const local = new RecentMap<ThrottleRecord>();
   const pushed = new RecentMap<number>();
-  let order: string[] = [];
+  const upstreams = new RecentMap<true>(1000);
+  let reads: { upstream: string; index: number }[] = [];
   const keyOf = (upstream: string) => `${prefix}throttle:${keyPart(upstream)}`;
+  const upstreamOf = (key: string) => key.slice(0, Math.max(0, key.indexOf('\n')));
   return {
     store: {
-      // Every upstream asked about is watched, so a throttle learned elsewhere reaches it.
-      get(upstream) {
-        let record = local.get(upstream);
-        if (record === undefined) local.set(upstream, (record = { until: 0 }));
-        return record;
+      get(key) {
+        const upstream = upstreamOf(key);
+        if (!upstreams.has(upstream)) upstreams.set(upstream, true);
+        return local.get(key);
       },
-      set(upstream, record) {
-        local.set(upstream, record);
-        if (record.until > (pushed.get(upstream) ?? 0)) onNews();
+      set(key, record) {
+        local.set(key, record);
+        if (record.until > (pushed.get(key) ?? 0)) onNews();
       },
     },
     participant: {
       collect(now) {
         const commands: RedisCommand[] = [];
-        for (const [upstream, { until }] of local) {
-          if (until > now && until > (pushed.get(upstream) ?? 0)) {
-            commands.push(['SET', keyOf(upstream), String(until), 'PX', Math.ceil(until - now)]);
-            pushed.set(upstream, until);
-          }
+        for (const [key, { until }] of local) {
+          if (until <= now || until <= (pushed.get(key) ?? 0)) continue;
+          const hash = keyOf(upstreamOf(key));
+          commands.push(['HSET', hash, key.slice(key.indexOf('\n') + 1), String(until)]);
+          commands.push(['PEXPIRE', hash, Math.ceil(until - now)]);
+          pushed.set(key, until);
         }
-        const pushes = commands.length;
-        order = [...local.keys()];
-        for (const upstream of order) commands.push(['GET', keyOf(upstream)]);
-        order = new Array<string>(pushes).fill('').concat(order);
+        reads = [];
+        for (const upstream of upstreams.keys()) {
+          reads.push({ upstream, index: commands.length });
+          commands.push(['HGETALL', keyOf(upstream)]);
+        }
         return commands;
       },
       absorb(replies, now) {
-        replies.forEach((reply, i) => {
-          const upstream = order[i];
-          if (upstream === undefined || upstream === '') return;
-          const until = numberOf(reply);
-          if (until === undefined || until <= now || until > now + MAX_HOLD_MS) return;
-          const record = local.get(upstream);
-          if (record !== undefined && until > record.until) {
-            record.until = until;
-            pushed.set(upstream, until);
+        for (const { upstream, index } of reads) {
+          for (const [route, value] of entriesOf(replies[index])) {
+            const until = numberOf(value);
+            if (until === undefined || until <= now || until > now + MAX_HOLD_MS) continue;
+            const key = throttleKey(upstream, route);
+            const record = local.get(key);
+            if (record === undefined) local.set(key, { until });
+            else if (until > record.until) record.until = until;
+            pushed.set(key, Math.max(until, pushed.get(key) ?? 0));
           }
-        });
+        }
       },
       // A throttle already learned stays learned: it is the upstream's own word.
       lapse: () => undefined,
     },
   };
+}
+
+/** An HGETALL reply as pairs: ioredis gives an object, node-redis a flat array. */
+export function entriesOf(reply: unknown): [string, unknown][] {
+  if (Array.isArray(reply)) {
+    const pairs: [string, unknown][] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([String(reply[i]), reply[i + 1]]);
+    return pairs;
+  }
+  if (reply === null || typeof reply !== 'object' || reply instanceof Error) return [];
+  return Object.entries(reply as Record<string, unknown>);
 }
