@@ -9,6 +9,7 @@
 //   pipeline                    prepare, admit, attempt, decide, finish
 //   guarded                     user code (strategies, auth, observers), guarded once
 //   config                      the environment, read and validated
+//   shared                      the fleet's state in Redis, kept in step in the background
 //   transport, policies, auth   the parts
 //   errors                      one RequestFailure class per kind
 //   classification, redaction   pure functions over responses, errors and URLs
@@ -21,6 +22,7 @@ const LAYERS = [
   ['errors'],
   ['transport', 'policies', 'auth'],
   ['config'],
+  ['shared'],
   ['guarded'],
   ['pipeline'],
   ['signals'],
@@ -58,7 +60,7 @@ module.exports = {
       comment: 'Library code never imports tests, examples or benchmarks.',
       severity: 'error',
       from: { path: '^src/' },
-      to: { path: '^(test|examples|bench)/' },
+      to: { path: '^(test|examples|bench|fixtures)/' },
     },
     {
       name: 'known-folders-only',

@@ -2,7 +2,7 @@ import axios from 'axios';
 import got from 'got';
 import ky from 'ky';
 import { Agent, request } from 'undici';
-import { createClient, isRequestFailure, noRetry } from '../src/index.js';
+import { circuitBreaker, createClient, isRequestFailure, noRetry, retryBudget, sharedState } from '../src/index.js';
 
 /** One request of a contender: resolves once the body is read and parsed (or the failure seen). */
 export type Send = (path: string) => Promise<void>;
@@ -42,6 +42,36 @@ export function contenders(baseUrl: string, extra: readonly Contender[] = []): C
     signals: false,
     env: {},
   });
+  // The shared-state row (issue 15): the same budget + breaker on local state and on a
+  // fleet's state in Redis; only when FAULTLINE_BENCH_REDIS_URL names a running Redis.
+  const redisUrl = process.env['FAULTLINE_BENCH_REDIS_URL'];
+  const protectedClient = (shared: ReturnType<typeof sharedState> | false) =>
+    createClient({
+      baseUrl,
+      name: 'bench',
+      retry: circuitBreaker(retryBudget(noRetry())),
+      signals: false,
+      env: {},
+      shared,
+    });
+  const fleetRows: Contender[] = [];
+  if (redisUrl !== undefined && redisUrl !== '') {
+    const shared = sharedState({ url: redisUrl, prefix: `bench-${process.pid}:` });
+    const local = protectedClient(false);
+    const fleet = protectedClient(shared);
+    fleetRows.push(
+      {
+        name: 'faultline json(), budget + breaker, local state',
+        send: (path) => local.json(path).then(() => {}, expectFailure),
+        close: () => local.close(),
+      },
+      {
+        name: 'faultline json(), budget + breaker, shared in Redis',
+        send: (path) => fleet.json(path).then(() => {}, expectFailure),
+        close: () => fleet.close().then(() => shared.close()),
+      },
+    );
+  }
   const undiciAgent = new Agent();
   const gotClient = got.extend({ prefixUrl: baseUrl, retry: { limit: 0 } });
   const axiosClient = axios.create({ baseURL: baseUrl });
@@ -57,6 +87,7 @@ export function contenders(baseUrl: string, extra: readonly Contender[] = []): C
       send: (path) => faultlineGet.get(path).then((res) => res.json().then(() => {}), expectFailure),
       close: () => faultlineGet.close(),
     },
+    ...fleetRows,
     ...extra,
     {
       name: 'undici.request',

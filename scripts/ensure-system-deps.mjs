@@ -1,6 +1,6 @@
 // Makes sure the real upstreams the suites run against are installed: Debian's
-// python3-httpbin with gunicorn (the reference upstream) and prometheus (the real
-// scraper for the dashboard test). Installs them with apt-get when they are missing and
+// python3-httpbin with gunicorn (the reference upstream), prometheus (the real
+// scraper for the dashboard test) and redis-server (the fleet's shared state). Installs them with apt-get when they are missing and
 // this is a Debian machine where we are root; otherwise says exactly what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,6 +17,10 @@ const wanted = [
   {
     pkg: 'prometheus',
     present: () => existsSync('/usr/bin/prometheus') && existsSync('/usr/bin/promtool'),
+  },
+  {
+    pkg: 'redis-server',
+    present: () => existsSync('/usr/bin/redis-server'),
   },
 ];
 const missing = wanted.filter((w) => !w.present()).map((w) => w.pkg);

@@ -66,6 +66,9 @@ export {
   circuitBreaker,
 } from './policies/circuitBreaker.js';
 export { memoryStore, type StateStore } from './policies/stateStore.js';
+export { type ThrottleGate, type ThrottleRecord, throttleGate } from './policies/throttleGate.js';
+export { sharedState, type SharedStateOptions } from './shared/sharedState.js';
+export type { SharedState } from './types/shared.js';
 
 // Auth
 export type { AuthContext, AuthStrategy, UnauthorizedContext } from './types/auth.js';

@@ -27,6 +27,7 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
       circuits: watchBreakers(config.strategy, config.diagnostics),
       now: () => config.clock.now(),
       logSampling: logSamplingOf(options.logSampling, config),
+      fleetCap: config.fleetCap,
     }),
   ];
 }

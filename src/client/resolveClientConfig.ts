@@ -11,6 +11,12 @@ import { lowerCaseHeaders } from '../pipeline/lowerCaseHeaders.js';
 import type { PipelineConfig } from '../pipeline/PipelineConfig.js';
 import { targetOf } from '../pipeline/resolveTarget.js';
 import { exponentialBackoff } from '../policies/exponentialBackoff.js';
+import { shareStates } from '../policies/sharing.js';
+import { strategyChain } from '../policies/strategyChain.js';
+import { throttleGate, throttleKey } from '../policies/throttleGate.js';
+import type { FleetCap } from '../shared/sharedCap.js';
+import { internalsOf, sharedStateFor } from '../shared/sharedState.js';
+import type { SharedState } from '../types/shared.js';
 import { createRedactor } from '../redaction/Redactor.js';
 import { defaultLogger } from '../signals/defaultLogger.js';
 import { createUndiciTransport } from '../transport/undiciTransport.js';
@@ -23,6 +29,8 @@ export interface ClientConfig extends Omit<PipelineConfig, 'fanout'> {
   readonly strategy: RetryStrategy;
   readonly logger: Logger;
   readonly env: EnvConfig;
+  /** The fleet's share of the Sentry cap, when replicas share state. */
+  readonly fleetCap: FleetCap | undefined;
 }
 
 /**
@@ -69,6 +77,11 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
         maxRetryAfterMs: env.retryMaxRetryAfterMs,
       }),
     );
+  const fleet = sharedStateOf(options.shared, env);
+  fleet?.reportTo(diagnostics);
+  if (fleet !== undefined) shareStates(strategyChain(strategy), (request) => fleet.store(request));
+  // Asking once makes a shared gate watch this upstream's routes before the first call.
+  fleet?.throttleStore.get(throttleKey(name, ''));
   return {
     name,
     baseOrigin: base?.url.origin,
@@ -103,7 +116,21 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     diagnostics,
     logger,
     env,
+    throttle: throttleGate(fleet?.throttleStore),
+    fleetCap: fleet?.cap,
   };
+}
+
+/** The client's `shared` option, else `FAULTLINE_REDIS_URL`'s one shared state per process. */
+function sharedStateOf(option: SharedState | false | undefined, env: EnvConfig) {
+  if (option === false) return undefined;
+  if (option !== undefined) {
+    const fleet = internalsOf(option);
+    if (fleet === undefined)
+      throw new ConfigError('shared', typeof option, 'is not a shared state', 'what sharedState() returns, or false');
+    return fleet;
+  }
+  return env.redisUrl === undefined ? undefined : internalsOf(sharedStateFor(env.redisUrl, env.redisPrefix));
 }
 
 function parseBaseUrl(baseUrl: string | URL): { url: URL; authorization?: string | undefined } {

@@ -27,6 +27,10 @@ export interface EnvConfig {
   readonly logSampleThereafter?: number;
   /** `FAULTLINE_PROXY`: false to ignore the proxy variables. */
   readonly proxy?: boolean;
+  /** `FAULTLINE_REDIS_URL`: replicas share protective state through this Redis. */
+  readonly redisUrl?: string;
+  /** `FAULTLINE_REDIS_PREFIX`: the prefix of every key faultline writes there. */
+  readonly redisPrefix?: string;
   /** From `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`; absent when none is set or `FAULTLINE_PROXY` is off. */
   readonly proxySettings?: ProxySettings;
 }
@@ -50,13 +54,15 @@ export const FAULTLINE_VARIABLES = {
     'failure log lines per fingerprint per second written before sampling, 0 turns sampling off (default 100)',
   FAULTLINE_LOG_SAMPLE_THEREAFTER: 'then one line in this many per fingerprint per second, 0 for none (default 100)',
   FAULTLINE_PROXY: 'on or off (or true/false): honour HTTP_PROXY, HTTPS_PROXY and NO_PROXY (default on)',
+  FAULTLINE_REDIS_URL: 'redis:// or rediss:// URL: replicas share throttle, retry budget, circuits and Sentry cap',
+  FAULTLINE_REDIS_PREFIX: 'prefix of the Redis keys, up to 64 characters without spaces (default faultline:)',
 } as const;
 
 /**
  * Names the SPEC reserves for settings a later version will read (shared state in Redis). `faultline check` says they are not read yet rather than calling them
  * misspelt. A name moves to {@link FAULTLINE_VARIABLES} when it is implemented.
  */
-export const RESERVED_VARIABLES: readonly string[] = ['FAULTLINE_REDIS_URL', 'FAULTLINE_REDIS_PREFIX'];
+export const RESERVED_VARIABLES: readonly string[] = [];
 
 /** The largest value of either log sampling variable: a million lines a second is no sampling at all. */
 export const MAX_LOG_SAMPLE = 1_000_000;
@@ -128,6 +134,12 @@ export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
     const proxy = readChoice(env, 'FAULTLINE_PROXY', ['on', 'off', 'true', 'false'] as const);
     return proxy === undefined ? undefined : proxy === 'on' || proxy === 'true';
   });
+  set('redisUrl', () => readRedisUrl(env, 'FAULTLINE_REDIS_URL'));
+  set('redisPrefix', () => {
+    const prefix = present(env, 'FAULTLINE_REDIS_PREFIX');
+    if (prefix === undefined || /^\S{1,64}$/.test(prefix)) return prefix;
+    throw new ConfigError('FAULTLINE_REDIS_PREFIX', prefix, 'is not a key prefix', 'up to 64 characters, no spaces');
+  });
   // Ignored proxy variables are not validated either: off means faultline does not look.
   if (config.proxy !== false) set('proxySettings', () => readProxySettings(env));
   return { config, problems };
@@ -153,6 +165,22 @@ function readInteger(env: Env, name: string, min: number, max: number): number |
     throw new ConfigError(name, env[name], 'is out of range', accepted);
   }
   return value;
+}
+
+function readRedisUrl(env: Env, name: string): string | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    const shown = raw.replace(/\/\/[^@/]*@/, '//****@');
+    throw new ConfigError(name, shown, 'is not a Redis URL', 'redis://[user:password@]host[:port][/db] or rediss://');
+  }
+  return raw;
 }
 
 function readKinds(env: Env, name: string): FailureKind[] | undefined {

@@ -2,6 +2,7 @@ import type { Diagnostics } from '../core/diagnostics.js';
 import type { GuardedAuth } from '../guarded/guardAuth.js';
 import type { GuardedStrategy } from '../guarded/guardStrategy.js';
 import type { ObserverFanout } from '../guarded/observerFanout.js';
+import type { ThrottleGate } from '../policies/throttleGate.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { Transport } from '../transport/undiciTransport.js';
 import type { Clock } from '../types/client.js';
@@ -30,6 +31,8 @@ export interface PipelineConfig {
   readonly transport: Transport;
   readonly redactor: Redactor;
   readonly diagnostics: Diagnostics;
+  /** Holds back calls to an upstream that asked to wait (Retry-After); none in bare unit setups. */
+  readonly throttle?: ThrottleGate | undefined;
   /** The observers as one guarded fan-out; undefined when there are none. */
   readonly fanout: ObserverFanout | undefined;
 }

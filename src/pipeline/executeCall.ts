@@ -3,6 +3,7 @@ import type { Failure } from '../types/failure.js';
 import type { AttemptOutcome } from '../types/observers.js';
 import type { RetryVerdict } from '../types/strategies.js';
 import { UNEXPECTED_REDIRECT } from '../transport/followRedirects.js';
+import { throttleHold } from '../policies/throttleGate.js';
 import { attemptOnce, type AttemptResult } from './attemptOnce.js';
 import { failureError, responseOf } from './callResults.js';
 import { scrubberOf, withoutSecrets } from './callSecrets.js';
@@ -31,13 +32,15 @@ export async function executeCall(
   const replay: ReplayState = { authReplayed: false };
   let previousDelayMs = 0;
   let detached = false;
+  const throttle: ThrottleState = { waitedUntil: 0 };
   try {
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = performance.now();
-      const refusal = admit(call, attempt);
+      const refusal = admit(call, attempt, throttle);
       const result: AttemptResult = refusal === undefined ? await attemptOnce(call, attempt) : { failure: refusal };
       const durationMs = performance.now() - attemptStarted;
       const { failure } = result;
+      if (failure?.retryAfterMs !== undefined) learnThrottle(call, result, failure.retryAfterMs, throttle);
       const status = result.response?.statusCode;
 
       if (failure === null) {
@@ -96,12 +99,37 @@ export async function executeCall(
   }
 }
 
-/** The strategy's admission check (a circuit breaker's); a refusal is the attempt's failure. */
-function admit(call: Call, attempt: number): Failure | undefined {
+/** Per call: the throttle this call has already waited out (its own Retry-After, or a hold). */
+interface ThrottleState {
+  waitedUntil: number;
+}
+
+/**
+ * The admission step: the route's throttle gate (a Retry-After another call learned —
+ * in this process, or in the fleet — holds this attempt back unsent), then the strategy's
+ * own check (a circuit breaker's). A refusal is the attempt's failure.
+ */
+function admit(call: Call, attempt: number, throttle: ThrottleState): Failure | undefined {
+  const gate = call.config.throttle;
+  if (gate !== undefined) {
+    const until = gate.holdUntil(call.info.upstream, call.info.route);
+    // A call that has waited out this very throttle goes (timers may end a hair early).
+    if (until > throttle.waitedUntil) {
+      const waitMs = until - call.config.clock.now();
+      if (waitMs > 0) return throttleHold(call.info.upstream, waitMs);
+    }
+  }
   const { admit } = call.strategy;
   if (admit === undefined) return undefined;
   const { info } = call;
   return admit({ attempt, method: call.method, url: info.url, upstream: info.upstream }, scrubberOf(call));
+}
+
+/** A server's Retry-After holds back the upstream's next calls; this call waits it out itself. */
+function learnThrottle(call: Call, result: AttemptResult, retryAfterMs: number, throttle: ThrottleState): void {
+  const until = call.config.clock.now() + retryAfterMs;
+  if (until > throttle.waitedUntil) throttle.waitedUntil = until;
+  if (result.response !== undefined) call.config.throttle?.learn(call.info.upstream, call.info.route, until);
 }
 
 function tellSuccess(call: Call, attempt: number, status: number): void {

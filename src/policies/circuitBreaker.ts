@@ -5,7 +5,9 @@ import { isPromiseLike } from '../core/promises.js';
 import { withoutUndefined } from '../core/withoutUndefined.js';
 import { normalizeDecision } from './normalizeDecision.js';
 import { memoryStore, type StateStore } from './stateStore.js';
+import { whenShared } from './sharing.js';
 import { recordWrapper } from './strategyChain.js';
+import { THROTTLE_HOLD } from './throttleGate.js';
 
 /** `closed`: traffic flows. `open`: attempts fail fast. `half-open`: one trial is let through. */
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -17,6 +19,17 @@ export interface CircuitRecord {
   openedAt: number;
   /** When the half-open trial was let through, while it has not reported back. */
   trialStartedAt: number | undefined;
+  /** Failures and answers counted so far (the evidence shared state sums over the fleet). */
+  failures?: number;
+  successes?: number;
+  /** When the circuit last closed. */
+  closedAt?: number;
+  /** Set by shared state: when the fleet opened the circuit (on evidence from several replicas). */
+  fleetOpenedAt?: number | undefined;
+  /** Set by shared state: when the fleet's half-open trial succeeded and closed it. */
+  fleetClosedAt?: number | undefined;
+  /** Set by shared state: this replica holds the fleet's one half-open trial. */
+  trialTicket?: boolean;
 }
 
 /** One change of state, as {@link CircuitBreakerStrategy.onStateChange} listeners hear it. */
@@ -109,7 +122,7 @@ export function reportBreakerTroubleTo(breaker: CircuitBreakerStrategy, diagnost
 export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOptions = {}): CircuitBreakerStrategy {
   const o = { ...defaultCircuitBreakerOptions, ...withoutUndefined(options) };
   const tripOn = new Set<FailureKind>(o.tripOn);
-  const store = o.store ?? memoryStore<CircuitRecord>();
+  let store = o.store ?? memoryStore<CircuitRecord>();
   const listeners = new Set<(change: CircuitStateChange) => void>();
   const known = new Set<string>();
   const entry = { diagnostics: processDiagnostics };
@@ -130,6 +143,7 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
     if (next === record.state) return;
     const previous = record.state;
     record.state = next;
+    if (next === 'closed') record.closedAt = o.now();
     store.set(key, record);
     const change: CircuitStateChange = { key, state: next, previous };
     for (const listener of listeners)
@@ -144,9 +158,12 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
   const judge = (context: RetryContext): RetryVerdict | undefined => {
     const { failure } = context;
     if (failure.kind === 'circuit_open') return { delayMs: null, reason: 'circuit_open' };
+    // Held back unsent by the throttle gate: no news of the upstream's health.
+    if (failure.code === THROTTLE_HOLD) return undefined;
     const key = keyOf(context.upstream);
     const record = recordOf(key);
     if (tripOn.has(failure.kind)) {
+      record.failures = (record.failures ?? 0) + 1;
       record.consecutiveFailures++;
       if (record.state === 'half-open' || record.consecutiveFailures >= o.failureThreshold) {
         record.openedAt = o.now();
@@ -155,12 +172,28 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
       }
     } else {
       // The upstream answered: it is alive, whatever it thought of the request.
+      record.successes = (record.successes ?? 0) + 1;
       record.consecutiveFailures = 0;
       record.trialStartedAt = undefined;
       moveTo(key, record, 'closed');
     }
     store.set(key, record);
     return record.state === 'open' ? { delayMs: null, reason: 'circuit_opened' } : undefined;
+  };
+
+  /** Follows what the fleet decided (shared state sets the fleet fields in the background). */
+  const followFleet = (key: string, record: CircuitRecord): void => {
+    const { fleetOpenedAt, fleetClosedAt } = record;
+    if (fleetClosedAt !== undefined && record.state !== 'closed' && fleetClosedAt > record.openedAt) {
+      record.consecutiveFailures = 0;
+      record.trialStartedAt = undefined;
+      moveTo(key, record, 'closed');
+    } else if (fleetOpenedAt !== undefined && fleetOpenedAt > record.openedAt) {
+      if (record.state === 'closed' && fleetOpenedAt <= (record.closedAt ?? 0)) return;
+      record.openedAt = fleetOpenedAt;
+      record.trialStartedAt = undefined;
+      moveTo(key, record, 'open');
+    }
   };
 
   const breaker: CircuitBreakerStrategy = {
@@ -179,11 +212,17 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
       const key = keyOf(context.upstream);
       const record = recordOf(key);
       const now = o.now();
+      if (record.fleetOpenedAt !== undefined || record.fleetClosedAt !== undefined) followFleet(key, record);
       if (record.state === 'open') {
         if (now - record.openedAt < o.halfOpenAfterMs) return refusal();
         moveTo(key, record, 'half-open');
       }
       if (record.state === 'half-open') {
+        // Opened by the fleet: one replica (the ticket's holder) runs the trial for all.
+        if (record.fleetOpenedAt !== undefined) {
+          if (record.trialTicket !== true) return refusal();
+          record.trialTicket = false;
+        }
         // One trial at a time; a trial that never reported back is replaced in time.
         if (record.trialStartedAt !== undefined && now - record.trialStartedAt < o.halfOpenAfterMs) return refusal();
         record.trialStartedAt = now;
@@ -200,6 +239,7 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
     onSuccess(context) {
       const key = keyOf(context.upstream);
       const record = recordOf(key);
+      record.successes = (record.successes ?? 0) + 1;
       record.consecutiveFailures = 0;
       record.trialStartedAt = undefined;
       moveTo(key, record, 'closed');
@@ -211,5 +251,10 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
   if (onStateChange !== undefined)
     breaker.onStateChange(({ state, previous, key }) => onStateChange(state, previous, key));
   breakers.set(breaker, entry);
+  if (o.store === undefined)
+    whenShared(breaker, (share) => {
+      const { failureThreshold, halfOpenAfterMs } = o;
+      store = share<CircuitRecord>({ kind: 'circuit', settings: { failureThreshold, halfOpenAfterMs } });
+    });
   return recordWrapper(breaker, inner);
 }

@@ -1,9 +1,12 @@
+import type { Failure } from '../types/failure.js';
 import type { RetryDecision, RetryStrategy, RetryVerdict } from '../types/strategies.js';
 import { isPromiseLike } from '../core/promises.js';
 import { withoutUndefined } from '../core/withoutUndefined.js';
 import { normalizeDecision } from './normalizeDecision.js';
 import { memoryStore, type StateStore } from './stateStore.js';
+import { whenShared } from './sharing.js';
 import { recordWrapper } from './strategyChain.js';
+import { THROTTLE_HOLD } from './throttleGate.js';
 
 /** Options of {@link retryBudget}. */
 export interface RetryBudgetOptions {
@@ -48,6 +51,11 @@ export interface BudgetRecord {
   readonly retries: number[];
   /** The bucket the window ends in. */
   currentBucket: number;
+  /**
+   * The other replicas' first attempts and retries over the same window, kept current by
+   * shared state in the background; absent without it (or while Redis is unreachable).
+   */
+  fleet?: { readonly requests: number; readonly retries: number } | undefined;
 }
 
 /** A retry strategy that also says how much of its budget is left. */
@@ -71,7 +79,7 @@ const BUCKETS = 10;
  */
 export function retryBudget(inner: RetryStrategy, options: RetryBudgetOptions = {}): RetryBudgetStrategy {
   const o = { ...defaultRetryBudgetOptions, ...withoutUndefined(options) };
-  const store = options.store ?? memoryStore<BudgetRecord>();
+  let store = options.store ?? memoryStore<BudgetRecord>();
   const bucketMs = o.windowMs / BUCKETS;
   let lastUpstream = '';
 
@@ -101,15 +109,21 @@ export function retryBudget(inner: RetryStrategy, options: RetryBudgetOptions = 
     return record.currentBucket % BUCKETS;
   };
   const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
-  const availableIn = (record: BudgetRecord): number => {
+  // With shared state the ratio and the one floor are the fleet's: every replica's counts add up.
+  const availableIn = (record: BudgetRecord, fleet = record.fleet): number => {
     advance(record);
-    const allowed = o.ratio * sum(record.requests) + (o.minRetriesPerSecond * o.windowMs) / 1000;
-    return Math.max(0, Math.floor(allowed - sum(record.retries)));
+    const requests = sum(record.requests) + (fleet?.requests ?? 0);
+    const allowed = o.ratio * requests + (o.minRetriesPerSecond * o.windowMs) / 1000;
+    return Math.max(0, Math.floor(allowed - sum(record.retries) - (fleet?.retries ?? 0)));
   };
-  const spend = (upstream: string, verdict: RetryVerdict): RetryVerdict => {
-    if (verdict.delayMs === null) return verdict;
+  const spend = (upstream: string, verdict: RetryVerdict, failure: Failure): RetryVerdict => {
+    // Waiting out a throttle another call learned sends nothing now: no retry to pay for.
+    if (verdict.delayMs === null || failure.code === THROTTLE_HOLD) return verdict;
     const record = recordOf(upstream);
-    if (availableIn(record) < 1) return { delayMs: null, reason: 'retry_budget_exhausted' };
+    if (availableIn(record) < 1) {
+      const byFleet = record.fleet !== undefined && availableIn(record, undefined) >= 1;
+      return { delayMs: null, reason: byFleet ? 'fleet_retry_budget_exhausted' : 'retry_budget_exhausted' };
+    }
     const index = advance(record);
     record.retries[index] = (record.retries[index] ?? 0) + 1;
     store.set(upstream, record);
@@ -129,10 +143,15 @@ export function retryBudget(inner: RetryStrategy, options: RetryBudgetOptions = 
     },
     nextDelay(context): RetryDecision | Promise<RetryDecision> {
       const decision = inner.nextDelay(context);
-      if (!isPromiseLike(decision)) return spend(context.upstream, normalizeDecision(decision));
-      return Promise.resolve(decision).then((resolved) => spend(context.upstream, normalizeDecision(resolved)));
+      const { upstream, failure } = context;
+      if (!isPromiseLike(decision)) return spend(upstream, normalizeDecision(decision), failure);
+      return Promise.resolve(decision).then((resolved) => spend(upstream, normalizeDecision(resolved), failure));
     },
   };
   if (inner.onSuccess !== undefined) strategy.onSuccess = (context) => inner.onSuccess?.(context);
+  if (options.store === undefined)
+    whenShared(strategy, (share) => {
+      store = share<BudgetRecord>({ kind: 'budget', settings: { windowMs: o.windowMs, buckets: BUCKETS } });
+    });
   return recordWrapper(strategy, inner);
 }

@@ -11,6 +11,7 @@ import { createLogSignal, type LogSamplingRule, type LogSignal, type TraceIds } 
 import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
 import { otelApi } from './otelApi.js';
 import { breadcrumbOf, type FailedAttempt } from './sentry/breadcrumbOf.js';
+import type { FleetCap } from '../shared/sharedCap.js';
 import { createSentrySignal, type FailedCall, type SentrySignal } from './sentry/sentrySignal.js';
 import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
 
@@ -32,6 +33,8 @@ export interface SignalsOptions {
   readonly now?: () => number;
   /** Storm sampling of failure log lines, or false for none. @default false */
   readonly logSampling?: LogSamplingRule | false;
+  /** The fleet's share of the Sentry cap, when replicas share state. @default none */
+  readonly fleetCap?: FleetCap | undefined;
 }
 
 /** What a call's failed attempts leave for the attempts after them and for its end. */
@@ -92,6 +95,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
                 undefined,
               ),
             options.now ?? Date.now,
+            options.fleetCap,
           ),
     diagnostics,
     failedCalls: new WeakMap(),

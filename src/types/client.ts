@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import type { AuthStrategy } from './auth.js';
 import type { RequestObserver } from './observers.js';
 import type { RetryStrategy } from './strategies.js';
+import type { SharedState } from './shared.js';
 
 export type { Clock };
 
@@ -138,6 +139,13 @@ export interface ClientOptions {
    * @default true
    */
   readonly signals?: boolean;
+  /**
+   * State shared with the service's other replicas through Redis (see `sharedState`): the
+   * throttle learned from Retry-After, the retry budget and circuits of the strategy's
+   * policies that keep their default store, and the Sentry cap. `false` keeps it all local.
+   * @default FAULTLINE_REDIS_URL's shared state, else none (in-process state)
+   */
+  readonly shared?: SharedState | false;
   /**
    * Environment to read options from.
    * @default process.env

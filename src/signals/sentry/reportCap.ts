@@ -1,3 +1,5 @@
+import type { FleetCap } from '../../shared/sharedCap.js';
+
 /** Bounds the memory a storm of distinct fingerprints can take. */
 const MAX_FINGERPRINTS = 10_000;
 const WINDOW_MS = 60_000;
@@ -22,23 +24,32 @@ export interface CapDecision {
 export class ReportCap {
   private readonly windows = new Map<string, Window>();
 
-  constructor(private readonly capPerMinute: number) {}
+  /** With `fleet`, the cap holds for every replica together, over minutes aligned on the clock. */
+  constructor(
+    private readonly capPerMinute: number,
+    private readonly fleet?: FleetCap,
+  ) {}
 
   admit(fingerprint: string, now: number): CapDecision {
+    const { fleet } = this;
+    const start = fleet === undefined ? now : now - (now % WINDOW_MS);
     let window = this.windows.get(fingerprint);
     if (window === undefined) {
       if (this.windows.size >= MAX_FINGERPRINTS) this.evict(now);
-      window = { start: now, sent: 0, suppressed: 0 };
+      window = { start, sent: 0, suppressed: 0 };
       this.windows.set(fingerprint, window);
     } else if (now - window.start >= WINDOW_MS) {
-      window.start = now;
+      window.start = start;
       window.sent = 0;
     }
-    if (window.sent >= this.capPerMinute) {
+    const minute = window.start / WINDOW_MS;
+    const others = fleet === undefined ? 0 : fleet.othersSent(fingerprint, minute);
+    if (window.sent + others >= this.capPerMinute) {
       window.suppressed++;
       return { admitted: false, suppressedBefore: 0 };
     }
     window.sent++;
+    fleet?.sent(fingerprint, minute);
     const suppressedBefore = window.suppressed;
     window.suppressed = 0;
     return { admitted: true, suppressedBefore };

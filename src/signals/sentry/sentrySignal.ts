@@ -7,6 +7,7 @@ import type { FailureKind } from '../../types/failure.js';
 import type { CallInfo, CallOutcome } from '../../types/observers.js';
 import { addFailureAttributes, ATTR } from '../attributes.js';
 import type { TraceIds } from '../logs/logSignal.js';
+import type { FleetCap } from '../../shared/sharedCap.js';
 import { ReportCap } from './reportCap.js';
 import {
   findSentry,
@@ -60,9 +61,10 @@ export function createSentrySignal(
   redactor: Redactor,
   onSuppressed: (call: CallInfo, kind: FailureKind) => void,
   now: () => number,
+  fleetCap?: FleetCap,
 ): SentrySignal {
   const kinds = new Set(options.kinds ?? DEFAULTS.reportKinds);
-  const cap = new ReportCap(options.capPerMinute ?? DEFAULTS.reportCapPerMinute);
+  const cap = new ReportCap(options.capPerMinute ?? DEFAULTS.reportCapPerMinute, fleetCap);
   const redactedClients = new WeakSet<object>();
 
   const capture = (

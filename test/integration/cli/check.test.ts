@@ -65,6 +65,23 @@ describe('faultline check', () => {
     assert.doesNotMatch(bad.stderr, /pr0xyPw0rd/);
   });
 
+  it('shows the shared-state Redis with its password masked, and the key prefix', () => {
+    const on = check({ FAULTLINE_REDIS_URL: 'rediss://default:r3disPw0rd@cache.internal:6380/2' });
+    assert.equal(on.code, 0);
+    assert.match(
+      on.stdout,
+      /FAULTLINE_REDIS_URL\s+rediss:\/\/default:\*\*\*\*@cache\.internal:6380\/2\s+\(environment\)/,
+    );
+    assert.match(on.stdout, /FAULTLINE_REDIS_PREFIX\s+faultline:\s+\(default\)/);
+    assert.doesNotMatch(on.stdout, /r3disPw0rd/);
+    assert.doesNotMatch(on.stderr, /reserved/);
+
+    const bad = check({ FAULTLINE_REDIS_URL: 'redis://:r3disPw0rd@' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /FAULTLINE_REDIS_URL="redis:\/\/\*\*\*\*@" is not a Redis URL/);
+    assert.doesNotMatch(bad.stderr, /r3disPw0rd/);
+  });
+
   it('--json is machine-readable', () => {
     const { code, stdout } = check({ FAULTLINE_LOG_FORMAT: 'pretty' }, '--json');
     assert.equal(code, 0);
@@ -125,13 +142,11 @@ describe('faultline check', () => {
       FAULTLINE_TIMEOUT: '5000',
       FAULTLINE_RETRY_MAX_ATEMPTS: '4',
       FAULTLINE_COLOUR: 'blue',
-      FAULTLINE_REDIS_URL: 'redis://127.0.0.1:6379',
       FAULTLINE_LOG_FORMAT: 'pretty',
     });
     assert.equal(code, 0);
     assert.deepEqual(stderr.trim().split('\n'), [
       'faultline check: warning: FAULTLINE_COLOUR is not a faultline variable',
-      'faultline check: warning: FAULTLINE_REDIS_URL is reserved for a later faultline version and is not read yet',
       'faultline check: warning: FAULTLINE_RETRY_MAX_ATEMPTS is not a faultline variable; did you mean FAULTLINE_RETRY_MAX_ATTEMPTS?',
       'faultline check: warning: FAULTLINE_TIMEOUT is not a faultline variable; did you mean FAULTLINE_TIMEOUT_MS?',
     ]);

@@ -72,6 +72,9 @@ describe('configuration from the environment', () => {
       ['FAULTLINE_LOG_SAMPLE_THEREAFTER', 'many', /FAULTLINE_LOG_SAMPLE_THEREAFTER="many" is not a number/],
       ['FAULTLINE_LOG_SAMPLE_THEREAFTER', '1000001', /is out of range; expected a whole number from 0 to 1000000/],
       ['FAULTLINE_PROXY', 'sometimes', /FAULTLINE_PROXY="sometimes" is not a known value; expected one of on, off/],
+      ['FAULTLINE_REDIS_URL', 'http://cache:6379', /FAULTLINE_REDIS_URL="http:\/\/cache:6379" is not a Redis URL/],
+      ['FAULTLINE_REDIS_URL', 'redis://:hunter2@', /FAULTLINE_REDIS_URL="redis:\/\/\*\*\*\*@" is not a Redis URL/],
+      ['FAULTLINE_REDIS_PREFIX', 'my app:', /FAULTLINE_REDIS_PREFIX="my app:" is not a key prefix/],
     ];
     for (const [variable, value, message] of cases) {
       assert.throws(

@@ -1,0 +1,40 @@
+import type { RedisCommand } from './redisBackend.js';
+
+/**
+ * One kind of shared state (throttle, budget, circuits, Sentry cap) as the sync loop drives
+ * it: each round it hands over the commands that push its news and read the fleet's, then
+ * absorbs the replies. Nothing here runs on a call's path.
+ */
+export interface Participant {
+  collect(now: number): RedisCommand[];
+  /** The replies to `collect`'s commands, in order (an Error for a command that failed). */
+  absorb(replies: readonly unknown[], now: number): void;
+  /** Redis is unreachable: forget the fleet's view, decide on local state alone. */
+  lapse(): void;
+}
+
+/** A key part made safe for a Redis key (upstream names and routes are free text). */
+export function keyPart(text: string): string {
+  return encodeURIComponent(text);
+}
+
+/** A reply read as a finite number, or undefined for anything else (bad or foreign data). */
+export function numberOf(reply: unknown): number | undefined {
+  if (typeof reply === 'number') return Number.isFinite(reply) ? reply : undefined;
+  if (typeof reply !== 'string' || !/^-?\d+(\.\d+)?$/.test(reply)) return undefined;
+  const value = Number(reply);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** A bounded map that forgets the least recently written key. */
+export class RecentMap<V> extends Map<string, V> {
+  constructor(private readonly maxKeys = 10_000) {
+    super();
+  }
+  override set(key: string, value: V): this {
+    super.delete(key);
+    super.set(key, value);
+    if (this.size > this.maxKeys) super.delete(this.keys().next().value as string);
+    return this;
+  }
+}

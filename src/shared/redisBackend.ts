@@ -1,0 +1,94 @@
+import { lazyRequire } from '../core/lazyRequire.js';
+
+/** One Redis command: its name, then its arguments. */
+export type RedisCommand = readonly [string, ...(string | number)[]];
+
+/**
+ * What shared state needs of a Redis connection: a batch of commands sent in one round
+ * trip, each reply (or the command's own error) in order. Rejects when the batch could
+ * not be sent or answered at all.
+ */
+export interface RedisBackend {
+  exec(commands: readonly RedisCommand[]): Promise<unknown[]>;
+  /** Closes a connection faultline opened itself; the app's own client is left alone. */
+  close(): Promise<void>;
+}
+
+/** The part of an ioredis (or iovalkey) client faultline calls. */
+export interface IoredisLike {
+  pipeline(commands: (string | number)[][]): { exec(): Promise<[Error | null, unknown][] | null> };
+}
+
+/** The part of a node-redis v4+ client faultline calls. */
+export interface NodeRedisLike {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** A backend over the app's own ioredis / iovalkey or node-redis client (never closed by faultline). */
+export function backendOf(client: IoredisLike | NodeRedisLike): RedisBackend {
+  if (typeof (client as IoredisLike).pipeline === 'function') {
+    const io = client as IoredisLike;
+    return {
+      async exec(commands) {
+        const replies = await io.pipeline(commands.map(([name, ...args]) => [name.toLowerCase(), ...args])).exec();
+        if (replies === null) throw new Error('Redis pipeline was discarded');
+        return replies.map(([error, value]) => error ?? value);
+      },
+      close: () => Promise.resolve(),
+    };
+  }
+  const node = client as NodeRedisLike;
+  return {
+    // node-redis pipelines the commands of one tick by itself.
+    async exec(commands) {
+      const settled = await Promise.allSettled(commands.map((command) => node.sendCommand(command.map(String))));
+      if (settled.length > 0 && settled.every((s) => s.status === 'rejected'))
+        throw (settled[0] as PromiseRejectedResult).reason;
+      return settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as unknown)));
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+interface IoredisClient extends IoredisLike {
+  on(event: 'error', listener: (error: unknown) => void): void;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+type IoredisConstructor = new (url: string, options: Record<string, unknown>) => IoredisClient;
+
+// Loaded on first use only: `import 'faultline'` never loads a Redis client.
+const loadIoredis = lazyRequire<{ default?: IoredisConstructor } & IoredisConstructor>('ioredis');
+
+/**
+ * A backend that connects to `url` with ioredis (an optional peer dependency). Commands
+ * fail at once while disconnected instead of queueing, and give up after `timeoutMs`, so
+ * a down or paused Redis never holds anything up; ioredis reconnects by itself.
+ *
+ * @throws {Error} when ioredis is not installed.
+ */
+export function connectRedis(url: string, timeoutMs: number): RedisBackend {
+  const module = loadIoredis();
+  const Redis = module.default ?? module;
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: timeoutMs,
+    connectTimeout: Math.max(timeoutMs, 1000),
+    retryStrategy: (times: number) => Math.min(100 * times, 2000),
+    lazyConnect: false,
+  });
+  // Health is judged by the sync rounds; the connection's own errors are expected noise.
+  client.on('error', () => undefined);
+  const backend = backendOf(client);
+  return {
+    exec: backend.exec,
+    async close() {
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}

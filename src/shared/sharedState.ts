@@ -1,0 +1,208 @@
+import { hostname } from 'node:os';
+import { type Diagnostics, processDiagnostics } from '../core/diagnostics.js';
+import type { ShareRequest } from '../policies/sharing.js';
+import type { StateStore } from '../policies/stateStore.js';
+import type { ThrottleRecord } from '../policies/throttleGate.js';
+import type { SharedState } from '../types/shared.js';
+import type { Participant } from './participant.js';
+import {
+  backendOf,
+  connectRedis,
+  type IoredisLike,
+  type NodeRedisLike,
+  type RedisBackend,
+  type RedisCommand,
+} from './redisBackend.js';
+import { sharedBudget } from './sharedBudget.js';
+import { type FleetCap, sharedCap } from './sharedCap.js';
+import { sharedCircuit } from './sharedCircuit.js';
+import { sharedThrottle } from './sharedThrottle.js';
+
+/** Options of {@link sharedState}. */
+export interface SharedStateOptions {
+  /** The app's own ioredis / iovalkey or node-redis client (faultline never closes it). */
+  readonly redis?: IoredisLike | NodeRedisLike;
+  /** Or a `redis://` URL faultline connects to itself with ioredis. */
+  readonly url?: string;
+  /**
+   * Prefix of every key faultline writes.
+   * @default 'faultline:'
+   */
+  readonly prefix?: string;
+  /**
+   * How often each replica pushes its news and reads the fleet's (one pipelined round
+   * trip): the most any decision lags behind the fleet.
+   * @default 100
+   */
+  readonly syncIntervalMs?: number;
+  /**
+   * A round slower than this counts as Redis being unreachable.
+   * @default 500
+   */
+  readonly timeoutMs?: number;
+  /** This replica's name in the circuit evidence. @default host:pid:random */
+  readonly replicaId?: string;
+  /** Replicas that must have seen failures before the fleet opens a circuit. @default 2 */
+  readonly circuitQuorum?: number;
+  /** Failures and answers the fleet must have seen over the window before it opens a circuit. @default 20 */
+  readonly circuitMinThroughput?: number;
+  /** Share of failures over the fleet's window that opens a circuit. @default 0.5 */
+  readonly circuitFailureRatio?: number;
+  /** The window the fleet's circuit evidence is counted over. @default 10000 */
+  readonly circuitWindowMs?: number;
+  /** Milliseconds now (align with the clients' clock). @default Date.now */
+  readonly now?: () => number;
+}
+
+/** What clients use of a shared state; not part of the public surface. */
+export interface SharedInternals {
+  readonly throttleStore: StateStore<ThrottleRecord>;
+  readonly cap: FleetCap;
+  store<T>(request: ShareRequest): StateStore<T>;
+  /** Where trouble is told: the first client's logger. */
+  reportTo(diagnostics: Diagnostics): void;
+}
+
+const internals = new WeakMap<SharedState, SharedInternals>();
+
+/** The internals of a shared state made by {@link sharedState}. */
+export function internalsOf(shared: SharedState): SharedInternals | undefined {
+  return internals.get(shared);
+}
+
+/**
+ * Shares protective state between replicas through Redis (or Valkey). No call waits on
+ * Redis: every decision reads state in this process, which a background round brings in
+ * step every `syncIntervalMs` — pushing this replica's counts and reading the fleet's in
+ * one pipelined round trip. While Redis is down, slow or partitioned, decisions are
+ * local (said once in the log); the rounds resume by themselves.
+ *
+ * @example
+ * ```ts
+ * import Redis from 'ioredis';
+ * const shared = sharedState({ redis: new Redis(process.env.REDIS_URL), prefix: 'checkout:' });
+ * const payments = createClient({ name: 'payments', baseUrl, shared });
+ * ```
+ */
+export function sharedState(options: SharedStateOptions): SharedState {
+  const prefix = options.prefix ?? 'faultline:';
+  const intervalMs = options.syncIntervalMs ?? 100;
+  const timeoutMs = options.timeoutMs ?? 500;
+  const now = options.now ?? Date.now;
+  const replicaId = options.replicaId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`;
+  let diagnostics: Diagnostics = processDiagnostics;
+  let backend: RedisBackend | undefined;
+  try {
+    if (options.redis !== undefined) backend = backendOf(options.redis);
+    else if (options.url !== undefined) backend = connectRedis(options.url, timeoutMs);
+  } catch (error) {
+    diagnostics.report('shared state (loading the Redis client)', error);
+  }
+  const participants: Participant[] = [];
+  let healthy = false;
+  let inFlight: Promise<boolean> | undefined;
+  let closed = false;
+
+  const round = async (): Promise<boolean> => {
+    if (backend === undefined) return false;
+    const at = now();
+    const batches = participants.map((p) => p.collect(at));
+    // PING first: a quiet replica still learns whether Redis is there.
+    const commands: RedisCommand[] = [['PING'], ...batches.flat()];
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const replies = await Promise.race([
+        backend.exec(commands),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+          timer.unref?.();
+        }),
+      ]);
+      let offset = 1;
+      const after = now();
+      batches.forEach((batch, i) => {
+        participants[i]?.absorb(replies.slice(offset, offset + batch.length), after);
+        offset += batch.length;
+      });
+      healthy = replies[0] === 'PONG';
+      return healthy;
+    } catch (error) {
+      // Throttled by the diagnostics: once per 10 s however long Redis stays away.
+      diagnostics.report('shared state (Redis); deciding on local state', error);
+      healthy = false;
+      for (const participant of participants) participant.lapse();
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const sync = (): Promise<boolean> => {
+    // One round at a time: a paused Redis must not pile rounds up.
+    inFlight ??= round()
+      .catch(() => false)
+      .finally(() => (inFlight = undefined));
+    return inFlight;
+  };
+  let kicked = false;
+  const kick = () => {
+    if (kicked || closed) return;
+    kicked = true;
+    setImmediate(() => {
+      kicked = false;
+      void sync();
+    }).unref?.();
+  };
+  const timer = setInterval(() => void sync(), intervalMs);
+  timer.unref?.();
+
+  const throttle = sharedThrottle(prefix, kick);
+  const cap = sharedCap(prefix);
+  participants.push(throttle.participant, cap.participant);
+  const shared: SharedState = {
+    prefix,
+    replicaId,
+    get healthy() {
+      return healthy;
+    },
+    sync,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await inFlight;
+      await backend?.close();
+    },
+  };
+  internals.set(shared, {
+    throttleStore: throttle.store,
+    cap: cap.cap,
+    // One store per policy, as in memory: two budgets never mix their counts here.
+    store<T>({ kind, settings }: ShareRequest): StateStore<T> {
+      const made =
+        kind === 'budget'
+          ? sharedBudget(prefix, settings['windowMs'] ?? 10_000, settings['buckets'] ?? 10)
+          : sharedCircuit(prefix, replicaId, {
+              halfOpenAfterMs: settings['halfOpenAfterMs'] ?? 30_000,
+              quorum: options.circuitQuorum ?? 2,
+              minThroughput: options.circuitMinThroughput ?? 20,
+              failureRatio: options.circuitFailureRatio ?? 0.5,
+              windowMs: options.circuitWindowMs ?? 10_000,
+            });
+      participants.push(made.participant);
+      return made.store as StateStore<T>;
+    },
+    reportTo(to) {
+      if (diagnostics === processDiagnostics) diagnostics = to;
+    },
+  });
+  return shared;
+}
+
+const byUrl = new Map<string, SharedState>();
+
+/** The one shared state of this process for a URL and prefix (what `FAULTLINE_REDIS_URL` turns on). */
+export function sharedStateFor(url: string, prefix: string | undefined): SharedState {
+  const id = `${prefix ?? ''} ${url}`;
+  let shared = byUrl.get(id);
+  if (shared === undefined) byUrl.set(id, (shared = sharedState({ url, ...(prefix === undefined ? {} : { prefix }) })));
+  return shared;
+}

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import {
+  circuitBreaker,
+  createClient,
+  exponentialBackoff,
+  noRetry,
+  retryBudget,
+  type SharedState,
+  sharedState,
+  ThrottledError,
+} from '../../../src/index.js';
+import { internalsOf } from '../../../src/shared/sharedState.js';
+import { ReportCap } from '../../../src/signals/sentry/reportCap.js';
+import { fakeClock } from '../../helpers/fakeClock.js';
+import { type RedisServer, startRedis } from '../../../fixtures/redisServer.js';
+import { useFlakyUpstream } from '../../helpers/suiteUpstream.js';
+
+describe('shared state through a real redis-server', () => {
+  const suite = useFlakyUpstream();
+  let redis: RedisServer;
+  const opened: SharedState[] = [];
+  let prefixes = 0;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await Promise.all(opened.map((shared) => shared.close()));
+    await redis.stop();
+  });
+  /** Replicas of one service: shared states under one fresh prefix, on one clock. */
+  const fleet = (count: number, now: () => number) => {
+    const prefix = `t${++prefixes}:`;
+    return Array.from({ length: count }, (_, i) => {
+      const shared = sharedState({
+        url: redis.url,
+        prefix,
+        replicaId: `r${i}`,
+        now,
+        syncIntervalMs: 60_000,
+        circuitMinThroughput: 5,
+      });
+      opened.push(shared);
+      return shared;
+    });
+  };
+  const syncAll = (replicas: SharedState[]) => Promise.all(replicas.map((r) => r.sync()));
+  /** Until every replica's connection is up (the first rounds fail while it connects). */
+  const connected = async (replicas: SharedState[]) => {
+    for (let i = 0; i < 100; i++) {
+      if ((await syncAll(replicas)).every(Boolean)) return replicas;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('shared state never reached redis-server');
+  };
+
+  it('a Retry-After learned by one replica holds back the others, unsent', async () => {
+    suite.server.script('/ra', { status: 429, headers: { 'retry-after': '5' } }, { status: 200, body: '{}' });
+    const clock = fakeClock(Date.now());
+    const [a, b] = await connected(fleet(2, clock.now));
+    const clientOf = (shared: SharedState) =>
+      createClient({ baseUrl: suite.server.url, name: 'ra', clock, env: {}, signals: false, retry: noRetry(), shared });
+    const ca = clientOf(a!);
+    const cb = clientOf(b!);
+    await assert.rejects(ca.json('/ra'), ThrottledError);
+    assert.deepEqual(await syncAll([a!, b!]), [true, true]);
+    const held = await cb.json('/ra').catch((error: unknown) => error);
+    assert.ok(held instanceof ThrottledError);
+    assert.equal(held.code, 'THROTTLE_HOLD');
+    assert.equal(held.retryAfterMs, 5000);
+    assert.equal(suite.server.hits('/ra'), 1, 'the other replica did not send');
+  });
+
+  it('the retry budget is the fleet’s: one floor and one ratio for every replica', async () => {
+    suite.server.script('/budget', { status: 503 });
+    const clock = fakeClock(Date.now());
+    const replicas = await connected(fleet(3, clock.now));
+    const strategies = replicas.map(() =>
+      retryBudget(exponentialBackoff({ maxAttempts: 5, baseDelayMs: 0, jitter: 'none' }), {
+        ratio: 0,
+        minRetriesPerSecond: 0.6,
+        windowMs: 10_000,
+        now: clock.now,
+      }),
+    );
+    const clients = replicas.map((shared, i) =>
+      createClient({
+        baseUrl: suite.server.url,
+        name: 'budget',
+        clock,
+        env: {},
+        signals: false,
+        retry: strategies[i]!,
+        shared,
+      }),
+    );
+    // Each replica knows the upstream (a replica's first call may act on local state alone).
+    for (const strategy of strategies) assert.equal(strategy.available('budget'), 6);
+    await syncAll(replicas);
+    // The floor is 6 retries per window for the whole fleet.
+    for (const client of clients) {
+      await assert.rejects(client.json('/budget'));
+      await syncAll(replicas);
+    }
+    assert.equal(suite.server.hits('/budget'), 3 + 6, 'three first attempts and the fleet’s six retries');
+    assert.deepEqual(
+      strategies.map((s) => s.available('budget')),
+      [0, 0, 0],
+    );
+  });
+
+  it('a circuit opens fleet-wide only on evidence from more than one replica', async () => {
+    suite.server.script(
+      '/sick',
+      { status: 200, body: '{}' },
+      { status: 200, body: '{}' },
+      { status: 200, body: '{}' },
+      { status: 503 },
+    );
+    const clock = fakeClock(Date.now());
+    const replicas = await connected(fleet(3, clock.now));
+    const breakers = replicas.map(() =>
+      circuitBreaker(noRetry(), { failureThreshold: 5, halfOpenAfterMs: 10_000, now: clock.now }),
+    );
+    const clients = replicas.map((shared, i) =>
+      createClient({
+        baseUrl: suite.server.url,
+        name: 'sick',
+        clock,
+        env: {},
+        signals: false,
+        retry: breakers[i]!,
+        shared,
+      }),
+    );
+    for (const client of clients) assert.deepEqual(await client.json('/sick'), {});
+    await syncAll(replicas);
+    // One sick replica alone: its own circuit opens, the others' stay closed.
+    for (let i = 0; i < 6; i++) await assert.rejects(clients[0]!.json('/sick'));
+    await syncAll(replicas);
+    await syncAll(replicas);
+    assert.deepEqual(
+      breakers.map((b) => b.stateOf('sick')),
+      ['open', 'closed', 'closed'],
+    );
+    // A second replica sees failures too (fewer than its own threshold): quorum reached.
+    for (let i = 0; i < 2; i++) await assert.rejects(clients[1]!.json('/sick'));
+    await syncAll(replicas);
+    await syncAll(replicas);
+    const before = suite.server.hits('/sick');
+    await assert.rejects(clients[2]!.json('/sick'), { code: 'CIRCUIT_OPEN' });
+    await assert.rejects(clients[1]!.json('/sick'), { code: 'CIRCUIT_OPEN' });
+    assert.equal(suite.server.hits('/sick'), before, 'refused unsent');
+    // One replica runs the half-open trial; its success closes every circuit.
+    suite.server.script('/sick', { status: 200, body: '{}' });
+    clock.advance(10_000);
+    await syncAll(replicas);
+    const tickets = breakers.map((_, i) =>
+      clients[i]!.json('/sick').then(
+        () => 'sent',
+        (error: { code?: string }) => error.code,
+      ),
+    );
+    const outcomes = await Promise.all(tickets);
+    assert.equal(outcomes.filter((o) => o === 'sent').length, 1, `one trial: ${outcomes.join(',')}`);
+    await syncAll(replicas);
+    await syncAll(replicas);
+    for (const client of clients) assert.deepEqual(await client.json('/sick'), {});
+    assert.deepEqual(
+      breakers.map((b) => b.stateOf('sick')),
+      ['closed', 'closed', 'closed'],
+    );
+  });
+
+  it('the Sentry cap holds for the fleet, plus at most one event per replica from sync lag', async () => {
+    let now = Date.now();
+    const replicas = await connected(fleet(3, () => now));
+    const caps = replicas.map((shared) => new ReportCap(4, internalsOf(shared)!.cap));
+    let admitted = 0;
+    for (let round = 0; round < 10; round++) {
+      for (const cap of caps) if (cap.admit('faultline/x/GET/{id}/server', now).admitted) admitted++;
+      await syncAll(replicas);
+      now += 10;
+    }
+    assert.ok(admitted >= 4 && admitted <= 4 + 3, `admitted ${admitted}`);
+  });
+
+  it('ignores bad and foreign data under the prefix', async () => {
+    const clock = fakeClock(Date.now());
+    const [a] = await connected(fleet(1, clock.now));
+    const raw = new Redis(redis.url);
+    try {
+      const prefix = a!.prefix;
+      await raw.set(`${prefix}throttle:junk`, 'not a number');
+      await raw.set(`${prefix}circuit:junk:open`, '99999999999999999');
+      await raw.lpush(`${prefix}circuit:junk:${Math.floor(clock.now() / 1000)}`, 'a list');
+      await raw.set(`${prefix}budget:junk:${Math.floor(clock.now() / 1000)}`, 'a string');
+      const client = createClient({
+        baseUrl: suite.server.url,
+        name: 'junk',
+        clock,
+        env: {},
+        signals: false,
+        retry: circuitBreaker(retryBudget(noRetry()), { now: clock.now }),
+        shared: a!,
+      });
+      assert.deepEqual(await client.json('/fine'), { ok: true });
+      assert.equal(await a!.sync(), true);
+      assert.deepEqual(await client.json('/fine'), { ok: true });
+    } finally {
+      raw.disconnect();
+    }
+  });
+});

@@ -1,0 +1,123 @@
+import '../helpers/quietLogs.js';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type FaultServer as FlakyUpstream, startFaultServer as startFlakyUpstream } from '../../src/testing/index.js';
+import {
+  circuitBreaker,
+  createClient,
+  exponentialBackoff,
+  isRequestFailure,
+  retryBudget,
+  type SharedState,
+  sharedState,
+} from '../../src/index.js';
+import { fakeClock } from '../helpers/fakeClock.js';
+import { type RedisServer, startRedis } from '../../fixtures/redisServer.js';
+
+/**
+ * Redis stopped, paused (SIGSTOP) and restarted under a replica: every call's outcome equals
+ * the outcome of a twin client on local state, no call waits on Redis, nothing rejects
+ * unhandled, and sharing resumes by itself.
+ */
+describe('shared state when Redis fails', () => {
+  let upstream: FlakyUpstream;
+  let redis: RedisServer;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  before(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    upstream = await startFlakyUpstream();
+    redis = await startRedis();
+  });
+  after(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await upstream.close();
+    await redis.stop();
+  });
+
+  const until = async (shared: SharedState, healthy: boolean) => {
+    for (let i = 0; i < 200; i++) {
+      if ((await shared.sync()) === healthy) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`shared state never became ${healthy ? 'healthy' : 'unhealthy'}`);
+  };
+
+  it('stopped, paused, restarted: outcomes equal local state and sharing resumes', async (t) => {
+    // Every fourth request answers; the rest fail: budget, breaker and backoff all decide.
+    upstream.cycle('/mixed', { status: 503 }, { status: 503 }, { status: 200, body: '{}' }, { status: 503 });
+    const clock = fakeClock(Date.now());
+    const shared = sharedState({ url: redis.url, prefix: 'faults:', replicaId: 'one', timeoutMs: 200, now: clock.now });
+    const peer = sharedState({ url: redis.url, prefix: 'faults:', replicaId: 'peer', timeoutMs: 200, now: clock.now });
+    // Closed however the test ends: an open connection would keep the process alive.
+    t.after(() => Promise.all([shared.close(), peer.close()]));
+    const strategy = () =>
+      circuitBreaker(
+        retryBudget(exponentialBackoff({ maxAttempts: 3, baseDelayMs: 1, jitter: 'none' }), {
+          minRetriesPerSecond: 1,
+          now: clock.now,
+        }),
+        { failureThreshold: 50, now: clock.now },
+      );
+    const options = { baseUrl: upstream.url, name: 'mixed', clock, env: {}, signals: false } as const;
+    const sharedClient = createClient({ ...options, retry: strategy(), shared });
+    const localClient = createClient({ ...options, retry: strategy(), shared: false });
+    const outcome = async (call: Promise<unknown>) => {
+      try {
+        await call;
+        return 'ok';
+      } catch (error) {
+        return isRequestFailure(error) ? `${error.kind}/${error.code}/${error.attempts}` : String(error);
+      }
+    };
+    // The twins take turns on the same cycle, so each sees the same answers.
+    const twins = async (phase: string, calls: number) => {
+      for (let i = 0; i < calls; i++) {
+        const localStarted = performance.now();
+        const local = await outcome(localClient.json('/mixed'));
+        worstLocal = Math.max(worstLocal, performance.now() - localStarted);
+        upstream.cycle('/mixed', { status: 503 }, { status: 503 }, { status: 200, body: '{}' }, { status: 503 });
+        const started = performance.now();
+        const mine = await outcome(sharedClient.json('/mixed'));
+        const ms = performance.now() - started;
+        upstream.cycle('/mixed', { status: 503 }, { status: 503 }, { status: 200, body: '{}' }, { status: 503 });
+        assert.equal(mine, local, `${phase}, call ${i}`);
+        worst = Math.max(worst, ms);
+      }
+    };
+    let worst = 0;
+    let worstLocal = 0;
+    await until(shared, true);
+    await twins('healthy', 5);
+
+    await redis.stop();
+    await until(shared, false);
+    await twins('stopped', 5);
+
+    await redis.start();
+    await until(shared, true);
+    redis.pause();
+    // A round is under way and cannot finish: calls go on without it.
+    let roundDone = false;
+    const round = shared.sync().then((reached) => ((roundDone = true), reached));
+    await twins('paused', 5);
+    assert.equal(roundDone, false, 'every call finished while the round waited on the paused Redis');
+    assert.equal(await round, false, 'the round gave up after timeoutMs');
+    redis.resume();
+
+    await until(shared, true);
+    await until(peer, true);
+    await twins('restarted', 5);
+    // Sharing resumed: a throttle the peer learns reaches this replica.
+    const peerGate = createClient({ ...options, retry: strategy(), shared: peer });
+    upstream.script('/limited', { status: 429, headers: { 'retry-after': '30' } });
+    await assert.rejects(peerGate.json('/limited', { retry: { nextDelay: () => null } }));
+    await peer.sync();
+    await shared.sync();
+    await assert.rejects(sharedClient.json('/limited'), { code: 'THROTTLE_HOLD' });
+    assert.deepEqual(unhandled, []);
+    t.diagnostic(
+      `slowest call through stop/pause/restart: ${worst.toFixed(2)} ms with shared state, ${worstLocal.toFixed(2)} ms on local state`,
+    );
+  });
+});
