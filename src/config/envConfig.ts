@@ -58,12 +58,6 @@ export const FAULTLINE_VARIABLES = {
   FAULTLINE_REDIS_PREFIX: 'prefix of the Redis keys, up to 64 characters without spaces (default faultline:)',
 } as const;
 
-/**
- * Names the SPEC reserves for settings a later version will read (shared state in Redis). `faultline check` says they are not read yet rather than calling them
- * misspelt. A name moves to {@link FAULTLINE_VARIABLES} when it is implemented.
- */
-export const RESERVED_VARIABLES: readonly string[] = [];
-
 /** The largest value of either log sampling variable: a million lines a second is no sampling at all. */
 export const MAX_LOG_SAMPLE = 1_000_000;
 

@@ -1,12 +1,10 @@
 import { editDistance } from '../core/editDistance.js';
-import { FAULTLINE_VARIABLES, RESERVED_VARIABLES } from './envConfig.js';
+import { FAULTLINE_VARIABLES } from './envConfig.js';
 
 /** A variable in the environment that looks like faultline's but is not read. */
 export interface UnknownVariable {
   /** The name as set, e.g. `FAULTLINE_TIMEOUT`. */
   readonly name: string;
-  /** True for a name the SPEC reserves for a later version ({@link RESERVED_VARIABLES}). */
-  readonly reserved: boolean;
   /** The nearest variable faultline reads, when one is near enough to be a slip. */
   readonly suggestion?: string;
   /** One sentence for a person, e.g. `FAULTLINE_TIMEOUT is not a faultline variable; did you mean FAULTLINE_TIMEOUT_MS?` */
@@ -32,14 +30,6 @@ export function unknownVariables(env: Readonly<Record<string, string | undefined
   const found: UnknownVariable[] = [];
   for (const name of Object.keys(env).sort()) {
     if (Object.hasOwn(FAULTLINE_VARIABLES, name)) continue;
-    if (RESERVED_VARIABLES.includes(name)) {
-      found.push({
-        name,
-        reserved: true,
-        message: `${name} is reserved for a later faultline version and is not read yet`,
-      });
-      continue;
-    }
     const upper = name.toUpperCase();
     const nearest = nearestOf(upper, known);
     const slip = nearest !== undefined && nearest.distance <= 2;
@@ -47,7 +37,6 @@ export function unknownVariables(env: Readonly<Record<string, string | undefined
     const suggestion = nearest !== undefined && isNearEnough(upper, nearest) ? nearest.name : undefined;
     found.push({
       name,
-      reserved: false,
       ...(suggestion === undefined ? {} : { suggestion }),
       message: `${name} is not a faultline variable${suggestion === undefined ? '' : `; did you mean ${suggestion}?`}`,
     });

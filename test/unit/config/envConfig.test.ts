@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ConfigError, createClient, FAULTLINE_VARIABLES, readEnvConfig } from '../../../src/index.js';
-import { checkEnvConfig, RESERVED_VARIABLES } from '../../../src/config/envConfig.js';
+import { checkEnvConfig } from '../../../src/config/envConfig.js';
 import { effectiveConfig } from '../../../src/config/effectiveConfig.js';
 import { unknownVariables } from '../../../src/config/unknownVariables.js';
 import { editDistance } from '../../../src/core/editDistance.js';
@@ -192,7 +192,7 @@ describe('configuration from the environment', () => {
     );
   });
 
-  it('unknown FAULTLINE_* names come with the nearest known one, reserved names are not called misspelt', () => {
+  it('unknown FAULTLINE_* names come with the nearest known one', () => {
     const found = unknownVariables({
       FAULTLINE_TIMEOUT: '5000',
       FAULTLINE_TIEMOUT_MS: '5000',
@@ -206,9 +206,8 @@ describe('configuration from the environment', () => {
       HOME: '/root',
     });
     assert.deepEqual(
-      found.map((u) => [u.name, u.suggestion ?? (u.reserved ? 'reserved' : 'none')]),
+      found.map((u) => [u.name, u.suggestion ?? 'none']),
       [
-        ['FAULTLINE_REDIS_URL', 'reserved'],
         ['FAULTLINE_SOMETHING_ELSE', 'none'],
         ['FAULTLINE_TIEMOUT_MS', 'FAULTLINE_TIMEOUT_MS'],
         ['FAULTLINE_TIMEOUT', 'FAULTLINE_TIMEOUT_MS'],
@@ -220,10 +219,6 @@ describe('configuration from the environment', () => {
       found.find((u) => u.name === 'FAULTLINE_TIMEOUT')?.message,
       'FAULTLINE_TIMEOUT is not a faultline variable; did you mean FAULTLINE_TIMEOUT_MS?',
     );
-  });
-
-  it('a reserved name leaves the reserved list when it becomes a variable', () => {
-    for (const name of RESERVED_VARIABLES) assert.ok(!Object.hasOwn(FAULTLINE_VARIABLES, name), name);
   });
 
   it('the effective configuration shows log sampling, and off when FAULTLINE_LOG_SAMPLE_INITIAL is 0', () => {
