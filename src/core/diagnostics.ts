@@ -52,6 +52,18 @@ export function createDiagnostics(sink: DiagnosticsSink, now: () => number = Dat
   };
 }
 
+/** A logger-like object with `warn`, as `createSignalsObserver` took before diagnostics had a throttle. */
+export interface DiagnosticsSinkLike {
+  warn(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** `Diagnostics` as they are, or a `{ warn }` object made into throttled diagnostics. */
+export function asDiagnostics(given: Diagnostics | DiagnosticsSinkLike): Diagnostics {
+  if (typeof (given as Diagnostics).report === 'function') return given as Diagnostics;
+  const sink = given as DiagnosticsSinkLike;
+  return createDiagnostics((message, meta) => sink.warn(message, meta));
+}
+
 /**
  * For code that runs outside any client (a breaker not yet used by one, a logger's own
  * transport): reports as a Node process warning, which the application can hear with

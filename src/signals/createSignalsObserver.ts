@@ -6,7 +6,14 @@ import type { CircuitState } from '../policies/circuitBreaker.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { ReportOptions } from '../types/client.js';
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
-import { type Diagnostics, enterGuarded, guard, report } from '../core/diagnostics.js';
+import {
+  asDiagnostics,
+  type Diagnostics,
+  type DiagnosticsSinkLike,
+  enterGuarded,
+  guard,
+  report,
+} from '../core/diagnostics.js';
 import { createLogSignal, type LogSamplingRule, type LogSignal, type TraceIds } from './logs/logSignal.js';
 import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
 import { otelApi } from './otelApi.js';
@@ -26,7 +33,11 @@ export interface SignalsOptions {
   /** Sentry reporting, or false for none. */
   readonly report: ReportOptions | false;
   readonly redactor: Redactor;
-  readonly diagnostics: Diagnostics;
+  /**
+   * Where the signals report their own trouble. A bare `{ warn(message, meta) }` (the
+   * shape this option had before 0.2) is still accepted and given a throttle of its own.
+   */
+  readonly diagnostics: Diagnostics | DiagnosticsSinkLike;
   /** The client's circuits by upstream, for the `faultline.circuit.state` gauge. @default none */
   readonly circuits?: ReadonlyMap<string, CircuitState>;
   /** Milliseconds now, for the Sentry cap's minute and the log sampler's second. @default Date.now */
@@ -66,7 +77,7 @@ interface Signals {
  * a broken exporter, transport or logger silences only itself.
  */
 export function createSignalsObserver(options: SignalsOptions): RequestObserver {
-  const { diagnostics } = options;
+  const diagnostics = asDiagnostics(options.diagnostics);
   const api = otelApi();
   let metrics: MetricSignal | undefined;
   const signals: Signals = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createDiagnostics, enterGuarded, guard } from '../../../src/core/diagnostics.js';
+import { asDiagnostics, createDiagnostics, enterGuarded, guard } from '../../../src/core/diagnostics.js';
 import { recordingDiagnostics } from '../helpers/recordingDiagnostics.js';
 
 /** A clock the test sets by hand. */
@@ -228,5 +228,17 @@ describe('enterGuarded', () => {
       (error) => error === own,
     );
     assert.deepEqual(recorded.reports, []);
+  });
+});
+
+describe('asDiagnostics', () => {
+  it('keeps Diagnostics as they are, and gives a bare { warn } logger a throttle of its own', () => {
+    const own = createDiagnostics(() => {});
+    assert.equal(asDiagnostics(own), own);
+    const warned: string[] = [];
+    const legacy = asDiagnostics({ warn: (message) => warned.push(message) });
+    legacy.report('a hook', new Error('boom'));
+    legacy.report('a hook', new Error('boom again'));
+    assert.deepEqual(warned, ['faultline: a hook failed; the request goes on']);
   });
 });
