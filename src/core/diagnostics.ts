@@ -109,11 +109,6 @@ export function enterGuarded<T>(diagnostics: Diagnostics, what: string, enter: (
   }
 }
 
-/** Reports through `diagnostics`; the same as `diagnostics.report(...)`. */
-export function report(diagnostics: Diagnostics, what: string, error: unknown, scrub?: Scrub): void {
-  diagnostics.report(what, error, scrub);
-}
-
 function describeError(error: unknown): string {
   try {
     if (error instanceof Error) return `${error.name}: ${error.message}`;

@@ -1,5 +1,5 @@
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
-import { type Diagnostics, enterGuarded, report } from '../core/diagnostics.js';
+import { type Diagnostics, enterGuarded } from '../core/diagnostics.js';
 
 /**
  * Observers that catch and report their own errors at every step (faultline's signals).
@@ -46,7 +46,7 @@ export function createObserverFanout(
           const scope = observer.attemptStarted(call, attempt);
           if (scope !== undefined) scopes.push(scope);
         } catch (error) {
-          report(diagnostics, 'an observer (attemptStarted)', error);
+          diagnostics.report('an observer (attemptStarted)', error);
         }
       }
       if (scopes.length === 0) return undefined;
@@ -57,7 +57,7 @@ export function createObserverFanout(
         try {
           observer.callEnded?.(call, outcome);
         } catch (error) {
-          report(diagnostics, 'an observer (callEnded)', error);
+          diagnostics.report('an observer (callEnded)', error);
         }
       }
     },
@@ -76,14 +76,14 @@ function guardScope(scope: AttemptScope, diagnostics: Diagnostics): AttemptScope
       try {
         scope.inject?.(headers);
       } catch (error) {
-        report(diagnostics, 'an observer (inject)', error);
+        diagnostics.report('an observer (inject)', error);
       }
     },
     end(outcome: AttemptOutcome) {
       try {
         scope.end(outcome);
       } catch (error) {
-        report(diagnostics, 'an observer (end)', error);
+        diagnostics.report('an observer (end)', error);
       }
     },
   };

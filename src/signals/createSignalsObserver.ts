@@ -6,14 +6,7 @@ import type { CircuitState } from '../policies/circuitBreaker.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { ReportOptions } from '../types/client.js';
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
-import {
-  asDiagnostics,
-  type Diagnostics,
-  type DiagnosticsSinkLike,
-  enterGuarded,
-  guard,
-  report,
-} from '../core/diagnostics.js';
+import { asDiagnostics, type Diagnostics, type DiagnosticsSinkLike, enterGuarded, guard } from '../core/diagnostics.js';
 import { createLogSignal, type LogSamplingRule, type LogSignal, type TraceIds } from './logs/logSignal.js';
 import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
 import { otelApi } from './otelApi.js';
@@ -121,7 +114,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
         const root = attempt > 1 ? signals.failedCalls.get(call)?.root : undefined;
         attemptSpan = signals.spans.start(call, attempt, root);
       } catch (error) {
-        report(diagnostics, 'span', error);
+        diagnostics.report('span', error);
         return undefined;
       }
       return new SignalsScope(signals, call, attemptSpan);
@@ -195,7 +188,7 @@ class SignalsScope implements AttemptScope {
     try {
       this.signals.propagate(this.attemptSpan.context, headers);
     } catch (error) {
-      report(this.signals.diagnostics, 'propagator', error);
+      this.signals.diagnostics.report('propagator', error);
     }
   }
 
@@ -205,17 +198,17 @@ class SignalsScope implements AttemptScope {
     try {
       signals.spans.end(attemptSpan, outcome);
     } catch (error) {
-      report(diagnostics, 'span', error);
+      diagnostics.report('span', error);
     }
     try {
       signals.metrics.attemptEnded(call, outcome);
     } catch (error) {
-      report(diagnostics, 'metrics', error);
+      diagnostics.report('metrics', error);
     }
     try {
       this.remember(outcome);
     } catch (error) {
-      report(diagnostics, 'logger', error);
+      diagnostics.report('logger', error);
     }
   }
 
@@ -271,7 +264,7 @@ function sentryTraceIds(signals: Signals): TraceIds | undefined {
   try {
     return sentry.traceIds();
   } catch (error) {
-    report(signals.diagnostics, 'Sentry', error);
+    signals.diagnostics.report('Sentry', error);
     return undefined;
   }
 }
