@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const entry = fileURLToPath(new URL('../src/index.js', import.meta.url));
+// The entry package.json's exports point at: what `import 'faultline'` loads.
+const entry = fileURLToPath(new URL('../pkg/index.js', import.meta.url));
 const empty = join(tmpdir(), 'faultline-empty-module.mjs');
 writeFileSync(empty, 'export {};\n');
 

@@ -12,8 +12,8 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { deadlines, problemResponses } from 'faultline/express';
-import { createClient, exponentialBackoff, init } from '../src/index.js';
-import { startFaultServer } from '../src/testing/index.js';
+import { createClient, exponentialBackoff, init } from 'faultline';
+import { startFaultServer } from 'faultline/testing';
 
 const upstream = await startFaultServer();
 upstream.script('/v1/stock/sku-1', { status: 503 }, { status: 200, body: '{"sku":"sku-1","stock":7}' });

@@ -11,8 +11,8 @@
 // (It starts a flaky upstream of its own, serves four requests and exits.)
 import Fastify from 'fastify';
 import { deadlines, problemResponses } from 'faultline/fastify';
-import { createClient, exponentialBackoff, init } from '../src/index.js';
-import { startFaultServer as startFlakyUpstream } from '../src/testing/index.js';
+import { createClient, exponentialBackoff, init } from 'faultline';
+import { startFaultServer as startFlakyUpstream } from 'faultline/testing';
 
 const upstream = await startFlakyUpstream();
 upstream.script('/v1/prices/p-1', { status: 200, body: '{"id":"p-1","eur":12.5}' });

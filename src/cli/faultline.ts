@@ -78,7 +78,7 @@ function main(argv: string[]): number {
 
 /**
  * The version in faultline's own package.json, found by walking up from this file: it is
- * `dist/src/cli/` in the repository and in an installed package alike, but a bundler or
+ * `dist/pkg/` (or `dist/src/cli/`) in the repository and in an installed package alike, but a bundler or
  * another layout may move it.
  */
 function packageVersion(): string {

@@ -15,7 +15,12 @@ export interface CallerDeadline {
   readonly propagateHeader?: string | undefined;
 }
 
-const storage = new AsyncLocalStorage<CallerDeadline>();
+// One store per process, not per copy of this module: an app whose service side and
+// clients come from two copies of faultline (two versions in node_modules, or a bundle
+// beside the unbundled modules) still carries the deadline from one to the other.
+const STORAGE = Symbol.for('faultline.callerDeadline');
+const storage = ((globalThis as { [STORAGE]?: AsyncLocalStorage<CallerDeadline> })[STORAGE] ??=
+  new AsyncLocalStorage<CallerDeadline>());
 
 /** The deadline of the request being handled, if any. */
 export function currentCallerDeadline(): CallerDeadline | undefined {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const bin = fileURLToPath(new URL('../../../src/cli/faultline.js', import.meta.url));
+// The CLI as package.json's `bin` ships it (the bundled entry).
+const bin = fileURLToPath(new URL('../../../pkg/cli.js', import.meta.url));
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -181,14 +182,14 @@ describe('faultline check', () => {
       assert.equal(code, 0, args.join(' '));
       assert.equal(stdout, `${version}\n`);
     }
-    // node_modules/faultline as npm lays it out: package.json beside dist/src.
+    // node_modules/faultline as npm lays it out: package.json beside dist/.
     const root = mkdtempSync(join(tmpdir(), 'faultline-installed-'));
     try {
       const installed = join(root, 'node_modules', 'faultline');
-      cpSync(join(repo, 'dist', 'src'), join(installed, 'dist', 'src'), { recursive: true });
+      cpSync(join(repo, 'dist', 'pkg'), join(installed, 'dist', 'pkg'), { recursive: true });
       cpSync(join(repo, 'package.json'), join(installed, 'package.json'));
       symlinkSync(join(repo, 'node_modules'), join(installed, 'node_modules'));
-      const { code, stdout } = run(join(installed, 'dist', 'src', 'cli', 'faultline.js'), {}, '--version');
+      const { code, stdout } = run(join(installed, 'dist', 'pkg', 'cli.js'), {}, '--version');
       assert.equal(code, 0);
       assert.equal(stdout, `${version}\n`);
     } finally {

@@ -26,6 +26,14 @@ describe('the published package', () => {
     const [listing] = JSON.parse(packed.stdout) as { files: { path: string }[] }[];
     const paths = listing?.files.map((file) => file.path) ?? [];
     assert.ok(paths.includes('LICENSE'), 'LICENSE is in the tarball');
-    assert.ok(paths.includes('dist/src/cli/faultline.js'), 'with the CLI beside it');
+    assert.ok(paths.includes('dist/pkg/cli.js'), 'with the CLI beside it');
+    // The bundled entries ship, with the type declarations; the unbundled modules do not.
+    for (const entry of ['index', 'testing', 'express', 'fastify'])
+      assert.ok(paths.includes(`dist/pkg/${entry}.js`), entry);
+    assert.ok(paths.includes('dist/src/index.d.ts'));
+    assert.deepEqual(
+      paths.filter((path) => path.startsWith('dist/src/') && !path.endsWith('.d.ts')),
+      [],
+    );
   });
 });
