@@ -5,12 +5,21 @@
 // Shows: init() honouring OTEL_METRICS_EXPORTER=prometheus (or otlp), and what each
 // failure looks like on a dashboard: successes, 503s retried with backoff, 429s waiting
 // for Retry-After, a circuit that stays open, a retry budget exhausted by a storm,
-// Sentry events held back by the cap, and failure log lines held back by sampling.
+// Sentry events held back by the cap, failure log lines held back by sampling, and a
+// replica whose shared state cannot reach its Redis (so it decides alone).
 //
 // Run: npm run build && OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_PORT=9464 \
 //        node dist/examples/traffic.js          (Ctrl-C to stop; then scrape :9464/metrics)
-import { circuitBreaker, createClient, exponentialBackoff, init, noRetry, retryBudget } from '../src/index.js';
-import { startFaultServer, startSentrySink } from '../src/testing/index.js';
+import {
+  circuitBreaker,
+  createClient,
+  exponentialBackoff,
+  init,
+  noRetry,
+  retryBudget,
+  sharedState,
+} from '../src/index.js';
+import { closedPort, startFaultServer, startSentrySink } from '../src/testing/index.js';
 
 const upstream = await startFaultServer();
 upstream.cycle(
@@ -57,12 +66,16 @@ const search = createClient({
     minRetriesPerSecond: 1,
   }),
 });
+// Shared state pointed at a port where no Redis listens: the health gauge reads 0.
+const unreachable = sharedState({ url: `redis://127.0.0.1:${await closedPort()}`, prefix: 'traffic:' });
+const ledger = createClient({ name: 'ledger', baseUrl: upstream.url, shared: unreachable });
 
 let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
   await runtime.shutdown();
+  await unreachable.close();
   await upstream.close();
   await sink?.close();
   process.exit(0);
@@ -78,6 +91,7 @@ while (!stopping) {
     calls.push(payments.json(`/v1/charges?id=${tick * 10 + i}`, { route: '/v1/charges' }).catch(() => {}));
   if (tick % 5 === 0) calls.push(quotes.get('/v1/quotes').catch(() => {}));
   calls.push(inventory.get('/v1/inventory').catch(() => {}));
+  calls.push(ledger.json('/v1/charges?id=0', { route: '/v1/charges' }).catch(() => {}));
   if (tick % 10 === 0) for (let i = 0; i < 30; i++) calls.push(search.get('/v1/search').catch(() => {}));
   await Promise.all(calls);
   await new Promise((resolve) => setTimeout(resolve, 100));

@@ -28,6 +28,7 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
       now: () => config.clock.now(),
       logSampling: logSamplingOf(options.logSampling, config),
       fleetCap: config.fleetCap,
+      sharedState: config.sharedHealthy && { upstream: config.name, healthy: config.sharedHealthy },
     }),
   ];
 }

@@ -31,6 +31,8 @@ export interface ClientConfig extends Omit<PipelineConfig, 'fanout'> {
   readonly env: EnvConfig;
   /** The fleet's share of the Sentry cap, when replicas share state. */
   readonly fleetCap: FleetCap | undefined;
+  /** Whether the client's shared state reaches Redis; undefined without shared state. */
+  readonly sharedHealthy: (() => boolean) | undefined;
 }
 
 /**
@@ -118,6 +120,7 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     env,
     throttle: throttleGate(fleet?.throttleStore),
     fleetCap: fleet?.cap,
+    sharedHealthy: fleet?.healthy,
   };
 }
 

@@ -82,7 +82,8 @@ export function readEnvConfig(env: Env = process.env): EnvConfig {
   const [first, ...others] = problems;
   if (first === undefined) return config;
   if (others.length === 0) throw first;
-  throw new ConfigError(first.variable, env[first.variable], first.problem, first.accepted, others);
+  // The value the first error holds, not the raw variable: a reader may have masked a secret.
+  throw new ConfigError(first.variable, first.value, first.problem, first.accepted, others);
 }
 
 /**

@@ -15,6 +15,8 @@ export class ConfigError extends Error {
   override name = 'ConfigError' as const;
   /** The environment variable or option that is wrong, e.g. `FAULTLINE_TIMEOUT_MS`. */
   readonly variable: string;
+  /** The wrong value, as the message shows it (a Redis URL's password masked). */
+  readonly value: unknown;
   /** What is wrong with the value. */
   readonly problem: string;
   /** What is accepted. */
@@ -35,6 +37,7 @@ export class ConfigError extends Error {
     const first = `${variable}=${formatValue(value)} ${problem}; expected ${accepted}`;
     super([first, ...others.map((other) => `also ${other.message}`)].join('\n'));
     this.variable = variable;
+    this.value = value;
     this.problem = problem;
     this.accepted = accepted;
     this.others = others;

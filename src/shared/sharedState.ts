@@ -61,6 +61,8 @@ export interface SharedInternals {
   store<T>(request: ShareRequest): StateStore<T>;
   /** Where trouble is told: the first client's logger. */
   reportTo(diagnostics: Diagnostics): void;
+  /** Whether the last round reached Redis (what the `faultline.shared_state.healthy` gauge reads). */
+  healthy(): boolean;
 }
 
 const internals = new WeakMap<SharedState, SharedInternals>();
@@ -193,6 +195,7 @@ export function sharedState(options: SharedStateOptions): SharedState {
     reportTo(to) {
       if (diagnostics === processDiagnostics) diagnostics = to;
     },
+    healthy: () => healthy,
   });
   return shared;
 }

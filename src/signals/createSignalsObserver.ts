@@ -8,7 +8,7 @@ import type { ReportOptions } from '../types/client.js';
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
 import { asDiagnostics, type Diagnostics, type DiagnosticsSinkLike, enterGuarded, guard } from '../core/diagnostics.js';
 import { createLogSignal, type LogSamplingRule, type LogSignal, type TraceIds } from './logs/logSignal.js';
-import { createMetricSignal, type MetricSignal } from './metrics/metricSignal.js';
+import { createMetricSignal, type MetricSignal, type SharedStateHealth } from './metrics/metricSignal.js';
 import { otelApi } from './otelApi.js';
 import { breadcrumbOf, type FailedAttempt } from './sentry/breadcrumbOf.js';
 import type { FleetCap } from '../shared/sharedCap.js';
@@ -39,6 +39,8 @@ export interface SignalsOptions {
   readonly logSampling?: LogSamplingRule | false;
   /** The fleet's share of the Sentry cap, when replicas share state. @default none */
   readonly fleetCap?: FleetCap | undefined;
+  /** The client's shared state, for the `faultline.shared_state.healthy` gauge. @default none */
+  readonly sharedState?: SharedStateHealth | undefined;
 }
 
 /** What a call's failed attempts leave for the attempts after them and for its end. */
@@ -77,7 +79,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
     spans: createSpanSignal(options.tracer),
     get metrics() {
       // Instruments are made lazily so a meter provider registered after the client is used.
-      metrics ??= createMetricSignal(options.meter, options.circuits);
+      metrics ??= createMetricSignal(options.meter, options.circuits, options.sharedState);
       return metrics;
     },
     logs:

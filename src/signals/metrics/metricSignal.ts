@@ -24,6 +24,13 @@ export interface MetricSignal {
   logSuppressed(call: CallInfo, kind: string): Count;
 }
 
+/** A client's shared state as the health gauge sees it. */
+export interface SharedStateHealth {
+  /** The client's name: the gauge's `faultline.upstream`. */
+  readonly upstream: string;
+  healthy(): boolean;
+}
+
 /** One series of a counter, kept to count into without looking it up again. */
 export interface Count {
   add(): void;
@@ -44,6 +51,8 @@ export interface Count {
  * - `faultline.sentry.suppressed` (counter): Sentry events held back by the cap.
  * - `faultline.log.suppressed` (counter): failure log lines held back by sampling, by
  *   upstream and kind.
+ * - `faultline.shared_state.healthy` (gauge): 1 while the client's shared state reaches
+ *   Redis, 0 while its decisions are local; only for clients with shared state.
  *
  * The counters are asynchronous: faultline counts in a map and the SDK reads the totals
  * when it collects, so a failure storm costs a map update per event, not an attribute
@@ -52,6 +61,7 @@ export interface Count {
 export function createMetricSignal(
   meter?: Meter,
   circuits: ReadonlyMap<string, CircuitState> = new Map(),
+  shared?: SharedStateHealth,
 ): MetricSignal {
   const m = meter ?? otelApi().metrics.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
   const duration: Histogram = m.createHistogram('http.client.request.duration', {
@@ -75,6 +85,12 @@ export function createMetricSignal(
     for (const [upstream, state] of circuits)
       result.observe(CIRCUIT_STATE_VALUES[state], { [ATTR.UPSTREAM]: upstream });
   });
+  if (shared !== undefined) {
+    const attributes = { [ATTR.UPSTREAM]: shared.upstream };
+    m.createObservableGauge('faultline.shared_state.healthy', {
+      description: 'Shared state: 1 while rounds reach Redis, 0 while every decision is local to this replica.',
+    }).addCallback((result) => result.observe(shared.healthy() ? 1 : 0, attributes));
+  }
 
   return {
     attemptEnded(call, outcome) {

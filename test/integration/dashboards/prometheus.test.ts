@@ -146,6 +146,7 @@ describe('the dashboard and alerts against a real Prometheus scraping faultline'
         'FaultlineCircuitOpen',
         'FaultlineRetryBudgetExhausted',
         'FaultlineSentryEventsSuppressed',
+        'FaultlineSharedStateUnavailable',
       ],
     );
     for (const rule of all) {
@@ -161,7 +162,7 @@ describe('the dashboard and alerts against a real Prometheus scraping faultline'
         data: { alerts: { labels: { alertname: string } }[] };
       };
       const names = new Set(body.data.alerts.map((a) => a.labels.alertname));
-      return names.size >= 4 ? names : undefined;
+      return names.size >= 5 ? names : undefined;
     });
     assert.ok(alerts.has('FaultlineCircuitOpen'));
   });

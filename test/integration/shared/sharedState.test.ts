@@ -15,10 +15,12 @@ import { internalsOf } from '../../../src/shared/sharedState.js';
 import { ReportCap } from '../../../src/signals/sentry/reportCap.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 import { type RedisServer, startRedis } from '../../../fixtures/redisServer.js';
-import { useFlakyUpstream } from '../../helpers/suiteUpstream.js';
+import { useFlakyUpstream, useOtel } from '../../helpers/suiteUpstream.js';
+import { pointsOf } from '../../helpers/otel.js';
 
 describe('shared state through a real redis-server', () => {
   const suite = useFlakyUpstream();
+  const telemetry = useOtel();
   let redis: RedisServer;
   const opened: SharedState[] = [];
   let prefixes = 0;
@@ -211,5 +213,38 @@ describe('shared state through a real redis-server', () => {
     } finally {
       raw.disconnect();
     }
+  });
+
+  it('the faultline.shared_state.healthy gauge reads 1 while Redis answers, 0 while it does not', async () => {
+    const clock = fakeClock(Date.now());
+    const shared = sharedState({
+      url: redis.url,
+      prefix: 'health:',
+      now: clock.now,
+      syncIntervalMs: 60_000,
+      timeoutMs: 100,
+    });
+    opened.push(shared);
+    await connected([shared]);
+    const client = createClient({ baseUrl: suite.server.url, name: 'ledger', clock, env: {}, shared });
+    const local = createClient({ baseUrl: suite.server.url, name: 'local', clock, env: {}, shared: false });
+    await client.json('/fine');
+    await local.json('/fine');
+    const gauge = async () =>
+      pointsOf((await telemetry.otel.collect()).get('faultline.shared_state.healthy')).map((point) => [
+        point.attributes['faultline.upstream'],
+        point.value,
+      ]);
+    // Only clients with shared state have the series.
+    assert.deepEqual(await gauge(), [['ledger', 1]]);
+    redis.pause();
+    try {
+      assert.equal(await shared.sync(), false);
+      assert.deepEqual(await gauge(), [['ledger', 0]]);
+    } finally {
+      redis.resume();
+    }
+    await connected([shared]);
+    assert.deepEqual(await gauge(), [['ledger', 1]]);
   });
 });

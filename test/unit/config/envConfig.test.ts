@@ -190,6 +190,19 @@ describe('configuration from the environment', () => {
       () => readEnvConfig({ FAULTLINE_LOG_LEVEL: 'loud' }),
       (error) => error instanceof ConfigError && error.others.length === 0 && !error.message.includes('\n'),
     );
+    // A Redis URL's password stays masked whether its error comes first or among others.
+    for (const extra of [{}, { FAULTLINE_TIMEOUT_MS: 'soon' }, { FAULTLINE_REDIS_PREFIX: 'has spaces' }]) {
+      assert.throws(
+        () => readEnvConfig({ FAULTLINE_REDIS_URL: 'redis://admin:hunter2@', ...extra }),
+        (error) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, /FAULTLINE_REDIS_URL="redis:\/\/\*\*\*\*@" is not a Redis URL/);
+          assert.doesNotMatch(error.message, /hunter2/);
+          assert.doesNotMatch(JSON.stringify(error.value), /hunter2/);
+          return true;
+        },
+      );
+    }
   });
 
   it('unknown FAULTLINE_* names come with the nearest known one', () => {
