@@ -6,6 +6,7 @@ import { before, beforeEach, describe, it } from 'node:test';
 import {
   type AttemptOutcome,
   circuitBreaker,
+  type RequestObserver,
   type Clock,
   createClient,
   exponentialBackoff,
@@ -40,6 +41,20 @@ function heldClock(): Clock & { waits: number[]; fire(): Promise<void> } {
       await tick();
     },
   };
+}
+
+/** An observer counting the attempts started: a hedge starts its attempt as soon as it is admitted. */
+function countingAttempts() {
+  const counter = {
+    started: 0,
+    observer: {
+      attemptStarted: () => {
+        counter.started++;
+        return undefined;
+      },
+    } satisfies RequestObserver,
+  };
+  return counter;
 }
 
 /**
@@ -224,11 +239,13 @@ describe('hedging against a real upstream', () => {
     const route = firstHeld();
     suite.server.handle('/rates', route.handler);
     const clock = heldClock();
+    const attempts = countingAttempts();
     const client = createClient({
       baseUrl: suite.server.url,
       env: {},
       clock,
       signals: false,
+      observers: [attempts.observer],
       hedge: hedge({ delayMs: 20 }),
     });
     const call = client.json('/rates');
@@ -237,6 +254,7 @@ describe('hedging against a real upstream', () => {
     suite.server.script('/rates', { status: 429, headers: { 'retry-after': '30' } });
     await assert.rejects(client.json('/rates', { retry: noRetry(), hedge: false }), ThrottledError);
     await clock.fire();
+    assert.equal(attempts.started, 2, 'no hedge was started');
     route.release();
     assert.deepEqual(await call, { answer: 1 });
     assert.equal(suite.server.hits('/rates'), 1, 'the 429 only: no hedge was sent');
@@ -248,11 +266,13 @@ describe('hedging against a real upstream', () => {
     suite.server.handle('/stock', route.handler);
     const clock = heldClock();
     const retry = circuitBreaker(noRetry(), { failureThreshold: 1 });
+    const attempts = countingAttempts();
     const client = createClient({
       baseUrl: suite.server.url,
       env: {},
       clock,
       signals: false,
+      observers: [attempts.observer],
       retry,
       hedge: hedge({ delayMs: 20 }),
     });
@@ -261,6 +281,7 @@ describe('hedging against a real upstream', () => {
     await assert.rejects(client.json('/status/503', { hedge: false }), ServerError);
     assert.equal(retry.state, 'open');
     await clock.fire();
+    assert.equal(attempts.started, 2, 'no hedge was started');
     route.release();
     assert.deepEqual(await call, { answer: 1 });
     assert.equal(suite.server.hits('/stock'), 1);
@@ -272,17 +293,20 @@ describe('hedging against a real upstream', () => {
     suite.server.handle('/budget', route.handler);
     const clock = heldClock();
     const retry = retryBudget(exponentialBackoff(), { ratio: 0, minRetriesPerSecond: 0 });
+    const attempts = countingAttempts();
     const client = createClient({
       baseUrl: suite.server.url,
       env: {},
       clock,
       signals: false,
+      observers: [attempts.observer],
       retry,
       hedge: hedge({ delayMs: 20 }),
     });
     const call = client.json('/budget');
     await route.first;
     await clock.fire();
+    assert.equal(attempts.started, 1, 'no hedge was started');
     route.release();
     assert.deepEqual(await call, { answer: 1 });
     assert.equal(suite.server.hits('/budget'), 1);
