@@ -65,6 +65,8 @@ export {
   type CircuitStateChange,
   circuitBreaker,
 } from './policies/circuitBreaker.js';
+export { hedge } from './policies/hedge.js';
+export type { HedgeOptions, HedgePercentileDelay, HedgePolicy } from './types/hedge.js';
 export { memoryStore, type StateStore } from './policies/stateStore.js';
 export { type ThrottleGate, type ThrottleRecord, throttleGate } from './policies/throttleGate.js';
 export { sharedState, type SharedStateOptions } from './shared/sharedState.js';
@@ -83,6 +85,7 @@ export type {
   CallInfo,
   CallOutcome,
   DeadlineSource,
+  HedgeMark,
   RequestObserver,
 } from './types/observers.js';
 export { createSignalsObserver, type SignalsOptions } from './signals/createSignalsObserver.js';

@@ -21,6 +21,7 @@ import { createRedactor } from '../redaction/Redactor.js';
 import { defaultLogger } from '../signals/defaultLogger.js';
 import { createUndiciTransport } from '../transport/undiciTransport.js';
 import type { ClientOptions, DispatcherLike } from '../types/client.js';
+import type { HedgePolicy } from '../types/hedge.js';
 import type { RetryStrategy } from '../types/strategies.js';
 
 /** Everything a client needs, resolved once when it is created; the observers come next. */
@@ -104,6 +105,7 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     maxJsonBytes: settle(checkCount('maxJsonBytes', options.maxJsonBytes, 'bytes'), undefined, DEFAULTS.maxJsonBytes),
     strategy,
     retry: guardStrategy(strategy, diagnostics),
+    hedge: checkHedge(options.hedge),
     auth: options.auth === undefined ? undefined : guardAuth(options.auth, diagnostics),
     clock: options.clock ?? systemClock,
     transport: createUndiciTransport({
@@ -166,6 +168,13 @@ function checkDispatcher(dispatcher: DispatcherLike | undefined): DispatcherLike
     );
   }
   return dispatcher;
+}
+
+function checkHedge(policy: HedgePolicy | undefined): HedgePolicy | undefined {
+  if (policy === undefined) return undefined;
+  if (typeof policy !== 'object' || policy === null || typeof policy.delayFor !== 'function')
+    throw new ConfigError('hedge', typeof policy, 'is not a hedging policy', 'what hedge() returns');
+  return policy;
 }
 
 function checkCount(option: string, value: number | undefined, unit: string): number | undefined {

@@ -1,6 +1,8 @@
 import { type Diagnostics, guard, type Scrub } from '../core/diagnostics.js';
 import { isPromiseLike, untilAborted } from '../core/promises.js';
 import { normalizeDecision } from '../policies/normalizeDecision.js';
+import { isRetryBudget } from '../policies/retryBudget.js';
+import { strategyChain } from '../policies/strategyChain.js';
 import type { Failure } from '../types/failure.js';
 import type { AttemptContext, RetryContext, RetryStrategy, RetryVerdict, SuccessContext } from '../types/strategies.js';
 
@@ -12,6 +14,8 @@ export interface GuardedStrategy {
   decide(context: RetryContext, scrub: Scrub): RetryVerdict | Promise<RetryVerdict>;
   /** Tells the strategy of a success, or undefined when it does not listen. */
   readonly succeeded: ((context: SuccessContext, scrub: Scrub) => void) | undefined;
+  /** True when a `retryBudget` is among the strategy's links: hedges draw from it. */
+  readonly budgeted: boolean;
 }
 
 const guardedOf = new WeakMap<RetryStrategy, WeakMap<Diagnostics, GuardedStrategy>>();
@@ -64,5 +68,11 @@ function build(strategy: RetryStrategy, diagnostics: Diagnostics): GuardedStrate
         ? undefined
         : (context, scrub) =>
             guard(diagnostics, 'retry strategy (onSuccess)', () => strategy.onSuccess?.(context), undefined, scrub),
+    budgeted: isBudgeted(strategy),
   };
+}
+
+function isBudgeted(strategy: RetryStrategy): boolean {
+  for (const link of strategyChain(strategy)) if (isRetryBudget(link)) return true;
+  return false;
 }

@@ -79,6 +79,13 @@ function guardScope(scope: AttemptScope, diagnostics: Diagnostics): AttemptScope
         diagnostics.report('an observer (inject)', error);
       }
     },
+    hedged() {
+      try {
+        scope.hedged?.();
+      } catch (error) {
+        diagnostics.report('an observer (hedged)', error);
+      }
+    },
     end(outcome: AttemptOutcome) {
       try {
         scope.end(outcome);
@@ -96,6 +103,9 @@ function combineScopes(scopes: readonly AttemptScope[], diagnostics: Diagnostics
     send: (fn) => guarded.reduceRight<() => ReturnType<typeof fn>>((inner, scope) => () => scope.send!(inner), fn)(),
     inject(headers) {
       for (const scope of guarded) scope.inject?.(headers);
+    },
+    hedged() {
+      for (const scope of guarded) scope.hedged?.();
     },
     end(outcome) {
       for (const scope of guarded) scope.end(outcome);

@@ -6,6 +6,7 @@ import type { ThrottleGate } from '../policies/throttleGate.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { Transport } from '../transport/undiciTransport.js';
 import type { Clock } from '../types/client.js';
+import type { HedgePolicy } from '../types/hedge.js';
 
 /** Everything the pipeline needs of its client, resolved once when the client is built. */
 export interface PipelineConfig {
@@ -25,6 +26,8 @@ export interface PipelineConfig {
   readonly maxJsonBytes: number;
   /** The client's strategy, already guarded. */
   readonly retry: GuardedStrategy;
+  /** The client's hedging; none when off. */
+  readonly hedge?: HedgePolicy | undefined;
   /** The client's auth, already guarded. */
   readonly auth: GuardedAuth | undefined;
   readonly clock: Clock;

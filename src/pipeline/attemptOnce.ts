@@ -4,6 +4,7 @@ import type { TransportRequest, TransportResponse } from '../transport/undiciTra
 import type { Failure } from '../types/failure.js';
 import type { AttemptScope } from '../types/observers.js';
 import { scrubberOf, withoutSecrets } from './callSecrets.js';
+import type { AttemptLane } from './AttemptLane.js';
 import type { Call } from './prepareCall.js';
 import { readBounded, readJsonText } from './readBody.js';
 
@@ -22,6 +23,10 @@ export interface AttemptResult {
   readonly failureBody?: Uint8Array;
   /** The URL the response came from, after redirects (not redacted: it is the caller's). */
   readonly href?: string;
+  /** Set by a hedge race that sent hedges: the number of the last attempt it sent. */
+  readonly lastAttempt?: number;
+  /** Set with `lastAttempt`: how many hedges the race sent. */
+  readonly hedges?: number;
 }
 
 /**
@@ -30,10 +35,11 @@ export interface AttemptResult {
  * Sentry or OpenTelemetry), Node's promise hooks charge every extra async layer on every
  * request.
  */
-export async function attemptOnce(call: Call, attempt: number): Promise<AttemptResult> {
+export async function attemptOnce(call: Call, attempt: number, lane?: AttemptLane): Promise<AttemptResult> {
   const { config, control } = call;
   if (control.aborted) return { failure: control.failureOf(undefined, config.clock.now()) };
   const scope = config.fanout?.attemptStarted(call.info, attempt);
+  if (lane !== undefined) lane.scope = scope;
   try {
     const { auth } = config;
     if (auth !== undefined) {
@@ -60,7 +66,8 @@ export async function attemptOnce(call: Call, attempt: number): Promise<AttemptR
       method: call.method,
       headers: call.headers,
       body: call.body.body,
-      signal: control,
+      // A hedge race's attempt is aborted on its own when another answers first.
+      signal: lane ?? control,
       timeoutMs: call.attemptTimeoutMs,
       dispatcher: call.dispatcher,
     };
@@ -73,6 +80,7 @@ export async function attemptOnce(call: Call, attempt: number): Promise<AttemptR
         followRedirects(transport, request, first, href, config.maxRedirects),
       ));
     }
+    lane?.markAnswered();
     const failure =
       response.statusCode < 400
         ? call.rejectRedirects

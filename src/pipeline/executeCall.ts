@@ -5,6 +5,7 @@ import type { RetryVerdict } from '../types/strategies.js';
 import { UNEXPECTED_REDIRECT } from '../transport/followRedirects.js';
 import { throttleHold } from '../policies/throttleGate.js';
 import { attemptOnce, type AttemptResult } from './attemptOnce.js';
+import { raceHedges } from './raceHedges.js';
 import { failureError, responseOf } from './callResults.js';
 import { scrubberOf, withoutSecrets } from './callSecrets.js';
 import { decideNext, type ReplayState } from './decideNext.js';
@@ -33,11 +34,22 @@ export async function executeCall(
   let previousDelayMs = 0;
   let detached = false;
   const throttle: ThrottleState = { waitedUntil: 0 };
+  let hedges = 0;
   try {
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = performance.now();
       const refusal = admit(call, attempt, throttle);
-      const result: AttemptResult = refusal === undefined ? await attemptOnce(call, attempt) : { failure: refusal };
+      const result: AttemptResult =
+        refusal !== undefined
+          ? { failure: refusal }
+          : call.hedge === undefined
+            ? await attemptOnce(call, attempt)
+            : await raceHedges(call, attempt, call.hedge, (hedge) => admit(call, hedge, throttle, true));
+      if (result.lastAttempt !== undefined) {
+        // The race sent hedges: they are attempts too, numbered on.
+        attempt = result.lastAttempt;
+        hedges += result.hedges ?? 0;
+      }
       const durationMs = performance.now() - attemptStarted;
       const { failure } = result;
       if (failure?.retryAfterMs !== undefined) learnThrottle(call, result, failure.retryAfterMs, throttle);
@@ -45,7 +57,7 @@ export async function executeCall(
 
       if (failure === null) {
         tellSuccess(call, attempt, status ?? 0);
-        finish(call, result, { attempt, status, durationMs }, performance.now() - started);
+        finish(call, result, { attempt, status, durationMs }, performance.now() - started, hedges);
         if (mode === 'json') return result.value;
         detached = true;
         return responseOf(call, result, attempt);
@@ -60,6 +72,7 @@ export async function executeCall(
           result,
           { attempt, status, failure, durationMs, stopReason: verdict.reason },
           performance.now() - started,
+          hedges,
         );
         // redirect: 'error' fails as fetch does, whatever throwHttpErrors says.
         if (status !== undefined && call.returnHttpErrors && failure.code !== UNEXPECTED_REDIRECT) {
@@ -109,7 +122,7 @@ interface ThrottleState {
  * in this process, or in the fleet — holds this attempt back unsent), then the strategy's
  * own check (a circuit breaker's). A refusal is the attempt's failure.
  */
-function admit(call: Call, attempt: number, throttle: ThrottleState): Failure | undefined {
+function admit(call: Call, attempt: number, throttle: ThrottleState, hedge?: true): Failure | undefined {
   const gate = call.config.throttle;
   if (gate !== undefined) {
     const until = gate.holdUntil(call.info.upstream, call.info.route);
@@ -122,7 +135,8 @@ function admit(call: Call, attempt: number, throttle: ThrottleState): Failure | 
   const { admit } = call.strategy;
   if (admit === undefined) return undefined;
   const { info } = call;
-  return admit({ attempt, method: call.method, url: info.url, upstream: info.upstream }, scrubberOf(call));
+  const context = { attempt, method: call.method, url: info.url, upstream: info.upstream };
+  return admit(hedge === undefined ? context : { ...context, hedge }, scrubberOf(call));
 }
 
 /** A server's Retry-After holds back the upstream's next calls; this call waits it out itself. */
@@ -147,7 +161,7 @@ function tellSuccess(call: Call, attempt: number, status: number): void {
  * The call's one ending: the last attempt's scope hears how it ended (an attempt that was
  * never sent has none) and the observers hear the call's outcome.
  */
-function finish(call: Call, result: AttemptResult, last: AttemptOutcome, callDurationMs: number): void {
+function finish(call: Call, result: AttemptResult, last: AttemptOutcome, callDurationMs: number, hedges = 0): void {
   result.scope?.end(last);
   call.config.fanout?.callEnded(call.info, {
     attempts: last.attempt,
@@ -155,5 +169,6 @@ function finish(call: Call, result: AttemptResult, last: AttemptOutcome, callDur
     failure: last.failure,
     durationMs: callDurationMs,
     stopReason: last.stopReason,
+    hedges: hedges === 0 ? undefined : hedges,
   });
 }

@@ -3,6 +3,7 @@ import { templatePath } from '../core/templatePath.js';
 import { guardStrategy, type GuardedStrategy } from '../guarded/guardStrategy.js';
 import { NO_BODY, type PreparedBody, prepareBody } from '../transport/prepareBody.js';
 import type { DispatcherLike, RequestOptions } from '../types/client.js';
+import type { HedgePolicy } from '../types/hedge.js';
 import type { CallInfo } from '../types/observers.js';
 import { CallControl } from './CallControl.js';
 import { callerBudget } from './callerBudget.js';
@@ -25,6 +26,8 @@ export interface Call {
   /** Idempotent (or opted in) and a body that can be sent again. */
   readonly replayable: boolean;
   readonly strategy: GuardedStrategy;
+  /** Hedging, for a replayable call with hedges allowed; undefined otherwise (the common case). */
+  readonly hedge: HedgePolicy | undefined;
   readonly attemptTimeoutMs: number;
   readonly followRedirects: boolean;
   /** `redirect: 'error'`: a redirect status fails the call. */
@@ -63,6 +66,7 @@ export function prepareCall(
   const budget = callerBudget(init?.timeoutMs ?? config.timeoutMs, init?.signal, headers);
   const { timeoutMs } = budget;
   const startedAt = config.clock.now();
+  const replayable = init?.idempotent ?? IDEMPOTENT_METHODS.has(method);
   const call: Call = {
     config,
     mode,
@@ -70,8 +74,9 @@ export function prepareCall(
     target,
     headers,
     body: NO_BODY,
-    replayable: init?.idempotent ?? IDEMPOTENT_METHODS.has(method),
+    replayable,
     strategy: init?.retry === undefined ? config.retry : guardStrategy(init.retry, config.diagnostics),
+    hedge: replayable ? hedgeOf(config, init) : undefined,
     attemptTimeoutMs: init?.attemptTimeoutMs ?? config.attemptTimeoutMs,
     followRedirects: config.maxRedirects > 0 && init?.redirect !== 'manual' && init?.redirect !== 'error',
     rejectRedirects: init?.redirect === 'error',
@@ -94,6 +99,12 @@ export function prepareCall(
   return prepareBody(init.body, init.json).then((body) => {
     const { contentType } = body;
     if (contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = contentType;
-    return { ...call, body, replayable: call.replayable && body.replayable };
+    return body.replayable ? { ...call, body } : { ...call, body, replayable: false, hedge: undefined };
   });
+}
+
+/** The call's hedging: its own option, else the client's; none that allows no hedge. */
+function hedgeOf(config: PipelineConfig, init: RequestOptions | undefined): HedgePolicy | undefined {
+  const policy = init?.hedge ?? config.hedge;
+  return policy === false || policy === undefined || policy.maxHedges < 1 ? undefined : policy;
 }

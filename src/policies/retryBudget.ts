@@ -130,6 +130,15 @@ export function retryBudget(inner: RetryStrategy, options: RetryBudgetOptions = 
     return verdict;
   };
 
+  const spendOnHedge = (upstream: string): Failure | undefined => {
+    const record = recordOf(upstream);
+    if (availableIn(record) < 1) return hedgeRefused(upstream);
+    const index = advance(record);
+    record.retries[index] = (record.retries[index] ?? 0) + 1;
+    store.set(upstream, record);
+    return undefined;
+  };
+
   const strategy: RetryBudgetStrategy = {
     available: (upstream = lastUpstream) => availableIn(recordOf(upstream)),
     beforeAttempt(context) {
@@ -139,7 +148,11 @@ export function retryBudget(inner: RetryStrategy, options: RetryBudgetOptions = 
         record.requests[index] = (record.requests[index] ?? 0) + 1;
         store.set(context.upstream, record);
       }
-      return inner.beforeAttempt?.(context);
+      const refused = inner.beforeAttempt?.(context);
+      // A hedge is an extra request like a retry: it pays the same way, once the inner
+      // strategy (a breaker) has let it go.
+      if (context.hedge !== true || (refused !== undefined && refused !== null)) return refused;
+      return spendOnHedge(context.upstream);
     },
     nextDelay(context): RetryDecision | Promise<RetryDecision> {
       const decision = inner.nextDelay(context);
@@ -153,5 +166,24 @@ export function retryBudget(inner: RetryStrategy, options: RetryBudgetOptions = 
     whenShared(strategy, (share) => {
       store = share<BudgetRecord>({ kind: 'budget', settings: { windowMs: o.windowMs, buckets: BUCKETS } });
     });
+  budgets.add(strategy);
   return recordWrapper(strategy, inner);
+}
+
+const budgets = new WeakSet<RetryStrategy>();
+
+/** True when `strategy` is a retry budget (a link of a strategy chain). */
+export function isRetryBudget(strategy: RetryStrategy): boolean {
+  return budgets.has(strategy);
+}
+
+/** The code of a hedge the retry budget refused (never a call's failure: the call goes on). */
+export const HEDGE_BUDGET_EXHAUSTED = 'HEDGE_BUDGET_EXHAUSTED';
+
+function hedgeRefused(upstream: string): Failure {
+  return {
+    kind: 'throttled',
+    code: HEDGE_BUDGET_EXHAUSTED,
+    message: `No retry budget left to hedge a call to ${upstream}`,
+  };
 }

@@ -1,5 +1,5 @@
 import type { Failure } from '../types/failure.js';
-import type { AttemptOutcome, CallInfo } from '../types/observers.js';
+import type { AttemptOutcome, CallInfo, HedgeMark } from '../types/observers.js';
 
 /**
  * The attribute names every signal shares, so a log line, a span and a Sentry tag join
@@ -27,6 +27,12 @@ export const ATTR = {
   DURATION_MS: 'faultline.duration_ms',
   /** `caller` or `own`: which deadline bounded a call made while handling a request. */
   DEADLINE_SOURCE: 'faultline.deadline.source',
+  /** A raced attempt's place: 0 the attempt that was hedged, n its n-th hedge. */
+  HEDGE_INDEX: 'faultline.hedge.index',
+  /** A raced attempt's end: `won`, `lost` (aborted, not an error) or `failed`. */
+  HEDGE_OUTCOME: 'faultline.hedge.outcome',
+  /** On a call's line: hedges sent. */
+  HEDGES: 'faultline.hedges',
 } as const;
 
 /**
@@ -67,6 +73,16 @@ export function addRetryAttributes<T extends Target>(target: T, retry: AttemptOu
     fields[ATTR.RETRY_DELAY_MS] = retry.delayMs;
     fields[ATTR.RETRY_REASON] = retry.reason;
     fields[ATTR.RETRY_DELAY_SOURCE] = retry.delaySource;
+  }
+  return target;
+}
+
+/** A raced attempt's place in its hedge race and how it ended. */
+export function addHedgeAttributes<T extends Target>(target: T, hedge: HedgeMark | undefined): T {
+  const fields: Target = target;
+  if (hedge !== undefined) {
+    fields[ATTR.HEDGE_INDEX] = hedge.index;
+    fields[ATTR.HEDGE_OUTCOME] = hedge.outcome;
   }
   return target;
 }

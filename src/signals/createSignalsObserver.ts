@@ -214,9 +214,23 @@ class SignalsScope implements AttemptScope {
     }
   }
 
+  hedged(): void {
+    try {
+      // The hedge's span joins this attempt's trace, as a retry's would.
+      const { signals, call, attemptSpan } = this;
+      if (signals.failedCalls.has(call)) return;
+      const root = attemptSpan.root ? attemptSpan.context : undefined;
+      signals.failedCalls.set(call, { attempts: [], last: attemptSpan, root });
+    } catch (error) {
+      this.signals.diagnostics.report('span', error);
+    }
+  }
+
   /** Keeps what callEnded needs (the span, the breadcrumbs) and logs a retried attempt (its ids only if written). */
   private remember(outcome: AttemptOutcome): void {
     const { signals, call, attemptSpan } = this;
+    // A lost hedge race tells nothing of the call: its span and metrics said it all.
+    if (outcome.hedge?.outcome === 'lost') return;
     if (outcome.failure === undefined) {
       // A success is logged by callEnded, which needs this span's ids.
       if (signals.logs?.logsSuccesses() === true)
@@ -230,7 +244,9 @@ class SignalsScope implements AttemptScope {
     }
     state.last = attemptSpan;
     if (signals.sentry !== undefined) state.attempts.push({ outcome, at: Date.now() });
-    if (outcome.retry !== undefined && signals.logs !== undefined) signals.logs.attemptRetried(call, outcome, this);
+    // A failed attempt the call goes on after: retried, or raced by a hedge still in flight.
+    const goesOn = outcome.retry !== undefined || (outcome.hedge !== undefined && outcome.stopReason === undefined);
+    if (goesOn && signals.logs !== undefined) signals.logs.attemptRetried(call, outcome, this);
   }
 
   traceIds(): TraceIds | undefined {

@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import type { FailureKind } from '../core/failureKinds.js';
 import type { Clock } from '../core/clock.js';
 import type { AuthStrategy } from './auth.js';
+import type { HedgePolicy } from './hedge.js';
 import type { RequestObserver } from './observers.js';
 import type { RetryStrategy } from './strategies.js';
 import type { SharedState } from './shared.js';
@@ -71,6 +72,15 @@ export interface ClientOptions {
    * @default exponentialBackoff() configured from FAULTLINE_RETRY_*
    */
   readonly retry?: RetryStrategy;
+  /**
+   * Hedging of slow idempotent calls (see `hedge()`).
+   * @default none (off)
+   * @example
+   * ```ts
+   * createClient({ baseUrl, hedge: hedge({ delayMs: { percentile: 95 } }) });
+   * ```
+   */
+  readonly hedge?: HedgePolicy;
   /** Credentials for every attempt. */
   readonly auth?: AuthStrategy;
   /** A winston logger; otherwise one is built from the environment. */
@@ -189,6 +199,8 @@ export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'h
   readonly attemptTimeoutMs?: number;
   /** Overrides the client's retry strategy for this call. */
   readonly retry?: RetryStrategy;
+  /** Overrides the client's hedging for this call; `false` turns it off. */
+  readonly hedge?: HedgePolicy | false;
   /**
    * Treat this call as safe to repeat (e.g. a POST with an idempotency key).
    * @default true for GET, HEAD, OPTIONS, PUT, DELETE, TRACE

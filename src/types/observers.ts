@@ -40,6 +40,19 @@ export interface AttemptOutcome {
     | undefined;
   /** When it will not be: why the strategy stopped. */
   readonly stopReason?: string | undefined;
+  /** Set when the attempt raced hedges (see `hedge()`): its place in the race and how it ended. */
+  readonly hedge?: HedgeMark | undefined;
+}
+
+/**
+ * An attempt's part in a hedge race. `index` 0 is the attempt that was hedged, 1 its first
+ * hedge, and so on. `won`: its answer is the call's; `lost`: aborted because another
+ * attempt answered first (not a failure); `failed`: it failed (while another was in flight,
+ * or as the race's last).
+ */
+export interface HedgeMark {
+  readonly index: number;
+  readonly outcome: 'won' | 'lost' | 'failed';
 }
 
 /** How the whole call ended. */
@@ -51,6 +64,8 @@ export interface CallOutcome {
   readonly durationMs: number;
   /** Why the last failure was not retried. */
   readonly stopReason?: string | undefined;
+  /** Hedges sent (counted in `attempts` too); absent when none was. */
+  readonly hedges?: number | undefined;
 }
 
 /** A live attempt, as an observer tracks it. */
@@ -68,6 +83,11 @@ export interface AttemptScope {
   send?<T>(fn: () => T): T;
   /** Headers the attempt should carry (e.g. `traceparent`). */
   inject?(headers: Record<string, string>): void;
+  /**
+   * A hedge of this attempt is about to start (e.g. so the hedge's span joins this one's
+   * trace). Called at most once per attempt.
+   */
+  hedged?(): void;
   /** The attempt ended. */
   end(outcome: AttemptOutcome): void;
 }

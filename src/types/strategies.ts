@@ -36,6 +36,12 @@ export interface AttemptContext {
   /** The request URL, redacted. */
   readonly url: string;
   readonly upstream: string;
+  /**
+   * True when the attempt is a hedge: sent in parallel while an earlier attempt of the call
+   * is still in flight. A refusal only stops the hedge (`retryBudget` spends a retry on it,
+   * or refuses it when the budget is spent; a circuit breaker refuses it unless closed).
+   */
+  readonly hedge?: boolean;
 }
 
 /** What a strategy's `onSuccess` is told. */

@@ -1,7 +1,14 @@
 import type { Logger } from 'winston';
 import { logLevelOf } from '../../core/severity.js';
 import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
-import { addAttemptAttributes, addFailureAttributes, addRetryAttributes, ATTR, callAttributes } from '../attributes.js';
+import {
+  addAttemptAttributes,
+  addFailureAttributes,
+  addHedgeAttributes,
+  addRetryAttributes,
+  ATTR,
+  callAttributes,
+} from '../attributes.js';
 import { HELD_BACK, type HeldBackCount, LogSampler, type LogSamplingRule } from './logSampler.js';
 
 export type { LogSamplingRule };
@@ -20,7 +27,10 @@ export interface TraceIdSource {
 
 /** Writes faultline's log lines. */
 export interface LogSignal {
-  /** A failed attempt that will be retried: one warn line (unless sampling holds it back). */
+  /**
+   * A failed attempt that will be retried, or that failed while a hedge of the call is still
+   * in flight: one warn line (unless sampling holds it back).
+   */
   attemptRetried(call: CallInfo, outcome: AttemptOutcome, ids: TraceIdSource): void;
   /** True when successes are logged (debug), so callers can skip gathering for them. */
   logsSuccesses(): boolean;
@@ -91,9 +101,15 @@ export function createLogSignal(
       addFailureAttributes(fields, failure);
       fields[ATTR.DURATION_MS] = Math.round(outcome.durationMs);
       addRetryAttributes(fields, retry);
+      addHedgeAttributes(fields, outcome.hedge);
       if (heldBack > 0) fields[LOG_SUPPRESSED] = heldBack;
       const why = failure === undefined ? '' : ` (${failure.kind} ${failure.code})`;
-      const wait = retry === undefined ? '' : `; retrying in ${retry.delayMs} ms (${retry.reason})`;
+      const wait =
+        retry !== undefined
+          ? `; retrying in ${retry.delayMs} ms (${retry.reason})`
+          : outcome.hedge === undefined
+            ? ''
+            : '; another attempt is still in flight (hedging)';
       write(
         'warn',
         `${call.upstream} ${call.method} ${call.route} attempt ${outcome.attempt} failed${why}${wait}`,
@@ -111,6 +127,7 @@ export function createLogSignal(
       const fields = base(call, ids);
       fields[ATTR.ATTEMPTS] = outcome.attempts;
       if (outcome.attempts > 1) fields[ATTR.HTTP_REQUEST_RESEND_COUNT] = outcome.attempts - 1;
+      if (outcome.hedges !== undefined) fields[ATTR.HEDGES] = outcome.hedges;
       if (outcome.status !== undefined) fields[ATTR.HTTP_RESPONSE_STATUS_CODE] = outcome.status;
       fields[ATTR.DURATION_MS] = Math.round(outcome.durationMs);
       if (failure === undefined) {

@@ -45,6 +45,9 @@ export interface Count {
  *   set it is given).
  * - `faultline.retries` (counter): retries by upstream, reason, delay source and kind.
  * - `faultline.retry.delay` (histogram, s): how long each retry waited.
+ * - `faultline.hedges` (counter): hedges sent, by upstream and outcome (`won`, `lost`,
+ *   `failed`); attempts of a hedge race also carry `faultline.hedge.outcome` on the
+ *   duration histogram (a `lost` one's duration ends where it was aborted).
  * - `faultline.failures` (counter): calls that failed after retries, by kind and stop
  *   reason. Calls are attempts minus retries.
  * - `faultline.circuit.state` (gauge): 0 closed, 1 half-open, 2 open, by upstream.
@@ -75,6 +78,7 @@ export function createMetricSignal(
     description: 'How long each retry waited.',
     advice: { explicitBucketBoundaries: WAIT_BUCKETS },
   });
+  const hedges = new Tally(m, 'faultline.hedges', 'Hedges sent, by how they ended (won, lost, failed).');
   const failures = new Tally(m, 'faultline.failures', 'Calls that failed after retries, by kind and stop reason.');
   const suppressed = new Tally(m, 'faultline.sentry.suppressed', 'Sentry events held back by the per-fingerprint cap.');
   const logSuppressed = new Tally(m, 'faultline.log.suppressed', 'Failure log lines held back by storm sampling.');
@@ -105,6 +109,15 @@ export function createMetricSignal(
       if (failure !== undefined) {
         attributes[ATTR.ERROR_TYPE] = failure.code;
         attributes[ATTR.FAILURE_KIND] = failure.kind;
+      }
+      const { hedge } = outcome;
+      if (hedge !== undefined) {
+        attributes[ATTR.HEDGE_OUTCOME] = hedge.outcome;
+        if (hedge.index > 0)
+          hedges.add(`${call.upstream}\u0000${hedge.outcome}`, () => ({
+            [ATTR.UPSTREAM]: call.upstream,
+            [ATTR.HEDGE_OUTCOME]: hedge.outcome,
+          }));
       }
       duration.record(outcome.durationMs / 1000, attributes);
       if (retry === undefined) return;

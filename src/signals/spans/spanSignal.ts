@@ -2,6 +2,7 @@ import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { AttemptOutcome, CallInfo } from '../../types/observers.js';
 import {
   addAttemptAttributes,
+  addHedgeAttributes,
   addRetryAttributes,
   ATTR,
   callAttributes,
@@ -78,6 +79,8 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
         // Cancellation is the caller's choice, not an error (as instrumentation-undici does).
         if (failure.kind !== 'cancelled') span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       }
+      // A lost hedge race is no failure: it carries its mark and no error status.
+      if (outcome.hedge !== undefined) span.setAttributes(addHedgeAttributes({}, outcome.hedge));
       if (retry !== undefined) {
         const attributes = addRetryAttributes({}, retry);
         span.setAttributes(attributes);

@@ -1,0 +1,142 @@
+import type { Failure } from '../types/failure.js';
+import type { HedgePolicy } from '../types/hedge.js';
+import type { AttemptOutcome, AttemptScope, HedgeMark } from '../types/observers.js';
+import { AttemptLane } from './AttemptLane.js';
+import { attemptOnce, type AttemptResult } from './attemptOnce.js';
+import type { Call } from './prepareCall.js';
+
+/** What a losing attempt is aborted with (it is told as `lost`, never as a failure). */
+const LOST = new DOMException('Another attempt of the call answered first (hedging)', 'AbortError');
+
+const ignore = (): void => undefined;
+
+/**
+ * One attempt, hedged: sent, and if it has not answered (response headers) after the
+ * policy's delay, sent again in parallel (up to `maxHedges` times, each hedge admitted by
+ * `admitHedge` — throttle gate, circuit, retry budget — and, when the call's strategy has no
+ * retry budget, by the policy's own). The first good answer wins and the other attempts are
+ * aborted; a failed attempt ends the race only when no other is in flight, and that last
+ * failure is the race's (the strategy decides on it as on any attempt's).
+ *
+ * The result's `lastAttempt` and `hedges` are set when hedges were sent: attempts are
+ * numbered on from `attempt`, so the strategy's `attempt` counts every request sent. The
+ * returned scope marks the attempt's part in the race; the losers' scopes are ended here,
+ * when they settle.
+ */
+export function raceHedges(
+  call: Call,
+  attempt: number,
+  policy: HedgePolicy,
+  admitHedge: (attempt: number) => Failure | undefined,
+): Promise<AttemptResult> {
+  const { info, control } = call;
+  const lanes: AttemptLane[] = [];
+  const timer = new AbortController();
+  let inFlight = 0;
+  let settled = false;
+  let resolveRace: (result: AttemptResult) => void = ignore;
+
+  const end = (lane: AttemptLane, result: AttemptResult, outcome: HedgeMark['outcome']): AttemptResult => {
+    const hedges = lanes.length - 1;
+    if (hedges === 0) return result;
+    const mark: HedgeMark = { index: lane.index, outcome };
+    return { ...result, scope: markedScope(result.scope, lane, mark), lastAttempt: attempt + hedges, hedges };
+  };
+
+  const finish = (result: AttemptResult): void => {
+    settled = true;
+    timer.abort();
+    resolveRace(result);
+  };
+
+  const settle = (lane: AttemptLane, result: AttemptResult): void => {
+    inFlight--;
+    lane.release();
+    if (settled) {
+      endLoser(lane, result);
+      return;
+    }
+    if (result.failure === null) {
+      for (const other of lanes) if (other !== lane) other.abort(LOST);
+      policy.record(info.upstream, (lane.answeredAt || performance.now()) - (lanes[0]?.startedAt ?? 0));
+      finish(end(lane, result, 'won'));
+      return;
+    }
+    const { failure, response } = result;
+    if (failure.retryAfterMs !== undefined && response !== undefined)
+      call.config.throttle?.learn(info.upstream, info.route, call.config.clock.now() + failure.retryAfterMs);
+    if (inFlight === 0) {
+      finish(end(lane, result, 'failed'));
+      return;
+    }
+    // Another attempt is still in flight: this one's failure is told, and the race goes on.
+    result.scope?.end({
+      attempt: lane.attempt,
+      status: response?.statusCode,
+      failure,
+      durationMs: performance.now() - lane.startedAt,
+      hedge: { index: lane.index, outcome: 'failed' },
+    });
+  };
+
+  const launch = (): void => {
+    const lane = new AttemptLane(lanes.length, attempt + lanes.length, control);
+    lanes.push(lane);
+    inFlight++;
+    void attemptOnce(call, lane.attempt, lane).then((result) => settle(lane, result));
+  };
+
+  const admitted = (next: number): boolean => {
+    if (admitHedge(next) !== undefined) return false;
+    if (call.strategy.budgeted) return true;
+    const refused = policy.budget.beforeAttempt?.({
+      attempt: next,
+      method: call.method,
+      url: info.url,
+      upstream: info.upstream,
+      hedge: true,
+    });
+    return refused === undefined || refused === null;
+  };
+
+  const hedgeLater = (): void => {
+    if (lanes.length > policy.maxHedges) return;
+    call.config.clock.sleep(policy.delayFor(info.upstream), timer.signal).then(() => {
+      if (settled || control.aborted || lanes.some((lane) => lane.answered)) return;
+      if (!admitted(attempt + lanes.length)) return;
+      lanes[0]?.scope?.hedged?.();
+      launch();
+      hedgeLater();
+    }, ignore);
+  };
+
+  return new Promise<AttemptResult>((resolve) => {
+    resolveRace = resolve;
+    // The policy's own budget counts first attempts, as a strategy's budget does.
+    if (attempt === 1 && !call.strategy.budgeted)
+      policy.budget.beforeAttempt?.({ attempt, method: call.method, url: info.url, upstream: info.upstream });
+    launch();
+    hedgeLater();
+  });
+}
+
+/** A loser's end: its span ends unmarked as an error, its unread body is let go. */
+function endLoser(lane: AttemptLane, result: AttemptResult): void {
+  const body = result.response?.body;
+  if (body !== undefined && !body.destroyed) body.on('error', ignore).destroy();
+  const outcome: AttemptOutcome = {
+    attempt: lane.attempt,
+    durationMs: performance.now() - lane.startedAt,
+    hedge: { index: lane.index, outcome: 'lost' },
+  };
+  result.scope?.end(outcome);
+}
+
+/** The scope of a raced attempt: its end tells its part in the race and its own duration. */
+function markedScope(scope: AttemptScope | undefined, lane: AttemptLane, mark: HedgeMark): AttemptScope | undefined {
+  if (scope === undefined) return undefined;
+  return {
+    run: (fn) => scope.run(fn),
+    end: (outcome) => scope.end({ ...outcome, durationMs: performance.now() - lane.startedAt, hedge: mark }),
+  };
+}
