@@ -211,7 +211,7 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
       close(key, record);
     } else if (fleetOpenedAt !== undefined && fleetOpenedAt > record.openedAt) {
       if (record.state === 'closed' && fleetOpenedAt <= (record.closedAt ?? 0)) return;
-      open(key, record, 'failures seen by several replicas of the fleet', fleetOpenedAt);
+      open(key, record, 'the fleet’s evidence, from several replicas', fleetOpenedAt);
     }
   };
 
