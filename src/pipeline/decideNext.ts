@@ -20,6 +20,8 @@ export function decideNext(
   failure: Failure,
   previousDelayMs: number,
   replay: ReplayState,
+  /** How long the failed attempt took (for a breaker's slow-call rule). */
+  durationMs?: number,
 ): RetryVerdict | Promise<RetryVerdict> {
   const { control } = call;
   if (failure.kind === 'cancelled' || control.aborted)
@@ -28,13 +30,13 @@ export function decideNext(
   if (failure.kind === 'unauthorized' && auth !== undefined && !replay.authReplayed && call.body.replayable) {
     const answer = auth.replay({ attempt, failure, call, signal: control.signal }, scrubberOf(call));
     const afterReplay = (replayed: boolean): RetryVerdict | Promise<RetryVerdict> => {
-      if (!replayed) return askStrategy(call, attempt, failure, previousDelayMs);
+      if (!replayed) return askStrategy(call, attempt, failure, previousDelayMs, durationMs);
       replay.authReplayed = true;
       return { delayMs: 0, reason: 'auth_refresh', delaySource: 'backoff' };
     };
     return typeof answer === 'boolean' ? afterReplay(answer) : answer.then(afterReplay);
   }
-  return askStrategy(call, attempt, failure, previousDelayMs);
+  return askStrategy(call, attempt, failure, previousDelayMs, durationMs);
 }
 
 function askStrategy(
@@ -42,6 +44,7 @@ function askStrategy(
   attempt: number,
   failure: Failure,
   previousDelayMs: number,
+  durationMs: number | undefined,
 ): RetryVerdict | Promise<RetryVerdict> {
   const { config, control, info } = call;
   const now = config.clock.now();
@@ -52,6 +55,8 @@ function askStrategy(
       method: call.method,
       url: info.url,
       upstream: info.upstream,
+      route: info.route,
+      ...(durationMs === undefined ? {} : { durationMs }),
       replayable: call.replayable,
       elapsedMs: now - info.startedAt,
       previousDelayMs,

@@ -56,14 +56,14 @@ export async function executeCall(
       const status = result.response?.statusCode;
 
       if (failure === null) {
-        tellSuccess(call, attempt, status ?? 0);
+        tellSuccess(call, attempt, status ?? 0, durationMs);
         finish(call, result, { attempt, status, durationMs }, performance.now() - started, hedges);
         if (mode === 'json') return result.value;
         detached = true;
         return responseOf(call, result, attempt);
       }
 
-      const decided = decideNext(call, attempt, failure, previousDelayMs, replay);
+      const decided = decideNext(call, attempt, failure, previousDelayMs, replay, durationMs);
       const verdict: RetryVerdict = decided instanceof Promise ? await decided : decided;
       const { delayMs } = verdict;
       if (delayMs === null) {
@@ -135,7 +135,7 @@ function admit(call: Call, attempt: number, throttle: ThrottleState, hedge?: tru
   const { admit } = call.strategy;
   if (admit === undefined) return undefined;
   const { info } = call;
-  const context = { attempt, method: call.method, url: info.url, upstream: info.upstream };
+  const context = { attempt, method: call.method, url: info.url, upstream: info.upstream, route: info.route };
   return admit(hedge === undefined ? context : { ...context, hedge }, scrubberOf(call));
 }
 
@@ -146,13 +146,22 @@ function learnThrottle(call: Call, result: AttemptResult, retryAfterMs: number, 
   if (result.response !== undefined) call.config.throttle?.learn(call.info.upstream, call.info.route, until);
 }
 
-function tellSuccess(call: Call, attempt: number, status: number): void {
+function tellSuccess(call: Call, attempt: number, status: number, durationMs: number): void {
   const { succeeded } = call.strategy;
   if (succeeded === undefined) return;
   const { info, config } = call;
   const elapsedMs = config.clock.now() - info.startedAt;
   succeeded(
-    { attempt, method: call.method, url: info.url, upstream: info.upstream, status, elapsedMs },
+    {
+      attempt,
+      method: call.method,
+      url: info.url,
+      upstream: info.upstream,
+      route: info.route,
+      status,
+      elapsedMs,
+      durationMs,
+    },
     scrubberOf(call),
   );
 }

@@ -1,92 +1,25 @@
 import type { Failure, FailureKind } from '../types/failure.js';
-import type { RetryContext, RetryDecision, RetryStrategy, RetryVerdict } from '../types/strategies.js';
+import type { AttemptContext, RetryContext, RetryDecision, RetryStrategy, RetryVerdict } from '../types/strategies.js';
 import { type Diagnostics, guard, processDiagnostics } from '../core/diagnostics.js';
 import { isPromiseLike } from '../core/promises.js';
-import { withoutUndefined } from '../core/withoutUndefined.js';
+import { type CircuitBreakerOptions, defaultCircuitBreakerOptions, settleBreaker } from './circuitBreakerOptions.js';
+import type { CircuitRecord, CircuitState, CircuitStateChange } from './circuitRecord.js';
 import { normalizeDecision } from './normalizeDecision.js';
-import { memoryStore, type StateStore } from './stateStore.js';
+import { ratioMessage, ratioRule } from './ratioRule.js';
+import { SamplingWindow } from './samplingWindow.js';
+import { memoryStore } from './stateStore.js';
 import { whenShared } from './sharing.js';
 import { recordWrapper } from './strategyChain.js';
 import { THROTTLE_HOLD } from './throttleGate.js';
 
-/** `closed`: traffic flows. `open`: attempts fail fast. `half-open`: one trial is let through. */
-export type CircuitState = 'closed' | 'open' | 'half-open';
-
-/** A breaker's state for one key, as its store keeps it. */
-export interface CircuitRecord {
-  state: CircuitState;
-  consecutiveFailures: number;
-  openedAt: number;
-  /** When the half-open trial was let through, while it has not reported back. */
-  trialStartedAt: number | undefined;
-  /** Failures and answers counted so far (the evidence shared state sums over the fleet). */
-  failures?: number;
-  successes?: number;
-  /** When the circuit last closed. */
-  closedAt?: number;
-  /** Set by shared state: when the fleet opened the circuit (on evidence from several replicas). */
-  fleetOpenedAt?: number | undefined;
-  /** Set by shared state: when the fleet's half-open trial succeeded and closed it. */
-  fleetClosedAt?: number | undefined;
-  /** Set by shared state: this replica holds the fleet's one half-open trial. */
-  trialTicket?: boolean;
-}
-
-/** One change of state, as {@link CircuitBreakerStrategy.onStateChange} listeners hear it. */
-export interface CircuitStateChange {
-  /** The upstream (or the breaker's `name`) whose circuit changed. */
-  readonly key: string;
-  readonly state: CircuitState;
-  readonly previous: CircuitState;
-}
-
-/** Options of {@link circuitBreaker}. */
-export interface CircuitBreakerOptions {
-  /**
-   * Consecutive failures (of the `tripOn` kinds) that open the circuit.
-   * @default 5
-   */
-  readonly failureThreshold?: number;
-  /**
-   * How long the circuit stays open before letting one trial attempt through.
-   * @default 30000
-   */
-  readonly halfOpenAfterMs?: number;
-  /**
-   * The kinds that count as the upstream being unhealthy.
-   * @default ['server', 'network', 'timeout']
-   */
-  readonly tripOn?: readonly FailureKind[];
-  /**
-   * One circuit under this name for every upstream the breaker guards. Without it, each
-   * upstream (the client's `name`) has a circuit of its own.
-   * @default each call's upstream
-   */
-  readonly name?: string;
-  /** Hears every change of state (the key is the upstream, or `name`). */
-  readonly onStateChange?: (state: CircuitState, previous: CircuitState, key: string) => void;
-  /**
-   * Where the circuits' state is kept, keyed per upstream.
-   * @default an in-memory store
-   */
-  readonly store?: StateStore<CircuitRecord>;
-  /** Milliseconds now; for tests. @default Date.now */
-  readonly now?: () => number;
-}
-
-/** The defaults of {@link circuitBreaker}. */
-export const defaultCircuitBreakerOptions = {
-  failureThreshold: 5,
-  halfOpenAfterMs: 30_000,
-  tripOn: ['server', 'network', 'timeout'],
-  now: Date.now,
-} as const satisfies Required<Pick<CircuitBreakerOptions, 'failureThreshold' | 'halfOpenAfterMs' | 'tripOn' | 'now'>>;
+export type { CircuitRecord, CircuitState, CircuitStateChange } from './circuitRecord.js';
+export { type CircuitBreakerOptions, defaultCircuitBreakerOptions } from './circuitBreakerOptions.js';
 
 /** A retry strategy that is also a circuit breaker, whose state can be read and heard. */
 export interface CircuitBreakerStrategy extends RetryStrategy {
   /** The state of the circuit this breaker decided for last (or of `name`). */
   readonly state: CircuitState;
-  /** The state of one upstream's circuit. */
+  /** The state of one circuit: by upstream (or `name`), and with `perRoute` `upstream route`. */
   stateOf(key: string): CircuitState;
   /** Every circuit this breaker knows, by key. */
   states(): IterableIterator<[string, CircuitState]>;
@@ -94,11 +27,29 @@ export interface CircuitBreakerStrategy extends RetryStrategy {
   onStateChange(listener: (change: CircuitStateChange) => void): { dispose(): void };
 }
 
-const breakers = new WeakMap<RetryStrategy, { diagnostics: Diagnostics }>();
+/** One circuit of a breaker with what it guards: what the `faultline.circuit.state` gauge labels. */
+export interface CircuitInfo {
+  readonly key: string;
+  readonly upstream: string;
+  readonly route: string | undefined;
+  readonly state: CircuitState;
+}
+
+interface BreakerEntry {
+  diagnostics: Diagnostics;
+  readonly circuits: () => Iterable<CircuitInfo>;
+}
+
+const breakers = new WeakMap<RetryStrategy, BreakerEntry>();
 
 /** The breaker among a strategy chain's links, if that link is one. */
 export function asCircuitBreaker(strategy: RetryStrategy): CircuitBreakerStrategy | undefined {
   return breakers.has(strategy) ? (strategy as CircuitBreakerStrategy) : undefined;
+}
+
+/** Every circuit a breaker knows, with the upstream and route each guards. */
+export function circuitsOf(breaker: CircuitBreakerStrategy): Iterable<CircuitInfo> {
+  return breakers.get(breaker)?.circuits() ?? [];
 }
 
 /** Where a breaker reports a throwing listener: the first client that uses it. */
@@ -108,76 +59,148 @@ export function reportBreakerTroubleTo(breaker: CircuitBreakerStrategy, diagnost
 }
 
 /**
- * Wraps a strategy with a circuit breaker per upstream: after `failureThreshold`
- * consecutive failures the upstream's circuit opens and attempts fail fast with
- * `circuit_open` without being sent; after `halfOpenAfterMs` one trial goes through, and
- * its success closes the circuit again. Synchronous whenever the wrapped strategy is.
+ * Wraps a strategy with a circuit breaker per upstream (and with `perRoute`, per route):
+ * when a rule trips, the circuit opens and attempts fail fast with `circuit_open` without
+ * being sent; after `breakDurationMs` it half-opens and lets `halfOpenTrials` trials
+ * through, whose outcome closes it or opens it again. The rules (see
+ * {@link CircuitBreakerOptions}): `failureThreshold` consecutive failures, or — in the
+ * manner of Polly v8 and resilience4j — a share of failed (`failureRatio`) or slow
+ * (`slowCallMs`, `slowCallRatio`) calls over a sliding `samplingWindowMs` once it holds
+ * `minimumThroughput` calls. Synchronous whenever the wrapped strategy is.
+ *
+ * With shared state (Redis) each replica's rules still decide for that replica; the fleet
+ * opens a circuit for every replica on evidence from several of them (see `sharedState`).
  *
  * @example
  * ```ts
- * const retry = circuitBreaker(exponentialBackoff(), { failureThreshold: 5, halfOpenAfterMs: 10_000 });
+ * const retry = circuitBreaker(exponentialBackoff(), { failureThreshold: 5, breakDurationMs: 10_000 });
  * retry.onStateChange(({ key, state }) => console.log(`${key} is now ${state}`));
+ *
+ * // Polly-style: open when 20% of at least 50 calls over 30 s failed, or half took over 2 s.
+ * const perEndpoint = circuitBreaker(exponentialBackoff(), {
+ *   failureRatio: 0.2, minimumThroughput: 50, slowCallMs: 2_000, slowCallRatio: 0.5, perRoute: true,
+ * });
  * ```
  */
 export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOptions = {}): CircuitBreakerStrategy {
-  const o = { ...defaultCircuitBreakerOptions, ...withoutUndefined(options) };
-  const tripOn = new Set<FailureKind>(o.tripOn);
-  let store = o.store ?? memoryStore<CircuitRecord>();
+  const { failureThreshold, window: rule, breakDurationMs, halfOpenTrials } = settleBreaker(options);
+  const now = options.now ?? defaultCircuitBreakerOptions.now;
+  const tripOn = new Set<FailureKind>(options.tripOn ?? defaultCircuitBreakerOptions.tripOn);
+  const perRoute = options.perRoute === true;
+  let store = options.store ?? memoryStore<CircuitRecord>();
   const listeners = new Set<(change: CircuitStateChange) => void>();
-  const known = new Set<string>();
-  const entry = { diagnostics: processDiagnostics };
+  const known = new Map<string, { readonly upstream: string; readonly route: string | undefined }>();
   let lastKey = options.name ?? '';
 
-  const keyOf = (upstream: string): string => options.name ?? upstream;
+  const keyOf = (context: AttemptContext): string => {
+    const upstream = options.name ?? context.upstream;
+    const route = perRoute ? context.route : undefined;
+    const key = route === undefined ? upstream : `${upstream} ${route}`;
+    if (!known.has(key)) known.set(key, { upstream, route });
+    lastKey = key;
+    return key;
+  };
   const recordOf = (key: string): CircuitRecord => {
     let record = store.get(key);
     if (record === undefined) {
       record = { state: 'closed', consecutiveFailures: 0, openedAt: 0, trialStartedAt: undefined };
       store.set(key, record);
     }
-    known.add(key);
-    lastKey = key;
     return record;
   };
   const moveTo = (key: string, record: CircuitRecord, next: CircuitState): void => {
     if (next === record.state) return;
     const previous = record.state;
     record.state = next;
-    if (next === 'closed') record.closedAt = o.now();
+    if (next === 'closed') record.closedAt = now();
     store.set(key, record);
-    const change: CircuitStateChange = { key, state: next, previous };
+    const where = known.get(key);
+    const change: CircuitStateChange = {
+      key,
+      state: next,
+      previous,
+      ...(where === undefined ? {} : { upstream: where.upstream }),
+      ...(where?.route === undefined ? {} : { route: where.route }),
+    };
     for (const listener of listeners)
       guard(entry.diagnostics, 'circuit breaker listener', () => listener(change), undefined);
   };
-  const refusal = (): Failure => ({
+  const open = (key: string, record: CircuitRecord, because: string, at = now()): void => {
+    record.openedAt = at;
+    record.openedBecause = because;
+    record.trialStartedAt = undefined;
+    record.window?.reset();
+    delete record.trials;
+    moveTo(key, record, 'open');
+  };
+  const close = (key: string, record: CircuitRecord): void => {
+    record.consecutiveFailures = 0;
+    record.trialStartedAt = undefined;
+    record.window?.reset();
+    delete record.trials;
+    moveTo(key, record, 'closed');
+  };
+  const consecutively = `${failureThreshold ?? 0} consecutive failures`;
+  const refusal = (record: CircuitRecord): Failure => ({
     kind: 'circuit_open',
     code: 'CIRCUIT_OPEN',
-    message: `Circuit open after ${o.failureThreshold} consecutive failures; retrying after ${o.halfOpenAfterMs} ms`,
+    message: `Circuit open: ${record.openedBecause ?? consecutively}; retrying after ${breakDurationMs} ms`,
   });
+
+  /** A half-open trial reported back: the ratio rules applied to the trials decide. */
+  const trial = (key: string, record: CircuitRecord, failed: boolean, slow: boolean): void => {
+    const trials = (record.trials ??= { started: 0, reported: 0, failed: 0, slow: 0 });
+    trials.reported++;
+    if (failed) trials.failed++;
+    if (slow) trials.slow++;
+    // With the consecutive rule alone, one failed trial is enough.
+    if (failed && trials.failed / halfOpenTrials >= (rule?.failureRatio ?? Number.MIN_VALUE))
+      open(key, record, `${trials.failed} of ${halfOpenTrials} half-open trials failed`);
+    else if (slow && rule !== undefined && trials.slow / halfOpenTrials >= rule.slowCallRatio)
+      open(key, record, `${trials.slow} of ${halfOpenTrials} half-open trials took longer than ${rule.slowCallMs} ms`);
+    else if (trials.reported >= halfOpenTrials) close(key, record);
+  };
+
+  /** Counts one attempt's outcome against the circuit's rules. */
+  const outcome = (key: string, record: CircuitRecord, failed: boolean, durationMs: number | undefined): void => {
+    const slow = rule !== undefined && durationMs !== undefined && durationMs > rule.slowCallMs;
+    if (failed) {
+      record.failures = (record.failures ?? 0) + 1;
+      record.consecutiveFailures++;
+    } else {
+      // The upstream answered: it is alive, whatever it thought of the request.
+      record.successes = (record.successes ?? 0) + 1;
+      record.consecutiveFailures = 0;
+    }
+    if (slow) record.slowCalls = (record.slowCalls ?? 0) + 1;
+    if (record.state === 'half-open') trial(key, record, failed, slow);
+    else if (record.state === 'open') {
+      // A call in flight when the circuit opened. The window rules learn nothing from it;
+      // the consecutive rule alone keeps what it always did (an answer closes, failures extend).
+      if (rule === undefined) {
+        if (!failed) close(key, record);
+        else if (record.consecutiveFailures >= (failureThreshold ?? 0)) open(key, record, consecutively);
+      }
+    } else if (failed && failureThreshold !== undefined && record.consecutiveFailures >= failureThreshold) {
+      open(key, record, consecutively);
+    } else if (rule !== undefined) {
+      const window = (record.window ??= new SamplingWindow(rule.samplingWindowMs));
+      window.record(now(), failed, slow);
+      const trip = ratioRule(window, rule);
+      if (trip !== undefined) open(key, record, ratioMessage(trip, window, rule));
+    }
+    store.set(key, record);
+  };
+
   /** Counts the failure; a verdict when the breaker stops the call itself. */
   const judge = (context: RetryContext): RetryVerdict | undefined => {
     const { failure } = context;
     if (failure.kind === 'circuit_open') return { delayMs: null, reason: 'circuit_open' };
     // Held back unsent by the throttle gate: no news of the upstream's health.
     if (failure.code === THROTTLE_HOLD) return undefined;
-    const key = keyOf(context.upstream);
+    const key = keyOf(context);
     const record = recordOf(key);
-    if (tripOn.has(failure.kind)) {
-      record.failures = (record.failures ?? 0) + 1;
-      record.consecutiveFailures++;
-      if (record.state === 'half-open' || record.consecutiveFailures >= o.failureThreshold) {
-        record.openedAt = o.now();
-        record.trialStartedAt = undefined;
-        moveTo(key, record, 'open');
-      }
-    } else {
-      // The upstream answered: it is alive, whatever it thought of the request.
-      record.successes = (record.successes ?? 0) + 1;
-      record.consecutiveFailures = 0;
-      record.trialStartedAt = undefined;
-      moveTo(key, record, 'closed');
-    }
-    store.set(key, record);
+    outcome(key, record, tripOn.has(failure.kind), context.durationMs);
     return record.state === 'open' ? { delayMs: null, reason: 'circuit_opened' } : undefined;
   };
 
@@ -185,15 +208,29 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
   const followFleet = (key: string, record: CircuitRecord): void => {
     const { fleetOpenedAt, fleetClosedAt } = record;
     if (fleetClosedAt !== undefined && record.state !== 'closed' && fleetClosedAt > record.openedAt) {
-      record.consecutiveFailures = 0;
-      record.trialStartedAt = undefined;
-      moveTo(key, record, 'closed');
+      close(key, record);
     } else if (fleetOpenedAt !== undefined && fleetOpenedAt > record.openedAt) {
       if (record.state === 'closed' && fleetOpenedAt <= (record.closedAt ?? 0)) return;
-      record.openedAt = fleetOpenedAt;
-      record.trialStartedAt = undefined;
-      moveTo(key, record, 'open');
+      open(key, record, 'the fleet’s evidence, from several replicas', fleetOpenedAt);
     }
+  };
+
+  /** Whether a half-open circuit lets this attempt through as a trial. */
+  const admitsTrial = (record: CircuitRecord, at: number): boolean => {
+    const trials = (record.trials ??= { started: 0, reported: 0, failed: 0, slow: 0 });
+    if (trials.started >= halfOpenTrials) {
+      if (record.trialStartedAt !== undefined && at - record.trialStartedAt < breakDurationMs) return false;
+      // Trials that never reported back are replaced in time.
+      trials.started = trials.reported;
+    }
+    // Opened by the fleet: one replica (the ticket's holder) runs the trials for all.
+    if (record.fleetOpenedAt !== undefined && trials.started === 0) {
+      if (record.trialTicket !== true) return false;
+      record.trialTicket = false;
+    }
+    trials.started++;
+    record.trialStartedAt = at;
+    return true;
   };
 
   const breaker: CircuitBreakerStrategy = {
@@ -202,30 +239,24 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
     },
     stateOf: (key) => store.get(key)?.state ?? 'closed',
     *states() {
-      for (const key of known) yield [key, store.get(key)?.state ?? 'closed'];
+      for (const key of known.keys()) yield [key, store.get(key)?.state ?? 'closed'];
     },
     onStateChange(listener) {
       listeners.add(listener);
       return { dispose: () => listeners.delete(listener) };
     },
     beforeAttempt(context) {
-      const key = keyOf(context.upstream);
+      const key = keyOf(context);
       const record = recordOf(key);
-      const now = o.now();
+      const at = now();
       if (record.fleetOpenedAt !== undefined || record.fleetClosedAt !== undefined) followFleet(key, record);
       if (record.state === 'open') {
-        if (now - record.openedAt < o.halfOpenAfterMs) return refusal();
+        if (at - record.openedAt < breakDurationMs) return refusal(record);
+        record.trials = { started: 0, reported: 0, failed: 0, slow: 0 };
         moveTo(key, record, 'half-open');
       }
       if (record.state === 'half-open') {
-        // Opened by the fleet: one replica (the ticket's holder) runs the trial for all.
-        if (record.fleetOpenedAt !== undefined) {
-          if (record.trialTicket !== true) return refusal();
-          record.trialTicket = false;
-        }
-        // One trial at a time; a trial that never reported back is replaced in time.
-        if (record.trialStartedAt !== undefined && now - record.trialStartedAt < o.halfOpenAfterMs) return refusal();
-        record.trialStartedAt = now;
+        if (!admitsTrial(record, at)) return refusal(record);
         store.set(key, record);
       }
       return inner.beforeAttempt?.(context);
@@ -237,24 +268,28 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
       return isPromiseLike(decision) ? Promise.resolve(decision).then(normalizeDecision) : normalizeDecision(decision);
     },
     onSuccess(context) {
-      const key = keyOf(context.upstream);
-      const record = recordOf(key);
-      record.successes = (record.successes ?? 0) + 1;
-      record.consecutiveFailures = 0;
-      record.trialStartedAt = undefined;
-      moveTo(key, record, 'closed');
-      store.set(key, record);
+      const key = keyOf(context);
+      outcome(key, recordOf(key), false, context.durationMs);
       inner.onSuccess?.(context);
+    },
+  };
+  const entry: BreakerEntry = {
+    diagnostics: processDiagnostics,
+    *circuits() {
+      for (const [key, { upstream, route }] of known)
+        yield { key, upstream, route, state: store.get(key)?.state ?? 'closed' };
     },
   };
   const { onStateChange } = options;
   if (onStateChange !== undefined)
     breaker.onStateChange(({ state, previous, key }) => onStateChange(state, previous, key));
   breakers.set(breaker, entry);
-  if (o.store === undefined)
+  if (options.store === undefined)
     whenShared(breaker, (share) => {
-      const { failureThreshold, halfOpenAfterMs } = o;
-      store = share<CircuitRecord>({ kind: 'circuit', settings: { failureThreshold, halfOpenAfterMs } });
+      const settings: Record<string, number> = { halfOpenAfterMs: breakDurationMs };
+      if (failureThreshold !== undefined) settings['failureThreshold'] = failureThreshold;
+      if (rule !== undefined) Object.assign(settings, rule);
+      store = share<CircuitRecord>({ kind: 'circuit', settings });
     });
   return recordWrapper(breaker, inner);
 }

@@ -14,23 +14,28 @@ export interface FleetCircuitSettings {
   /** Share of failures among them that opens the circuit. */
   readonly failureRatio: number;
   readonly windowMs: number;
+  /** Share of slow calls among them that opens the circuit; undefined when no slow-call rule. */
+  readonly slowCallRatio?: number | undefined;
 }
 
-const BUCKET_MS = 1000;
+/** Buckets of at least a second, and no more than 10 of them per window (each is a read per round). */
+const MIN_BUCKET_MS = 1000;
 
 interface Seen {
   failures: number;
   successes: number;
+  slow: number;
   closedAt: number;
   reopenedAt: number;
 }
 
 /**
  * The circuit breaker's store for the fleet. Evidence is counted per replica in one hash
- * per circuit and second (`<prefix>circuit:<key>:<second>`, fields `f:<replica>` and
- * `s:<replica>`); the fleet opens a circuit (`<prefix>circuit:<key>:open`) only when at
- * least `quorum` replicas saw failures, with `minThroughput` and `failureRatio` over the
- * window — one sick replica cannot trip the others. One replica wins the half-open trial
+ * per circuit and bucket (`<prefix>circuit:<key>:<bucket>`, fields `f:<replica>`,
+ * `s:<replica>` and, for slow calls, `w:<replica>`); the fleet opens a circuit
+ * (`<prefix>circuit:<key>:open`) only when at least `quorum` replicas saw failures (or slow
+ * calls), with `minThroughput` and `failureRatio` (or `slowCallRatio`) over the window —
+ * one sick replica cannot trip the others. One replica wins the half-open trial
  * (`:trial`, SET NX) and tells the fleet when it closed (`:closed`).
  */
 export function sharedCircuit(
@@ -43,25 +48,30 @@ export function sharedCircuit(
   const pending: RedisCommand[] = [];
   let reads: { key: string; open: number; closed: number; trial: number; evidence: number; from: number }[] = [];
   const base = (key: string) => `${prefix}circuit:${keyPart(key)}`;
-  const buckets = Math.max(1, Math.ceil(settings.windowMs / BUCKET_MS));
+  const bucketMs = Math.max(MIN_BUCKET_MS, Math.ceil(settings.windowMs / 10));
+  const buckets = Math.max(1, Math.ceil(settings.windowMs / bucketMs));
   return {
     store: { get: (key) => local.get(key), set: (key, record) => void local.set(key, record) },
     participant: {
       collect(now) {
         const commands: RedisCommand[] = pending.splice(0);
         reads = [];
-        const bucket = Math.floor(now / BUCKET_MS);
+        const bucket = Math.floor(now / bucketMs);
         for (const [key, record] of local) {
           const k = base(key);
           let mine = seen.get(key);
-          if (mine === undefined) seen.set(key, (mine = { failures: 0, successes: 0, closedAt: 0, reopenedAt: 0 }));
+          if (mine === undefined)
+            seen.set(key, (mine = { failures: 0, successes: 0, slow: 0, closedAt: 0, reopenedAt: 0 }));
           const failures = (record.failures ?? 0) - mine.failures;
           const successes = (record.successes ?? 0) - mine.successes;
+          const slow = (record.slowCalls ?? 0) - mine.slow;
           if (failures > 0) commands.push(['HINCRBY', `${k}:${bucket}`, `f:${replica}`, failures]);
           if (successes > 0) commands.push(['HINCRBY', `${k}:${bucket}`, `s:${replica}`, successes]);
+          if (slow > 0) commands.push(['HINCRBY', `${k}:${bucket}`, `w:${replica}`, slow]);
           if (failures > 0 || successes > 0) commands.push(['PEXPIRE', `${k}:${bucket}`, settings.windowMs * 2]);
           mine.failures = record.failures ?? 0;
           mine.successes = record.successes ?? 0;
+          mine.slow = record.slowCalls ?? 0;
           const { fleetOpenedAt } = record;
           if (fleetOpenedAt !== undefined) {
             const closedAt = record.closedAt ?? 0;
@@ -121,9 +131,11 @@ export function sharedCircuit(
           // No fleet decision yet: does the evidence since the last close call for one?
           let failures = 0;
           let successes = 0;
+          let slow = 0;
           const failing = new Set<string>();
+          const slowing = new Set<string>();
           for (let i = 0; i < buckets; i++) {
-            if ((read.from + i) * BUCKET_MS < closedAt) continue;
+            if ((read.from + i) * bucketMs < closedAt) continue;
             for (const [field, value] of entriesOf(replies[read.evidence + i])) {
               const n = numberOf(value);
               if (n === undefined || n <= 0 || n > 1e9) continue;
@@ -131,14 +143,17 @@ export function sharedCircuit(
                 failures += n;
                 failing.add(field);
               } else if (field.startsWith('s:')) successes += n;
+              else if (field.startsWith('w:')) {
+                slow += n;
+                slowing.add(field);
+              }
             }
           }
           const total = failures + successes;
-          if (
-            failing.size >= settings.quorum &&
-            total >= settings.minThroughput &&
-            failures / total >= settings.failureRatio
-          ) {
+          const { quorum, slowCallRatio } = settings;
+          const byFailures = failing.size >= quorum && failures / total >= settings.failureRatio;
+          const bySlowCalls = slowCallRatio !== undefined && slowing.size >= quorum && slow / total >= slowCallRatio;
+          if (total >= settings.minThroughput && total > 0 && (byFailures || bySlowCalls)) {
             record.fleetOpenedAt = now;
             pending.push(['SET', `${base(read.key)}:open`, now, 'NX', 'PX', settings.halfOpenAfterMs * 2]);
           }

@@ -44,11 +44,14 @@ export interface SharedStateOptions {
   readonly replicaId?: string;
   /** Replicas that must have seen failures before the fleet opens a circuit. @default 2 */
   readonly circuitQuorum?: number;
-  /** Failures and answers the fleet must have seen over the window before it opens a circuit. @default 20 */
+  /**
+   * Failures and answers the fleet must have seen over the window before it opens a circuit
+   * (a breaker with window rules uses its own `minimumThroughput` instead). @default 20
+   */
   readonly circuitMinThroughput?: number;
-  /** Share of failures over the fleet's window that opens a circuit. @default 0.5 */
+  /** Share of failures over the fleet's window that opens a circuit (or the breaker's `failureRatio`). @default 0.5 */
   readonly circuitFailureRatio?: number;
-  /** The window the fleet's circuit evidence is counted over. @default 10000 */
+  /** The window the fleet's circuit evidence is counted over (or the breaker's `samplingWindowMs`). @default 10000 */
   readonly circuitWindowMs?: number;
   /** Milliseconds now (align with the clients' clock). @default Date.now */
   readonly now?: () => number;
@@ -182,13 +185,7 @@ export function sharedState(options: SharedStateOptions): SharedState {
       const made =
         kind === 'budget'
           ? sharedBudget(prefix, settings['windowMs'] ?? 10_000, settings['buckets'] ?? 10)
-          : sharedCircuit(prefix, replicaId, {
-              halfOpenAfterMs: settings['halfOpenAfterMs'] ?? 30_000,
-              quorum: options.circuitQuorum ?? 2,
-              minThroughput: options.circuitMinThroughput ?? 20,
-              failureRatio: options.circuitFailureRatio ?? 0.5,
-              windowMs: options.circuitWindowMs ?? 10_000,
-            });
+          : sharedCircuit(prefix, replicaId, fleetCircuitSettings(settings, options));
       participants.push(made.participant);
       return made.store as StateStore<T>;
     },
@@ -198,6 +195,24 @@ export function sharedState(options: SharedStateOptions): SharedState {
     healthy: () => healthy,
   });
   return shared;
+}
+
+/**
+ * How the fleet opens a breaker's circuits: a breaker with window rules (`failureRatio`,
+ * `slowCallMs`) has the fleet apply those same rules to the fleet's summed counts over its
+ * `samplingWindowMs`; a breaker with the consecutive rule alone gets the `circuit*` options.
+ */
+function fleetCircuitSettings(settings: Readonly<Record<string, number>>, options: SharedStateOptions) {
+  const windowed = settings['failureRatio'] !== undefined;
+  const slowCallMs = settings['slowCallMs'];
+  return {
+    halfOpenAfterMs: settings['halfOpenAfterMs'] ?? 30_000,
+    quorum: options.circuitQuorum ?? 2,
+    minThroughput: (windowed ? settings['minimumThroughput'] : undefined) ?? options.circuitMinThroughput ?? 20,
+    failureRatio: settings['failureRatio'] ?? options.circuitFailureRatio ?? 0.5,
+    windowMs: (windowed ? settings['samplingWindowMs'] : undefined) ?? options.circuitWindowMs ?? 10_000,
+    slowCallRatio: slowCallMs !== undefined && Number.isFinite(slowCallMs) ? settings['slowCallRatio'] : undefined,
+  };
 }
 
 const byUrl = new Map<string, SharedState>();

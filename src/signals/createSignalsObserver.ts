@@ -31,7 +31,10 @@ export interface SignalsOptions {
    * shape this option had before 0.2) is still accepted and given a throttle of its own.
    */
   readonly diagnostics: Diagnostics | DiagnosticsSinkLike;
-  /** The client's circuits by upstream, for the `faultline.circuit.state` gauge. @default none */
+  /**
+   * The client's circuits by upstream (or `upstream\u0000route` for a per-route circuit),
+   * for the `faultline.circuit.state` gauge. @default none
+   */
   readonly circuits?: ReadonlyMap<string, CircuitState>;
   /** Milliseconds now, for the Sentry cap's minute and the log sampler's second. @default Date.now */
   readonly now?: () => number;

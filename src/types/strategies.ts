@@ -13,6 +13,10 @@ export interface RetryContext {
   readonly url: string;
   /** The upstream's name (the client's `name`). */
   readonly upstream: string;
+  /** The call's route template (its `route` option, or the path's template), as in `faultline.route`. */
+  readonly route?: string;
+  /** How long the failed attempt took, in milliseconds (what a slow-call rule measures). */
+  readonly durationMs?: number;
   /**
    * True when the request may be sent again: an idempotent method (or `idempotent: true`)
    * and a body that can be replayed.
@@ -36,6 +40,8 @@ export interface AttemptContext {
   /** The request URL, redacted. */
   readonly url: string;
   readonly upstream: string;
+  /** The call's route template (its `route` option, or the path's template), as in `faultline.route`. */
+  readonly route?: string;
   /**
    * True when the attempt is a hedge: sent in parallel while an earlier attempt of the call
    * is still in flight. A refusal only stops the hedge (`retryBudget` spends a retry on it,
@@ -49,6 +55,8 @@ export interface SuccessContext extends AttemptContext {
   /** The HTTP status of the successful response. */
   readonly status: number;
   readonly elapsedMs: number;
+  /** How long the successful attempt took, in milliseconds (what a slow-call rule measures). */
+  readonly durationMs?: number;
 }
 
 /**

@@ -93,4 +93,49 @@ describe('no retry storm', () => {
     assert.equal((await client.get('/flaky')).status, 200);
     assert.deepEqual(states, ['open', 'half-open', 'closed']);
   });
+
+  it('a ratio breaker per route stops a failing route’s storm while the healthy route keeps its traffic', async () => {
+    upstream.script('/routes/down', { status: 503 });
+    upstream.script('/routes/up', { status: 200, body: '{}' });
+    let now = 0;
+    const breaker = circuitBreaker(exponentialBackoff({ maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }), {
+      failureRatio: 0.5,
+      minimumThroughput: 20,
+      breakDurationMs: 60_000,
+      perRoute: true,
+      now: () => now,
+    });
+    const client = createClient({ name: 'routes', baseUrl: upstream.url, env: {}, report: false, retry: breaker });
+    const outcomes = { down: [] as string[], up: [] as string[] };
+    let afterFirstWave = 0;
+    for (let wave = 0; wave < 10; wave++) {
+      const calls = (path: 'down' | 'up') =>
+        Array.from({ length: 20 }, () =>
+          client.get(`/routes/${path}`).then(
+            () => 'ok',
+            (e: { kind: string }) => e.kind,
+          ),
+        );
+      const [down, up] = await Promise.all([Promise.all(calls('down')), Promise.all(calls('up'))]);
+      outcomes.down.push(...down);
+      outcomes.up.push(...up);
+      if (wave === 0) afterFirstWave = upstream.hits('/routes/down');
+      now += 1000;
+    }
+    assert.equal(breaker.stateOf('routes /routes/down'), 'open');
+    assert.equal(breaker.stateOf('routes /routes/up'), 'closed');
+    assert.ok(
+      outcomes.up.every((k) => k === 'ok'),
+      'the healthy route never failed',
+    );
+    assert.equal(upstream.hits('/routes/up'), 200);
+    // The first wave's 20 calls are in flight together: until the window holds 20 outcomes
+    // (all failures) some retries go out; once it opens, every later attempt is refused unsent.
+    assert.ok(afterFirstWave >= 20 && afterFirstWave < 20 + 20, `first wave sent ${afterFirstWave}`);
+    assert.equal(upstream.hits('/routes/down'), afterFirstWave, 'nothing reached the failing route after it opened');
+    assert.ok(
+      outcomes.down.slice(20).every((k) => k === 'circuit_open'),
+      'every later call failed fast',
+    );
+  });
 });

@@ -50,7 +50,8 @@ export interface Count {
  *   duration histogram (a `lost` one's duration ends where it was aborted).
  * - `faultline.failures` (counter): calls that failed after retries, by kind and stop
  *   reason. Calls are attempts minus retries.
- * - `faultline.circuit.state` (gauge): 0 closed, 1 half-open, 2 open, by upstream.
+ * - `faultline.circuit.state` (gauge): 0 closed, 1 half-open, 2 open, by upstream (and
+ *   `faultline.route` for a breaker's per-route circuits).
  * - `faultline.sentry.suppressed` (counter): Sentry events held back by the cap.
  * - `faultline.log.suppressed` (counter): failure log lines held back by sampling, by
  *   upstream and kind.
@@ -86,8 +87,16 @@ export function createMetricSignal(
     description: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
   });
   circuit.addCallback((result) => {
-    for (const [upstream, state] of circuits)
-      result.observe(CIRCUIT_STATE_VALUES[state], { [ATTR.UPSTREAM]: upstream });
+    for (const [key, state] of circuits) {
+      // A per-route circuit is keyed `upstream\u0000route`: one series per route, labelled apart.
+      const split = key.indexOf('\u0000');
+      result.observe(
+        CIRCUIT_STATE_VALUES[state],
+        split === -1
+          ? { [ATTR.UPSTREAM]: key }
+          : { [ATTR.UPSTREAM]: key.slice(0, split), [ATTR.ROUTE]: key.slice(split + 1) },
+      );
+    }
   });
   if (shared !== undefined) {
     const attributes = { [ATTR.UPSTREAM]: shared.upstream };

@@ -227,7 +227,7 @@ describe('decideNext', () => {
   });
 
   describe('the strategy decides, within the limits of the body and the deadline', () => {
-    it('it is told the attempt, failure, method, redacted url, timings and a lazy signal', async (t) => {
+    it('it is told the attempt, failure, method, redacted url, route, timings and a lazy signal', async (t) => {
       const strategy = answering(null);
       const { call, replay, clock } = await setup(t, {
         strategy,
@@ -237,7 +237,7 @@ describe('decideNext', () => {
         init: { body: 'order' },
       });
       clock.advance(1500);
-      decideNext(call, 2, serverError, 300, replay);
+      decideNext(call, 2, serverError, 300, replay, 42);
       const [context] = strategy.contexts;
       assert.ok(context);
       const { signal, ...rest } = context;
@@ -247,6 +247,8 @@ describe('decideNext', () => {
         method: 'POST',
         url: 'http://upstream.test/orders?token=REDACTED&page=1',
         upstream: 'upstream',
+        route: '/orders',
+        durationMs: 42,
         replayable: false,
         elapsedMs: 1500,
         previousDelayMs: 300,
