@@ -256,7 +256,8 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
         moveTo(key, record, 'half-open');
       }
       if (record.state === 'half-open') {
-        if (!admitsTrial(record, at)) return refusal(record);
+        // Trials probe a recovering upstream one call each: a race of hedges is not one.
+        if (context.hedge === true || !admitsTrial(record, at)) return refusal(record);
         store.set(key, record);
       }
       return inner.beforeAttempt?.(context);

@@ -201,6 +201,8 @@ describe('circuitBreaker: half-open trials and the break', () => {
 
   it('lets halfOpenTrials trials through and closes when every one succeeded', () => {
     const h = opened({ halfOpenTrials: 3 });
+    const hedge = h.breaker.beforeAttempt?.({ attempt: 2, method: 'GET', url: '', upstream: 'upstream', hedge: true });
+    assert.equal(hedge?.kind, 'circuit_open', 'a half-open circuit takes no hedges');
     for (let i = 0; i < 3; i++) assert.equal(h.admit(), undefined, `trial ${i + 1}`);
     assert.equal(h.admit()?.kind, 'circuit_open', 'a fourth is refused');
     h.succeed(2);
