@@ -27,6 +27,8 @@ export const ATTR = {
   DURATION_MS: 'faultline.duration_ms',
   /** `caller` or `own`: which deadline bounded a call made while handling a request. */
   DEADLINE_SOURCE: 'faultline.deadline.source',
+  /** `true` when a failed call was answered by its fallback (span, log line, Sentry tag). */
+  FALLBACK: 'faultline.fallback',
 } as const;
 
 /**

@@ -40,6 +40,11 @@ export interface AttemptOutcome {
     | undefined;
   /** When it will not be: why the strategy stopped. */
   readonly stopReason?: string | undefined;
+  /**
+   * On the last attempt of a failed call: true when the call's `fallback` answered the
+   * caller instead (the failure is still a failure; this says the caller did not see it).
+   */
+  readonly fallback?: boolean | undefined;
 }
 
 /** How the whole call ended. */
@@ -51,6 +56,11 @@ export interface CallOutcome {
   readonly durationMs: number;
   /** Why the last failure was not retried. */
   readonly stopReason?: string | undefined;
+  /**
+   * True when the call failed but its `fallback` answered the caller: `failure` says what
+   * went wrong upstream, and every signal still tells it, marked `faultline.fallback`.
+   */
+  readonly fallback?: boolean | undefined;
 }
 
 /** A live attempt, as an observer tracks it. */

@@ -40,6 +40,8 @@ export interface Count {
  * - `faultline.retry.delay` (histogram, s): how long each retry waited.
  * - `faultline.failures` (counter): calls that failed after retries, by kind and stop
  *   reason. Calls are attempts minus retries.
+ * - `faultline.fallbacks` (counter): failed calls a fallback answered, by kind (they are
+ *   counted in `faultline.failures` too: the upstream failed all the same).
  * - `faultline.circuit.state` (gauge): 0 closed, 1 half-open, 2 open, by upstream.
  * - `faultline.sentry.suppressed` (counter): Sentry events held back by the cap.
  * - `faultline.log.suppressed` (counter): failure log lines held back by sampling, by
@@ -66,6 +68,7 @@ export function createMetricSignal(
     advice: { explicitBucketBoundaries: WAIT_BUCKETS },
   });
   const failures = new Tally(m, 'faultline.failures', 'Calls that failed after retries, by kind and stop reason.');
+  const fallbacks = new Tally(m, 'faultline.fallbacks', 'Failed calls answered by a fallback, by kind.');
   const suppressed = new Tally(m, 'faultline.sentry.suppressed', 'Sentry events held back by the per-fingerprint cap.');
   const logSuppressed = new Tally(m, 'faultline.log.suppressed', 'Failure log lines held back by storm sampling.');
   const circuit = m.createObservableGauge('faultline.circuit.state', {
@@ -113,6 +116,12 @@ export function createMetricSignal(
         [ATTR.HTTP_REQUEST_METHOD]: call.method,
         [ATTR.FAILURE_KIND]: failure.kind,
         [ATTR.STOP_REASON]: stopReason,
+      }));
+      if (outcome.fallback !== true) return;
+      fallbacks.add(`${call.upstream}\u0000${call.method}\u0000${failure.kind}`, () => ({
+        [ATTR.UPSTREAM]: call.upstream,
+        [ATTR.HTTP_REQUEST_METHOD]: call.method,
+        [ATTR.FAILURE_KIND]: failure.kind,
       }));
     },
     sentrySuppressed(call, kind) {

@@ -77,6 +77,10 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
         span.setAttribute(ATTR.FAILURE_KIND, failure.kind);
         // Cancellation is the caller's choice, not an error (as instrumentation-undici does).
         if (failure.kind !== 'cancelled') span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+        // Still an ERROR span when a fallback answered: the request to the upstream did fail,
+        // and trace views and error-rate queries must keep seeing that. The attribute says
+        // the caller was answered anyway.
+        if (outcome.fallback === true) span.setAttribute(ATTR.FALLBACK, true);
       }
       if (retry !== undefined) {
         const attributes = addRetryAttributes({}, retry);
