@@ -5,8 +5,9 @@
 // Shows: init() honouring OTEL_METRICS_EXPORTER=prometheus (or otlp), and what each
 // failure looks like on a dashboard: successes, 503s retried with backoff, 429s waiting
 // for Retry-After, a circuit that stays open, a retry budget exhausted by a storm,
-// Sentry events held back by the cap, failure log lines held back by sampling, and a
-// replica whose shared state cannot reach its Redis (so it decides alone).
+// Sentry events held back by the cap, failure log lines held back by sampling, calls a
+// fallback answered while their upstream failed, and a replica whose shared state cannot
+// reach its Redis (so it decides alone).
 //
 // Run: npm run build && OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_PORT=9464 \
 //        node dist/examples/traffic.js          (Ctrl-C to stop; then scrape :9464/metrics)
@@ -33,6 +34,7 @@ upstream.cycle(
 upstream.script('/v1/quotes', { status: 429, headers: { 'retry-after': '1' } });
 upstream.script('/v1/inventory', { status: 503 });
 upstream.script('/v1/search', { status: 503 });
+upstream.cycle('/v1/rates', { status: 200, body: '{"eur":1.08}' }, { status: 503 });
 
 // Without a Sentry of its own, events go to an embedded sink (the cap still applies).
 const sink = process.env['SENTRY_DSN'] === undefined ? await startSentrySink() : undefined;
@@ -70,6 +72,14 @@ const search = createClient({
 const unreachable = sharedState({ url: `redis://127.0.0.1:${await closedPort()}`, prefix: 'traffic:' });
 const ledger = createClient({ name: 'ledger', baseUrl: upstream.url, shared: unreachable });
 
+// Every other call fails: the last known rates answer it (and the failure is still told).
+const rates = createClient({
+  name: 'rates',
+  baseUrl: upstream.url,
+  retry: noRetry(),
+  fallback: { value: { eur: 1.08, stale: true } },
+});
+
 let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
@@ -92,6 +102,7 @@ while (!stopping) {
   if (tick % 5 === 0) calls.push(quotes.get('/v1/quotes').catch(() => {}));
   calls.push(inventory.get('/v1/inventory').catch(() => {}));
   calls.push(ledger.json('/v1/charges?id=0', { route: '/v1/charges' }).catch(() => {}));
+  calls.push(rates.json('/v1/rates').catch(() => {}));
   if (tick % 10 === 0) for (let i = 0; i < 30; i++) calls.push(search.get('/v1/search').catch(() => {}));
   await Promise.all(calls);
   await new Promise((resolve) => setTimeout(resolve, 100));

@@ -2,15 +2,17 @@ import type { Logger } from 'winston';
 import { type EnvConfig, readEnvConfig } from '../config/envConfig.js';
 import { systemClock } from '../core/clock.js';
 import { DEFAULTS, settle } from '../core/defaults.js';
-import { createDiagnostics } from '../core/diagnostics.js';
+import { createDiagnostics, type Diagnostics } from '../core/diagnostics.js';
 import { withoutUndefined } from '../core/withoutUndefined.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { guardAuth } from '../guarded/guardAuth.js';
+import { type GuardedFallback, guardFallback } from '../guarded/guardFallback.js';
 import { guardStrategy } from '../guarded/guardStrategy.js';
 import { lowerCaseHeaders } from '../pipeline/lowerCaseHeaders.js';
 import type { PipelineConfig } from '../pipeline/PipelineConfig.js';
 import { targetOf } from '../pipeline/resolveTarget.js';
 import { exponentialBackoff } from '../policies/exponentialBackoff.js';
+import { fallbackPolicy } from '../policies/fallbackPolicy.js';
 import { shareStates } from '../policies/sharing.js';
 import { strategyChain } from '../policies/strategyChain.js';
 import { throttleGate, throttleKey } from '../policies/throttleGate.js';
@@ -23,6 +25,7 @@ import { createUndiciTransport } from '../transport/undiciTransport.js';
 import type { ClientOptions, DispatcherLike } from '../types/client.js';
 import type { HedgePolicy } from '../types/hedge.js';
 import type { RetryStrategy } from '../types/strategies.js';
+import type { Fallback } from '../types/fallback.js';
 
 /** Everything a client needs, resolved once when it is created; the observers come next. */
 export interface ClientConfig extends Omit<PipelineConfig, 'fanout'> {
@@ -107,6 +110,7 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     retry: guardStrategy(strategy, diagnostics),
     hedge: checkHedge(options.hedge),
     auth: options.auth === undefined ? undefined : guardAuth(options.auth, diagnostics),
+    fallback: guardedFallbackOf(options.fallback, diagnostics),
     clock: options.clock ?? systemClock,
     transport: createUndiciTransport({
       connectTimeoutMs: attemptTimeoutMs,
@@ -124,6 +128,12 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     fleetCap: fleet?.cap,
     sharedHealthy: fleet?.healthy,
   };
+}
+
+/** The client's `fallback` option, checked and guarded once; undefined for none. */
+function guardedFallbackOf(option: Fallback | undefined, diagnostics: Diagnostics): GuardedFallback | undefined {
+  const policy = option === undefined ? undefined : fallbackPolicy(option);
+  return policy === undefined ? undefined : guardFallback(policy, diagnostics);
 }
 
 /** The client's `shared` option, else `FAULTLINE_REDIS_URL`'s one shared state per process. */

@@ -2,6 +2,8 @@ import { FAILURE_KINDS, type FailureKind } from './failureKinds.js';
 
 /** Kinds that are never Sentry events by default: the caller's own doing, or no news. */
 const QUIET_KINDS: readonly FailureKind[] = ['client', 'cancelled', 'circuit_open'];
+/** The kinds that mean the upstream is unwell: a fallback answers for them by default. */
+const UNWELL_KINDS: readonly FailureKind[] = ['timeout', 'network', 'server', 'throttled', 'circuit_open'];
 
 /**
  * Every default faultline falls back to when neither code nor the environment sets a
@@ -19,6 +21,8 @@ export const DEFAULTS = Object.freeze({
   /** All but client, cancelled and circuit_open. */
   reportKinds: Object.freeze(FAILURE_KINDS.filter((kind) => !QUIET_KINDS.includes(kind))) as readonly FailureKind[],
   reportCapPerMinute: 10,
+  /** The kinds a `fallback` answers for: timeout, network, server, throttled, circuit_open. */
+  fallbackOn: Object.freeze([...UNWELL_KINDS]) as readonly FailureKind[],
   logLevel: 'info',
   logFormat: 'json',
   /** Failure lines of one fingerprint written in each second before sampling starts; 0 turns sampling off. */

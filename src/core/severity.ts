@@ -20,8 +20,17 @@ export const SEVERITY: Readonly<Record<FailureKind, Severity>> = Object.freeze({
   cancelled: 'info',
 });
 
-/** The winston level of a failed call's line. */
-export function logLevelOf(kind: FailureKind): 'error' | 'warn' | 'info' {
+/**
+ * How bad a failed call is. One its fallback answered is at most a warning: the upstream is
+ * unwell, but the caller got an answer (a degraded service, not a broken one).
+ */
+export function severityOf(kind: FailureKind, answeredByFallback = false): Severity {
   const severity = SEVERITY[kind];
+  return answeredByFallback && severity === 'error' ? 'warning' : severity;
+}
+
+/** The winston level of a failed call's line. */
+export function logLevelOf(kind: FailureKind, answeredByFallback = false): 'error' | 'warn' | 'info' {
+  const severity = severityOf(kind, answeredByFallback);
   return severity === 'warning' ? 'warn' : severity;
 }

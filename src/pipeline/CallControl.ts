@@ -28,7 +28,8 @@ export class CallControl implements Deadline {
   private controller: AbortController | undefined;
   private listeners: Listener[] | undefined;
   private sweep: DeadlineSweep | undefined;
-  private readonly callerSignal: AbortSignal | undefined;
+  /** The caller's own signal (and an incoming request's), without the total deadline. */
+  readonly callerSignal: AbortSignal | undefined;
 
   constructor(callerSignal: AbortSignal | null | undefined, timeoutMs: number, sweep: DeadlineSweep = deadlineSweep) {
     if (callerSignal !== null && callerSignal !== undefined) {

@@ -1,5 +1,6 @@
 import type { Diagnostics } from '../core/diagnostics.js';
 import type { GuardedAuth } from '../guarded/guardAuth.js';
+import type { GuardedFallback } from '../guarded/guardFallback.js';
 import type { GuardedStrategy } from '../guarded/guardStrategy.js';
 import type { ObserverFanout } from '../guarded/observerFanout.js';
 import type { ThrottleGate } from '../policies/throttleGate.js';
@@ -36,6 +37,8 @@ export interface PipelineConfig {
   readonly diagnostics: Diagnostics;
   /** Holds back calls to an upstream that asked to wait (Retry-After); none in bare unit setups. */
   readonly throttle?: ThrottleGate | undefined;
+  /** The client's fallback, already guarded; none by default. */
+  readonly fallback?: GuardedFallback | undefined;
   /** The observers as one guarded fan-out; undefined when there are none. */
   readonly fanout: ObserverFanout | undefined;
 }

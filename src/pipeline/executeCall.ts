@@ -9,6 +9,8 @@ import { raceHedges } from './raceHedges.js';
 import { failureError, responseOf } from './callResults.js';
 import { scrubberOf, withoutSecrets } from './callSecrets.js';
 import { decideNext, type ReplayState } from './decideNext.js';
+import { type FallbackAnswered, fallbackAnswer, fallbackOf } from './fallbackAnswer.js';
+import type { GuardedFallback } from '../guarded/guardFallback.js';
 import type { PipelineConfig } from './PipelineConfig.js';
 import { type Call, type CallMode, prepareCall } from './prepareCall.js';
 import { parseJson } from './readBody.js';
@@ -25,6 +27,7 @@ export async function executeCall(
   init: RequestOptions | undefined,
   mode: CallMode,
 ): Promise<unknown> {
+  const fallback = fallbackOf(config, init);
   const prepared = prepareCall(config, method, path, init, mode);
   const call = prepared instanceof Promise ? await prepared : prepared;
   // Durations on the monotonic clock (sub-millisecond, for the histogram); deadlines and
@@ -67,19 +70,9 @@ export async function executeCall(
       const verdict: RetryVerdict = decided instanceof Promise ? await decided : decided;
       const { delayMs } = verdict;
       if (delayMs === null) {
-        finish(
-          call,
-          result,
-          { attempt, status, failure, durationMs, stopReason: verdict.reason },
-          performance.now() - started,
-          hedges,
-        );
-        // redirect: 'error' fails as fetch does, whatever throwHttpErrors says.
-        if (status !== undefined && call.returnHttpErrors && failure.code !== UNEXPECTED_REDIRECT) {
-          if (mode === 'json') return parseJson(result.failureBody);
-          return responseOf(call, result, attempt);
-        }
-        throw failureError(call, { ...result, failure }, attempt);
+        const last = { attempt, status, failure, durationMs, stopReason: verdict.reason };
+        const ended = endFailed(call, { ...result, failure }, last, performance.now() - started, fallback, hedges);
+        return ended instanceof Promise ? await ended : ended;
       }
       const delaySource = verdict.delaySource ?? 'backoff';
       result.scope?.end({
@@ -95,13 +88,9 @@ export async function executeCall(
         } catch (error) {
           const stopped = withoutSecrets(call, call.control.failureOf(error, config.clock.now()));
           const stopReason = 'aborted_while_waiting';
-          finish(
-            call,
-            { failure: stopped },
-            { attempt, failure: stopped, durationMs: 0, stopReason },
-            performance.now() - started,
-          );
-          throw failureError(call, { failure: stopped }, attempt);
+          const last = { attempt, failure: stopped, durationMs: 0, stopReason };
+          const ended = endFailed(call, { failure: stopped }, last, performance.now() - started, fallback, hedges);
+          return ended instanceof Promise ? await ended : ended;
         }
       }
       previousDelayMs = delayMs;
@@ -167,6 +156,47 @@ function tellSuccess(call: Call, attempt: number, status: number, durationMs: nu
 }
 
 /**
+ * The call failed for good. A fallback that answers for the failure's kind answers
+ * instead (before the signals are told, so they can say so; the durations were taken
+ * before it ran); else a failed HTTP response is returned when the caller asked for it, or
+ * the failure is thrown. Synchronous unless the fallback is not.
+ */
+function endFailed(
+  call: Call,
+  result: AttemptResult & { failure: Failure },
+  last: AttemptOutcome,
+  callDurationMs: number,
+  fallback: GuardedFallback | undefined,
+  hedges: number,
+): unknown {
+  const answered = fallback === undefined ? undefined : fallbackAnswer(call, fallback, result.failure, last.attempt);
+  return answered instanceof Promise
+    ? answered.then((settled) => settleFailed(call, result, last, callDurationMs, settled, hedges))
+    : settleFailed(call, result, last, callDurationMs, answered, hedges);
+}
+
+function settleFailed(
+  call: Call,
+  result: AttemptResult & { failure: Failure },
+  last: AttemptOutcome,
+  callDurationMs: number,
+  answered: FallbackAnswered | undefined,
+  hedges: number,
+): unknown {
+  if (answered !== undefined) {
+    finish(call, result, { ...last, fallback: true }, callDurationMs, hedges);
+    return answered.answer;
+  }
+  finish(call, result, last, callDurationMs, hedges);
+  // redirect: 'error' fails as fetch does, whatever throwHttpErrors says.
+  if (last.status !== undefined && call.returnHttpErrors && result.failure.code !== UNEXPECTED_REDIRECT) {
+    if (call.mode === 'json') return parseJson(result.failureBody);
+    return responseOf(call, result, last.attempt);
+  }
+  throw failureError(call, result, last.attempt);
+}
+
+/**
  * The call's one ending: the last attempt's scope hears how it ended (an attempt that was
  * never sent has none) and the observers hear the call's outcome.
  */
@@ -179,5 +209,6 @@ function finish(call: Call, result: AttemptResult, last: AttemptOutcome, callDur
     durationMs: callDurationMs,
     stopReason: last.stopReason,
     hedges: hedges === 0 ? undefined : hedges,
+    fallback: last.fallback,
   });
 }

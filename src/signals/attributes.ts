@@ -33,6 +33,8 @@ export const ATTR = {
   HEDGE_OUTCOME: 'faultline.hedge.outcome',
   /** On a call's line: hedges sent. */
   HEDGES: 'faultline.hedges',
+  /** `true` when a failed call was answered by its fallback (span, log line, Sentry tag). */
+  FALLBACK: 'faultline.fallback',
 } as const;
 
 /**

@@ -4,6 +4,7 @@ import type { FailureKind } from '../core/failureKinds.js';
 import type { Clock } from '../core/clock.js';
 import type { AuthStrategy } from './auth.js';
 import type { HedgePolicy } from './hedge.js';
+import type { Fallback } from './fallback.js';
 import type { RequestObserver } from './observers.js';
 import type { RetryStrategy } from './strategies.js';
 import type { SharedState } from './shared.js';
@@ -83,6 +84,30 @@ export interface ClientOptions {
   readonly hedge?: HedgePolicy;
   /** Credentials for every attempt. */
   readonly auth?: AuthStrategy;
+  /**
+   * An answer for the caller when the upstream is unwell, instead of throwing: a function
+   * `(failure, call) => answer` (sync or async), `{ value }`, or `{ answer }`, each long form
+   * with `on`, the kinds it answers for (default `timeout`, `network`, `server`,
+   * `throttled`, `circuit_open`; `cancelled` never, even when listed). `json()` resolves to
+   * the answer; the Response methods and `createFetch` get a Response the function returns,
+   * or the value as a JSON Response (status 200, header `x-faultline-fallback: true`). A
+   * fallback answers before `throwHttpErrors: false` would hand back the failed Response.
+   * The failure is still told by every signal, marked `faultline.fallback: true` (the Sentry
+   * event and the log line at warning level; counted in `faultline.fallbacks`). A fallback
+   * that throws or rejects is reported through the logger and the original failure is
+   * thrown; one still pending when the caller aborts is not used.
+   * @default none
+   * @example
+   * ```ts
+   * const rates = createClient({
+   *   baseUrl: 'https://rates.internal',
+   *   // Serve the last known rates while the upstream is down; a bad request still throws.
+   *   fallback: { answer: () => cache.get('rates'), on: ['timeout', 'network', 'server'] },
+   * });
+   * const flags = createClient({ baseUrl: 'https://flags.internal', fallback: { value: { beta: false } } });
+   * ```
+   */
+  readonly fallback?: Fallback;
   /** A winston logger; otherwise one is built from the environment. */
   readonly logger?: Logger;
   /** Sentry reporting, or `false` for no Sentry events. */
@@ -201,6 +226,18 @@ export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'h
   readonly retry?: RetryStrategy;
   /** Overrides the client's hedging for this call; `false` turns it off. */
   readonly hedge?: HedgePolicy | false;
+  /**
+   * This call's fallback (see the client's `fallback`), in place of the client's — its `on`
+   * included. `false` turns the client's off for this call; left out (or `undefined`), the
+   * client's applies.
+   * @default the client's `fallback`
+   * @example
+   * ```ts
+   * const beta = await flags.json<boolean>('/v1/flags/beta', { fallback: { value: false } });
+   * const strict = await flags.json('/v1/flags', { fallback: false });
+   * ```
+   */
+  readonly fallback?: Fallback | undefined;
   /**
    * Treat this call as safe to repeat (e.g. a POST with an idempotency key).
    * @default true for GET, HEAD, OPTIONS, PUT, DELETE, TRACE

@@ -40,6 +40,11 @@ export interface AttemptOutcome {
     | undefined;
   /** When it will not be: why the strategy stopped. */
   readonly stopReason?: string | undefined;
+  /**
+   * On the last attempt of a failed call: true when the call's `fallback` answered the
+   * caller instead (the failure is still a failure; this says the caller did not see it).
+   */
+  readonly fallback?: boolean | undefined;
   /** Set when the attempt raced hedges (see `hedge()`): its place in the race and how it ended. */
   readonly hedge?: HedgeMark | undefined;
 }
@@ -66,6 +71,11 @@ export interface CallOutcome {
   readonly stopReason?: string | undefined;
   /** Hedges sent (counted in `attempts` too); absent when none was. */
   readonly hedges?: number | undefined;
+  /**
+   * True when the call failed but its `fallback` answered the caller: `failure` says what
+   * went wrong upstream, and every signal still tells it, marked `faultline.fallback`.
+   */
+  readonly fallback?: boolean | undefined;
 }
 
 /** A live attempt, as an observer tracks it. */

@@ -1,8 +1,16 @@
 import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type FaultServer, startFaultServer } from '../../src/testing/index.js';
-import { circuitBreaker, createClient, exponentialBackoff, noRetry, retryBudget } from '../../src/index.js';
+import { captureLogs, type FaultServer, startFaultServer } from '../../src/testing/index.js';
+import {
+  circuitBreaker,
+  createClient,
+  exponentialBackoff,
+  isRequestFailure,
+  noRetry,
+  retryBudget,
+  ServerError,
+} from '../../src/index.js';
 
 describe('no retry storm', () => {
   let upstream: FaultServer;
@@ -36,6 +44,72 @@ describe('no retry storm', () => {
     t.diagnostic(
       `retry storm: ${calls} calls to a 100% 503 upstream made ${requests} requests (${retries} retries; limit ${calls * 0.1 + floor}; without the budget ${calls * 4})`,
     );
+  });
+
+  it('a fallback answers every call of a storm, and the retry budget still holds; a throwing one is reported once and every call gets its failure', async () => {
+    upstream.script('/down-with-fallback', { status: 503 });
+    const calls = 1000;
+    const floor = 2 * 10;
+    const budgeted = () =>
+      retryBudget(exponentialBackoff({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 }), {
+        ratio: 0.1,
+        minRetriesPerSecond: 2,
+      });
+    const cached = { rates: 'cached' };
+    const answered = createClient({
+      name: 'storm-fallback',
+      baseUrl: upstream.url,
+      env: {},
+      report: false,
+      retry: budgeted(),
+      fallback: { value: cached },
+    });
+    const answers: unknown[] = [];
+    for (let wave = 0; wave < calls / 100; wave++) {
+      answers.push(...(await Promise.all(Array.from({ length: 100 }, () => answered.json('/down-with-fallback')))));
+    }
+    assert.equal(answers.length, calls);
+    assert.ok(
+      answers.every((answer) => answer === cached),
+      'every call answered by the fallback',
+    );
+    const requests = upstream.hits('/down-with-fallback');
+    assert.ok(requests - calls <= calls * 0.1 + floor, `retries ${requests - calls} beyond the budget`);
+
+    upstream.script('/down-with-fallback', { status: 503 });
+    const logs = captureLogs('warn');
+    const throwing = createClient({
+      name: 'storm-fallback-throws',
+      baseUrl: upstream.url,
+      env: {},
+      report: false,
+      logger: logs.logger,
+      retry: budgeted(),
+      fallback: async () => {
+        throw new Error('cache down');
+      },
+    });
+    const outcomes: unknown[] = [];
+    for (let wave = 0; wave < calls / 100; wave++) {
+      outcomes.push(
+        ...(await Promise.all(
+          Array.from({ length: 100 }, () =>
+            throwing.json('/down-with-fallback').then(
+              () => 'answered',
+              (e) => e,
+            ),
+          ),
+        )),
+      );
+    }
+    assert.ok(
+      outcomes.every((e) => e instanceof ServerError && isRequestFailure(e) && e.kind === 'server'),
+      'every call ends with the original failure',
+    );
+    const reports = logs.lines.filter((line) => line['message'] === 'faultline: fallback failed; the request goes on');
+    // The diagnostics throttle: one report per 10 s, not one per call.
+    assert.equal(reports.length, 1);
+    logs.logger.close();
   });
 
   it('the circuit breaker opens and stops traffic, then half-opens and recovers when the upstream heals', async () => {

@@ -118,7 +118,7 @@ export function createLogSignal(
     },
     callEnded(call, outcome, ids, eventId) {
       const { failure } = outcome;
-      const level = failure === undefined ? 'debug' : logLevelOf(failure.kind);
+      const level = failure === undefined ? 'debug' : logLevelOf(failure.kind, outcome.fallback === true);
       if (!logger.isLevelEnabled(level)) return;
       // The line of a failure Sentry was told of is always written: it is the one a person
       // looks for from the event, and the Sentry cap already bounds how many there are.
@@ -142,10 +142,12 @@ export function createLogSignal(
       if (outcome.stopReason !== undefined) fields[ATTR.STOP_REASON] = outcome.stopReason;
       if (eventId !== undefined) fields[SENTRY_EVENT_ID] = eventId;
       if (heldBack > 0) fields[LOG_SUPPRESSED] = heldBack;
+      if (outcome.fallback === true) fields[ATTR.FALLBACK] = true;
       const attempts = outcome.attempts === 1 ? '1 attempt' : `${outcome.attempts} attempts`;
+      const answered = outcome.fallback === true ? '; answered by fallback' : '';
       write(
         level,
-        `${call.upstream} ${call.method} ${call.route} failed: ${failure.kind} ${failure.code} after ${attempts}`,
+        `${call.upstream} ${call.method} ${call.route} failed: ${failure.kind} ${failure.code} after ${attempts}${answered}`,
         fields,
       );
     },

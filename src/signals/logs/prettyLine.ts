@@ -38,6 +38,7 @@ const SAID_BY_MESSAGE: Readonly<Record<string, Said>> = {
   'faultline.retry.delay_ms': asMs,
   'faultline.duration_ms': asMs,
   'faultline.attempt': (value, message) => message.includes(`attempt ${String(value)}`),
+  'faultline.fallback': (value, message) => value === true && message.endsWith('; answered by fallback'),
   // One attempt is the ordinary case: a success's line need not say it.
   'faultline.attempts': (value, message) => value === 1 || message.includes(`${String(value)} attempt`),
   // The resend count is the attempt number less one.

@@ -50,6 +50,8 @@ export interface Count {
  *   duration histogram (a `lost` one's duration ends where it was aborted).
  * - `faultline.failures` (counter): calls that failed after retries, by kind and stop
  *   reason. Calls are attempts minus retries.
+ * - `faultline.fallbacks` (counter): failed calls a fallback answered, by kind (they are
+ *   counted in `faultline.failures` too: the upstream failed all the same).
  * - `faultline.circuit.state` (gauge): 0 closed, 1 half-open, 2 open, by upstream (and
  *   `faultline.route` for a breaker's per-route circuits).
  * - `faultline.sentry.suppressed` (counter): Sentry events held back by the cap.
@@ -81,6 +83,7 @@ export function createMetricSignal(
   });
   const hedges = new Tally(m, 'faultline.hedges', 'Hedges sent, by how they ended (won, lost, failed).');
   const failures = new Tally(m, 'faultline.failures', 'Calls that failed after retries, by kind and stop reason.');
+  const fallbacks = new Tally(m, 'faultline.fallbacks', 'Failed calls answered by a fallback, by kind.');
   const suppressed = new Tally(m, 'faultline.sentry.suppressed', 'Sentry events held back by the per-fingerprint cap.');
   const logSuppressed = new Tally(m, 'faultline.log.suppressed', 'Failure log lines held back by storm sampling.');
   const circuit = m.createObservableGauge('faultline.circuit.state', {
@@ -151,6 +154,12 @@ export function createMetricSignal(
         [ATTR.HTTP_REQUEST_METHOD]: call.method,
         [ATTR.FAILURE_KIND]: failure.kind,
         [ATTR.STOP_REASON]: stopReason,
+      }));
+      if (outcome.fallback !== true) return;
+      fallbacks.add(`${call.upstream}\u0000${call.method}\u0000${failure.kind}`, () => ({
+        [ATTR.UPSTREAM]: call.upstream,
+        [ATTR.HTTP_REQUEST_METHOD]: call.method,
+        [ATTR.FAILURE_KIND]: failure.kind,
       }));
     },
     sentrySuppressed(call, kind) {

@@ -1,5 +1,5 @@
 import { DEFAULTS } from '../../core/defaults.js';
-import { SEVERITY } from '../../core/severity.js';
+import { severityOf } from '../../core/severity.js';
 import { createRequestFailure } from '../../errors/createRequestFailure.js';
 import type { Redactor } from '../../redaction/Redactor.js';
 import type { ReportOptions } from '../../types/client.js';
@@ -102,6 +102,7 @@ export function createSentrySignal(
           failure,
         );
         if (failure.status !== undefined) tags['http.status_code'] = String(failure.status);
+        if (outcome.fallback === true) tags[ATTR.FALLBACK] = 'true';
         scope.setTags(tags);
         // Sentry's Dedupe integration (a client processor) drops an event that repeats the
         // last one: same exception, fingerprint and frames, which every failure of one
@@ -117,13 +118,14 @@ export function createSentrySignal(
           `${EVENT_MARK}${++eventSequence}`,
         ]);
         scope.addEventProcessor(withoutEventMark);
-        scope.setLevel(SEVERITY[failure.kind]);
+        scope.setLevel(severityOf(failure.kind, outcome.fallback === true));
         const context: Record<string, unknown> = {
           attempts: outcome.attempts,
           url: call.url,
           duration_ms: Math.round(outcome.durationMs),
           stop_reason: outcome.stopReason,
         };
+        if (outcome.fallback === true) context['fallback'] = true;
         if (suppressedBefore > 0) context['suppressed_events'] = suppressedBefore;
         scope.setContext('faultline', context);
         let ids = failed.ids;

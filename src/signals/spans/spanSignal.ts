@@ -78,6 +78,10 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
         span.setAttribute(ATTR.FAILURE_KIND, failure.kind);
         // Cancellation is the caller's choice, not an error (as instrumentation-undici does).
         if (failure.kind !== 'cancelled') span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+        // Still an ERROR span when a fallback answered: the request to the upstream did fail,
+        // and trace views and error-rate queries must keep seeing that. The attribute says
+        // the caller was answered anyway.
+        if (outcome.fallback === true) span.setAttribute(ATTR.FALLBACK, true);
       }
       // A lost hedge race is no failure: it carries its mark and no error status.
       if (outcome.hedge !== undefined) span.setAttributes(addHedgeAttributes({}, outcome.hedge));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogSignal, type TraceIdSource } from '../../../src/signals/logs/logSignal.js';
+import { prettyLine } from '../../../src/signals/logs/prettyLine.js';
 import type { LogSamplingRule } from '../../../src/signals/logs/logSampler.js';
 import type { FailureKind } from '../../../src/types/failure.js';
 import type { AttemptOutcome, CallInfo, CallOutcome } from '../../../src/types/observers.js';
@@ -164,5 +165,31 @@ describe('failure log lines sampled in a storm (real winston)', () => {
     const { signal, lines } = signalOf(undefined);
     for (let n = 1; n <= 500; n++) signal.callEnded(callOf(n), failedCall(), undefined);
     assert.equal(lines.length, 500);
+  });
+});
+
+describe('the line of a call a fallback answered', () => {
+  it('is a warning, not an error, and says so in a field and in its message', () => {
+    const { signal, lines } = signalOf(undefined);
+    signal.callEnded(callOf(1), { ...failedCall('server'), fallback: true }, undefined);
+    signal.callEnded(callOf(2), failedCall('server'), undefined);
+    const [answered, unanswered] = lines;
+    assert.equal(answered?.['level'], 'warn');
+    assert.equal(answered?.['faultline.fallback'], true);
+    assert.equal(answered?.['faultline.failure.kind'], 'server');
+    assert.equal(
+      answered?.['message'],
+      'payments GET /v1/charges/{id} failed: server 503 after 1 attempt; answered by fallback',
+    );
+    assert.equal(unanswered?.['level'], 'error');
+    assert.equal(unanswered?.['faultline.fallback'], undefined);
+  });
+
+  it('a pretty line says it once, in the message', () => {
+    const { signal, lines } = signalOf(undefined);
+    signal.callEnded(callOf(1), { ...failedCall('timeout'), fallback: true }, undefined);
+    const pretty = prettyLine(lines[0]!);
+    assert.match(pretty, /answered by fallback/);
+    assert.doesNotMatch(pretty, /fallback=true/);
   });
 });
