@@ -51,7 +51,12 @@ export function raceHedges(
 
   const settle = (lane: AttemptLane, result: AttemptResult): void => {
     inFlight--;
-    lane.release();
+    const body = result.response?.body;
+    // A winner's body still streaming to the caller (Response mode) goes on through this
+    // lane: it must keep following the call's abort and total deadline until it closes.
+    if (!settled && result.failure === null && body !== undefined && !body.closed)
+      body.once('close', () => lane.release());
+    else lane.release();
     if (settled) {
       endLoser(lane, result);
       return;
