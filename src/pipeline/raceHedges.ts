@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 import type { Failure } from '../types/failure.js';
 import type { HedgePolicy } from '../types/hedge.js';
 import type { AttemptOutcome, AttemptScope, HedgeMark } from '../types/observers.js';
@@ -106,7 +107,9 @@ export function raceHedges(
 
   const hedgeLater = (): void => {
     if (lanes.length > policy.maxHedges) return;
-    call.config.clock.sleep(policy.delayFor(info.upstream), timer.signal).then(() => {
+    // Longer than a timer can wait would be Node's 1 ms overflow: a hedge at once.
+    const delayMs = Math.min(MAX_TIMER_MS, policy.delayFor(info.upstream));
+    call.config.clock.sleep(delayMs, timer.signal).then(() => {
       if (settled || control.aborted || lanes.some((lane) => lane.answered)) return;
       if (!admitted(attempt + lanes.length)) return;
       lanes[0]?.scope?.hedged?.();
