@@ -140,11 +140,15 @@ function endLoser(lane: AttemptLane, result: AttemptResult): void {
   result.scope?.end(outcome);
 }
 
-/** The scope of a raced attempt: its end tells its part in the race and its own duration. */
+/**
+ * The scope of a raced attempt: its end tells its part in the race, its own duration and
+ * its own number (the call goes on numbering from the race's last attempt).
+ */
 function markedScope(scope: AttemptScope | undefined, lane: AttemptLane, mark: HedgeMark): AttemptScope | undefined {
   if (scope === undefined) return undefined;
   return {
     run: (fn) => scope.run(fn),
-    end: (outcome) => scope.end({ ...outcome, durationMs: performance.now() - lane.startedAt, hedge: mark }),
+    end: (outcome) =>
+      scope.end({ ...outcome, attempt: lane.attempt, durationMs: performance.now() - lane.startedAt, hedge: mark }),
   };
 }

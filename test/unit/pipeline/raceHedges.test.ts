@@ -226,4 +226,25 @@ describe('raceHedges', () => {
     assert.equal(contexts.length, 2);
     assert.equal(contexts[1]!.attempt, 3);
   });
+  it('executeCall: the race’s last failure is told under its own attempt number, not the race’s last', async (t) => {
+    const strategy: RetryStrategy = { nextDelay: (context) => (context.attempt < 3 ? 0 : null) };
+    const { call, clock, transport, fanout } = await setup(t, strategy);
+    const done = executeCall(call.config, 'GET', '/x', { throwHttpErrors: false }, 'response') as Promise<Response>;
+    await tick();
+    clock.fire();
+    await tick();
+    transport.sent[1]!.answer(502);
+    await tick();
+    transport.sent[0]!.answer(503);
+    await tick();
+    // Attempt 1 failed last: its retry is told as attempt 1's, attempt 2 kept its own.
+    const first = fanout.ended.get(1);
+    assert.equal(first?.attempt, 1);
+    assert.equal(first?.status, 503);
+    assert.equal(first?.retry?.delayMs, 0);
+    assert.equal(fanout.ended.get(2)?.attempt, 2);
+    assert.equal(fanout.ended.get(2)?.status, 502);
+    transport.sent[2]!.answer(504);
+    assert.equal((await done).status, 504);
+  });
 });
