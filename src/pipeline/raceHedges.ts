@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 import type { Failure } from '../types/failure.js';
 import type { HedgePolicy } from '../types/hedge.js';
 import type { AttemptOutcome, AttemptScope, HedgeMark } from '../types/observers.js';
@@ -51,7 +52,12 @@ export function raceHedges(
 
   const settle = (lane: AttemptLane, result: AttemptResult): void => {
     inFlight--;
-    lane.release();
+    const body = result.response?.body;
+    // A winner's body still streaming to the caller (Response mode) goes on through this
+    // lane: it must keep following the call's abort and total deadline until it closes.
+    if (!settled && result.failure === null && body !== undefined && !body.closed)
+      body.once('close', () => lane.release());
+    else lane.release();
     if (settled) {
       endLoser(lane, result);
       return;
@@ -101,7 +107,9 @@ export function raceHedges(
 
   const hedgeLater = (): void => {
     if (lanes.length > policy.maxHedges) return;
-    call.config.clock.sleep(policy.delayFor(info.upstream), timer.signal).then(() => {
+    // Longer than a timer can wait would be Node's 1 ms overflow: a hedge at once.
+    const delayMs = Math.min(MAX_TIMER_MS, policy.delayFor(info.upstream));
+    call.config.clock.sleep(delayMs, timer.signal).then(() => {
       if (settled || control.aborted || lanes.some((lane) => lane.answered)) return;
       if (!admitted(attempt + lanes.length)) return;
       lanes[0]?.scope?.hedged?.();
@@ -132,11 +140,15 @@ function endLoser(lane: AttemptLane, result: AttemptResult): void {
   result.scope?.end(outcome);
 }
 
-/** The scope of a raced attempt: its end tells its part in the race and its own duration. */
+/**
+ * The scope of a raced attempt: its end tells its part in the race, its own duration and
+ * its own number (the call goes on numbering from the race's last attempt).
+ */
 function markedScope(scope: AttemptScope | undefined, lane: AttemptLane, mark: HedgeMark): AttemptScope | undefined {
   if (scope === undefined) return undefined;
   return {
     run: (fn) => scope.run(fn),
-    end: (outcome) => scope.end({ ...outcome, durationMs: performance.now() - lane.startedAt, hedge: mark }),
+    end: (outcome) =>
+      scope.end({ ...outcome, attempt: lane.attempt, durationMs: performance.now() - lane.startedAt, hedge: mark }),
   };
 }

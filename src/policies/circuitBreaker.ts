@@ -215,11 +215,14 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
     }
   };
 
+  /** Within a break of `since`: a clock stepped back further has let it pass (not kept it open for as long). */
+  const withinBreak = (at: number, since: number) => at - since < breakDurationMs && since - at < breakDurationMs;
+
   /** Whether a half-open circuit lets this attempt through as a trial. */
   const admitsTrial = (record: CircuitRecord, at: number): boolean => {
     const trials = (record.trials ??= { started: 0, reported: 0, failed: 0, slow: 0 });
     if (trials.started >= halfOpenTrials) {
-      if (record.trialStartedAt !== undefined && at - record.trialStartedAt < breakDurationMs) return false;
+      if (record.trialStartedAt !== undefined && withinBreak(at, record.trialStartedAt)) return false;
       // Trials that never reported back are replaced in time.
       trials.started = trials.reported;
     }
@@ -251,7 +254,7 @@ export function circuitBreaker(inner: RetryStrategy, options: CircuitBreakerOpti
       const at = now();
       if (record.fleetOpenedAt !== undefined || record.fleetClosedAt !== undefined) followFleet(key, record);
       if (record.state === 'open') {
-        if (at - record.openedAt < breakDurationMs) return refusal(record);
+        if (withinBreak(at, record.openedAt)) return refusal(record);
         record.trials = { started: 0, reported: 0, failed: 0, slow: 0 };
         moveTo(key, record, 'half-open');
       }

@@ -97,7 +97,8 @@ export function percentileOf(
   // Unfilled slots sort last, out of the way of the ranks that are read.
   scratch.fill(Number.POSITIVE_INFINITY, ring.count);
   scratch.sort();
-  const rank = Math.max(1, Math.ceil((percentile / 100) * ring.count));
+  // Multiplied before dividing: (p / 100) * n rounds up to a rank too far (0.56 * 25 = 14.000000000000002).
+  const rank = Math.max(1, Math.ceil((percentile * ring.count) / 100));
   return scratch[rank - 1] ?? 0;
 }
 

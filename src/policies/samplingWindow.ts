@@ -59,7 +59,9 @@ export class SamplingWindow {
   /** The ring slot of `now`'s bucket, after emptying the slots that fell out of the window. */
   private advance(now: number): number {
     const bucket = Math.floor(now / this.bucketMs);
-    // A clock that steps back counts into the newest bucket rather than rewriting history.
+    // A step back of more than the window: its counts would stay until the clock caught up.
+    if (bucket < this.current - BUCKETS) this.reset();
+    // A clock that steps back less counts into the newest bucket rather than rewriting history.
     if (bucket > this.current) {
       const { ring } = this;
       for (let slot = 0; slot < BUCKETS; slot++) {

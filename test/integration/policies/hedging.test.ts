@@ -10,12 +10,15 @@ import {
   type Clock,
   createClient,
   exponentialBackoff,
+  CancelledError,
   hedge,
   noRetry,
   retryBudget,
   ServerError,
   ThrottledError,
+  TimeoutError,
 } from '../../../src/index.js';
+import { failureOf } from '../../helpers/failureOf.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { type OtelHarness, pointsOf } from '../../helpers/otel.js';
 import { useFlakyUpstream, useOtel } from '../../helpers/suiteUpstream.js';
@@ -310,6 +313,45 @@ describe('hedging against a real upstream', () => {
     route.release();
     assert.deepEqual(await call, { answer: 1 });
     assert.equal(suite.server.hits('/budget'), 1);
+    await client.close();
+  });
+  // The race lets go of the winner's lane when it settles; a streamed body must still end
+  // with the call (a test that fails hangs until its timeout).
+  it("a hedged call's streamed Response body still ends on the caller's abort", { timeout: 10_000 }, async () => {
+    suite.server.script('/stream-abort', { fault: 'stall-mid-body' });
+    const client = createClient({
+      baseUrl: suite.server.url,
+      env: {},
+      clock: heldClock(),
+      signals: false,
+      retry: noRetry(),
+      hedge: hedge({ delayMs: 20 }),
+    });
+    const controller = new AbortController();
+    const res = await client.get('/stream-abort', { signal: controller.signal });
+    assert.equal(res.status, 200);
+    controller.abort();
+    const error = await failureOf(() => res.text());
+    assert.ok(error instanceof CancelledError, error.name);
+    await client.close();
+  });
+
+  it("a hedged call's streamed Response body still ends at the total deadline", { timeout: 10_000 }, async () => {
+    suite.server.script('/stream-total', { fault: 'stall-mid-body' });
+    const client = createClient({
+      baseUrl: suite.server.url,
+      env: {},
+      clock: heldClock(),
+      signals: false,
+      retry: noRetry(),
+      timeoutMs: 80,
+      attemptTimeoutMs: 0,
+      hedge: hedge({ delayMs: 20 }),
+    });
+    const res = await client.get('/stream-total');
+    const error = await failureOf(() => res.text());
+    assert.ok(error instanceof TimeoutError, error.name);
+    assert.equal(error.phase, 'total');
     await client.close();
   });
 });

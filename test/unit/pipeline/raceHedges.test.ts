@@ -8,6 +8,7 @@ import { executeCall } from '../../../src/pipeline/executeCall.js';
 import { prepareCall } from '../../../src/pipeline/prepareCall.js';
 import { raceHedges } from '../../../src/pipeline/raceHedges.js';
 import { hedge } from '../../../src/policies/hedge.js';
+import { MAX_TIMER_MS } from '../../../src/core/timerCeiling.js';
 import type { Transport, TransportRequest, TransportResponse } from '../../../src/transport/undiciTransport.js';
 import type { Clock } from '../../../src/types/client.js';
 import type { AttemptOutcome } from '../../../src/types/observers.js';
@@ -97,11 +98,14 @@ function recordingFanout(): ObserverFanout & { ended: Map<number, AttemptOutcome
   };
 }
 
-async function setup(t: TestContext, strategy: RetryStrategy = { nextDelay: () => null }) {
+async function setup(
+  t: TestContext,
+  strategy: RetryStrategy = { nextDelay: () => null },
+  policy = hedge({ delayMs: 25 }),
+) {
   const clock = manualClock();
   const transport = scriptedTransport();
   const fanout = recordingFanout();
-  const policy = hedge({ delayMs: 25 });
   const config = pipelineConfig('http://upstream.test', {
     clock,
     transport,
@@ -126,6 +130,15 @@ describe('raceHedges', () => {
     assert.equal(result.lastAttempt, undefined);
     assert.equal(transport.sent.length, 1);
     assert.equal(clock.pending(), 0);
+  });
+
+  it('a delay past the longest timer waits the longest timer, never Node’s 1 ms overflow', async (t) => {
+    const { call, clock, transport, admit } = await setup(t, undefined, hedge({ delayMs: 3_000_000_000 }));
+    const race = raceHedges(call, 1, call.hedge!, admit);
+    await tick();
+    assert.deepEqual(clock.waits, [MAX_TIMER_MS]);
+    transport.sent[0]!.answer(200);
+    assert.equal((await race).failure, null);
   });
 
   it('a slow attempt is hedged after the delay; the first answer wins and the loser is aborted, told as lost', async (t) => {
@@ -212,5 +225,26 @@ describe('raceHedges', () => {
     assert.equal(response.status, 504);
     assert.equal(contexts.length, 2);
     assert.equal(contexts[1]!.attempt, 3);
+  });
+  it('executeCall: the race’s last failure is told under its own attempt number, not the race’s last', async (t) => {
+    const strategy: RetryStrategy = { nextDelay: (context) => (context.attempt < 3 ? 0 : null) };
+    const { call, clock, transport, fanout } = await setup(t, strategy);
+    const done = executeCall(call.config, 'GET', '/x', { throwHttpErrors: false }, 'response') as Promise<Response>;
+    await tick();
+    clock.fire();
+    await tick();
+    transport.sent[1]!.answer(502);
+    await tick();
+    transport.sent[0]!.answer(503);
+    await tick();
+    // Attempt 1 failed last: its retry is told as attempt 1's, attempt 2 kept its own.
+    const first = fanout.ended.get(1);
+    assert.equal(first?.attempt, 1);
+    assert.equal(first?.status, 503);
+    assert.equal(first?.retry?.delayMs, 0);
+    assert.equal(fanout.ended.get(2)?.attempt, 2);
+    assert.equal(fanout.ended.get(2)?.status, 502);
+    transport.sent[2]!.answer(504);
+    assert.equal((await done).status, 504);
   });
 });

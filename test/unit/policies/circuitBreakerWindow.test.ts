@@ -74,6 +74,46 @@ describe('SamplingWindow', () => {
   });
 });
 
+describe('SamplingWindow and circuits when the clock steps back', () => {
+  it('a step back of more than the window forgets the counts instead of keeping them until the clock catches up', () => {
+    const window = new SamplingWindow(1000);
+    window.record(5000, true, false);
+    window.record(3000, false, false);
+    assert.deepEqual([window.calls, window.failures], [1, 0]);
+    window.slide(3950);
+    assert.deepEqual([window.calls, window.failures], [1, 0], 'the window runs on from the new time');
+  });
+
+  it('failures from before a long step back do not trip the ratio', () => {
+    const h = harness({ failureRatio: 0.5, minimumThroughput: 10, samplingWindowMs: 10_000 });
+    h.clock.now = 3_600_000;
+    h.fail(9);
+    h.clock.now = 0; // the system clock was an hour fast and is set right
+    h.fail();
+    assert.equal(h.breaker.state, 'closed', 'one call in the last 10 s');
+  });
+
+  it('an open circuit is not held open until the clock catches up: it half-opens', () => {
+    const h = harness({ failureRatio: 0.5, minimumThroughput: 2, breakDurationMs: 1000 });
+    h.clock.now = 3_600_000;
+    h.fail(2);
+    assert.equal(h.breaker.state, 'open');
+    h.clock.now = 0;
+    assert.equal(h.admit(), undefined, 'a trial goes');
+    assert.equal(h.breaker.state, 'half-open');
+  });
+
+  it('a trial that never reported back is replaced after a step back, not an hour later', () => {
+    const h = harness({ failureRatio: 0.5, minimumThroughput: 2, breakDurationMs: 1000 });
+    h.clock.now = 3_600_000;
+    h.fail(2);
+    h.clock.now += 1000;
+    assert.equal(h.admit(), undefined, 'the trial');
+    h.clock.now = 0;
+    assert.equal(h.admit(), undefined, 'a new trial');
+  });
+});
+
 describe('circuitBreaker: failure ratio over a sampling window', () => {
   it('opens only once the window holds minimumThroughput calls', () => {
     const h = harness({ failureRatio: 0.5, minimumThroughput: 10 });

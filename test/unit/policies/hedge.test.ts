@@ -68,6 +68,18 @@ describe('hedge(): the delay rule', () => {
     assert.equal(percentileOf({ samples, count: 3 }, 1), 10);
   });
 
+  it('percentileOf takes the exact nearest rank (no floating-point rounding up a rank)', () => {
+    const ring = (count: number) => {
+      const samples = new Float64Array(HEDGE_SAMPLES);
+      for (let i = 0; i < count; i++) samples[i] = i + 1;
+      return { samples, count };
+    };
+    // 0.56 * 25 is 14.000000000000002 in floating point: rank 14, not 15.
+    assert.equal(percentileOf(ring(25), 56), 14);
+    assert.equal(percentileOf(ring(100), 55), 55);
+    assert.equal(percentileOf(ring(125), 95.2), 119);
+  });
+
   it('rejects options that make no sense, naming them', () => {
     const variable = (fn: () => unknown) => {
       try {
