@@ -6,6 +6,7 @@ import { createDiagnostics, type Diagnostics } from '../core/diagnostics.js';
 import { withoutUndefined } from '../core/withoutUndefined.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { guardAuth } from '../guarded/guardAuth.js';
+import { guardHedge } from '../guarded/guardHedge.js';
 import { type GuardedFallback, guardFallback } from '../guarded/guardFallback.js';
 import { guardStrategy } from '../guarded/guardStrategy.js';
 import { lowerCaseHeaders } from '../pipeline/lowerCaseHeaders.js';
@@ -108,7 +109,7 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     maxJsonBytes: settle(checkCount('maxJsonBytes', options.maxJsonBytes, 'bytes'), undefined, DEFAULTS.maxJsonBytes),
     strategy,
     retry: guardStrategy(strategy, diagnostics),
-    hedge: checkHedge(options.hedge),
+    hedge: checkHedge(options.hedge, diagnostics),
     auth: options.auth === undefined ? undefined : guardAuth(options.auth, diagnostics),
     fallback: guardedFallbackOf(options.fallback, diagnostics),
     clock: options.clock ?? systemClock,
@@ -180,11 +181,11 @@ function checkDispatcher(dispatcher: DispatcherLike | undefined): DispatcherLike
   return dispatcher;
 }
 
-function checkHedge(policy: HedgePolicy | undefined): HedgePolicy | undefined {
+function checkHedge(policy: HedgePolicy | undefined, diagnostics: Diagnostics): HedgePolicy | undefined {
   if (policy === undefined) return undefined;
   if (typeof policy !== 'object' || policy === null || typeof policy.delayFor !== 'function')
     throw new ConfigError('hedge', typeof policy, 'is not a hedging policy', 'what hedge() returns');
-  return policy;
+  return guardHedge(policy, diagnostics);
 }
 
 function checkCount(option: string, value: number | undefined, unit: string): number | undefined {

@@ -4,6 +4,7 @@ import { guardStrategy, type GuardedStrategy } from '../guarded/guardStrategy.js
 import { NO_BODY, type PreparedBody, prepareBody } from '../transport/prepareBody.js';
 import type { DispatcherLike, RequestOptions } from '../types/client.js';
 import type { HedgePolicy } from '../types/hedge.js';
+import { guardHedge } from '../guarded/guardHedge.js';
 import type { CallInfo } from '../types/observers.js';
 import { CallControl } from './CallControl.js';
 import { callerBudget } from './callerBudget.js';
@@ -105,6 +106,8 @@ export function prepareCall(
 
 /** The call's hedging: its own option, else the client's; none that allows no hedge. */
 function hedgeOf(config: PipelineConfig, init: RequestOptions | undefined): HedgePolicy | undefined {
-  const policy = init?.hedge ?? config.hedge;
+  const own = init?.hedge;
+  // The client's policy was guarded when the client was built; a call's own is guarded here.
+  const policy = own === undefined || own === false ? (own ?? config.hedge) : guardHedge(own, config.diagnostics);
   return policy === false || policy === undefined || policy.maxHedges < 1 ? undefined : policy;
 }

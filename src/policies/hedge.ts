@@ -59,13 +59,13 @@ export function hedge(options: HedgeOptions): HedgePolicy {
   const { delayMs } = options;
   if (typeof delayMs === 'number') {
     checkMs('hedge.delayMs', delayMs);
-    return { maxHedges, budget, delayFor: () => delayMs, record: () => undefined };
+    return builtIn({ maxHedges, budget, delayFor: () => delayMs, record: () => undefined });
   }
   const rule = checkPercentile(delayMs);
   const rings = new Map<string, LatencyRing>();
   const clamp = (ms: number): number => Math.min(rule.max, Math.max(rule.min, ms));
   const initial = clamp(rule.initialMs);
-  return {
+  return builtIn({
     maxHedges,
     budget,
     delayFor(upstream) {
@@ -82,7 +82,19 @@ export function hedge(options: HedgeOptions): HedgePolicy {
       if (ring === undefined) rings.set(upstream, (ring = new LatencyRing()));
       ring.add(latencyMs);
     },
-  };
+  });
+}
+
+const builtInPolicies = new WeakSet<HedgePolicy>();
+
+function builtIn(policy: HedgePolicy): HedgePolicy {
+  builtInPolicies.add(policy);
+  return policy;
+}
+
+/** True for a policy `hedge()` made: it cannot throw, so the pipeline uses it unguarded. */
+export function isBuiltInHedge(policy: HedgePolicy): boolean {
+  return builtInPolicies.has(policy);
 }
 
 /** Scratch space for sorting a ring (one per process: sorts never interleave). */

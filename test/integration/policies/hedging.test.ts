@@ -354,4 +354,42 @@ describe('hedging against a real upstream', () => {
     assert.equal(error.phase, 'total');
     await client.close();
   });
+
+  it("an app's own hedge policy that throws is reported, and the call goes on unhedged", async () => {
+    suite.server.script('/own', { status: 200, body: '{"ok":true}' });
+    const logs = captureLogs();
+    const attempts = countingAttempts();
+    const throwing = {
+      maxHedges: 1,
+      budget: noRetry(),
+      delayFor(): number {
+        throw new Error('delayFor exploded');
+      },
+      record(): void {
+        throw new Error('record exploded');
+      },
+    };
+    const client = createClient({
+      name: 'own',
+      baseUrl: suite.server.url,
+      env: {},
+      logger: logs.logger,
+      report: false,
+      observers: [attempts.observer],
+      hedge: throwing,
+    });
+    assert.deepEqual(await client.json('/own'), { ok: true });
+    // The same policy as a call's own option is guarded too.
+    assert.deepEqual(await client.json('/own', { hedge: throwing }), { ok: true });
+    assert.equal(attempts.started, 2, 'no hedge was sent');
+    const warnings = logs.lines.filter((line) => line.level === 'warn').map((line) => String(line.message));
+    assert.ok(
+      warnings.some((message) => message.includes('hedge policy (delayFor)')),
+      warnings.join('\n'),
+    );
+    assert.ok(
+      warnings.some((message) => message.includes('hedge policy (record)')),
+      warnings.join('\n'),
+    );
+  });
 });
