@@ -26,12 +26,17 @@ export function numberOf(reply: unknown): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-/** A bounded map that forgets the least recently written key. */
+/**
+ * A bounded map that forgets the key least recently given a new value. Policies write their
+ * record back after every call; writing back the record a key already holds changes nothing
+ * here, and costs nothing, on the hot path.
+ */
 export class RecentMap<V> extends Map<string, V> {
   constructor(private readonly maxKeys = 10_000) {
     super();
   }
   override set(key: string, value: V): this {
+    if (super.get(key) === value) return this;
     super.delete(key);
     super.set(key, value);
     if (this.size > this.maxKeys) super.delete(this.keys().next().value as string);
