@@ -8,6 +8,7 @@ import {
   circuitBreaker,
   type RequestObserver,
   type Clock,
+  type ClientOptions,
   createClient,
   exponentialBackoff,
   CancelledError,
@@ -94,6 +95,16 @@ function firstHeld() {
 
 describe('hedging against a real upstream', () => {
   const suite = useFlakyUpstream();
+  /** A client on `clock` that hedges after 20 ms, signals off unless `options` says otherwise. */
+  const hedgingClient = (clock: Clock, options: ClientOptions = {}) =>
+    createClient({
+      baseUrl: suite.server.url,
+      env: {},
+      clock,
+      signals: false,
+      hedge: hedge({ delayMs: 20 }),
+      ...options,
+    });
   const harness = useOtel();
   let otel: OtelHarness;
   before(() => {
@@ -161,13 +172,7 @@ describe('hedging against a real upstream', () => {
     const route = firstHeld();
     suite.server.handle('/quick', route.handler);
     const clock = heldClock();
-    const client = createClient({
-      baseUrl: suite.server.url,
-      env: {},
-      clock,
-      signals: false,
-      hedge: hedge({ delayMs: 20 }),
-    });
+    const client = hedgingClient(clock);
     const call = client.json('/quick');
     await route.first;
     route.release();
@@ -185,14 +190,9 @@ describe('hedging against a real upstream', () => {
     });
     const clock = heldClock();
     const ended: AttemptOutcome[] = [];
-    const client = createClient({
-      baseUrl: suite.server.url,
-      env: {},
-      clock,
-      signals: false,
+    const client = hedgingClient(clock, {
       observers: [{ attemptStarted: () => ({ run: (fn) => fn(), end: (outcome) => ended.push(outcome) }) }],
       retry: noRetry(),
-      hedge: hedge({ delayMs: 20 }),
     });
     const call = client.json('/both-fail').catch((error: unknown) => error);
     while (count < 1) await tick();
@@ -214,13 +214,7 @@ describe('hedging against a real upstream', () => {
     const route = firstHeld();
     suite.server.handle('/orders', route.handler);
     const clock = heldClock();
-    const client = createClient({
-      baseUrl: suite.server.url,
-      env: {},
-      clock,
-      signals: false,
-      hedge: hedge({ delayMs: 20 }),
-    });
+    const client = hedgingClient(clock);
     const post = client.json('/orders', { method: 'POST', json: { sku: 1 } });
     await route.first;
     assert.deepEqual(clock.waits, [], 'no hedge was even timed');
@@ -243,14 +237,7 @@ describe('hedging against a real upstream', () => {
     suite.server.handle('/rates', route.handler);
     const clock = heldClock();
     const attempts = countingAttempts();
-    const client = createClient({
-      baseUrl: suite.server.url,
-      env: {},
-      clock,
-      signals: false,
-      observers: [attempts.observer],
-      hedge: hedge({ delayMs: 20 }),
-    });
+    const client = hedgingClient(clock, { observers: [attempts.observer] });
     const call = client.json('/rates');
     await route.first;
     // Another call to the route hears 429 Retry-After: the gate now holds the route.
@@ -270,15 +257,7 @@ describe('hedging against a real upstream', () => {
     const clock = heldClock();
     const retry = circuitBreaker(noRetry(), { failureThreshold: 1 });
     const attempts = countingAttempts();
-    const client = createClient({
-      baseUrl: suite.server.url,
-      env: {},
-      clock,
-      signals: false,
-      observers: [attempts.observer],
-      retry,
-      hedge: hedge({ delayMs: 20 }),
-    });
+    const client = hedgingClient(clock, { observers: [attempts.observer], retry });
     const call = client.json('/stock');
     await route.first;
     await assert.rejects(client.json('/status/503', { hedge: false }), ServerError);
@@ -297,15 +276,7 @@ describe('hedging against a real upstream', () => {
     const clock = heldClock();
     const retry = retryBudget(exponentialBackoff(), { ratio: 0, minRetriesPerSecond: 0 });
     const attempts = countingAttempts();
-    const client = createClient({
-      baseUrl: suite.server.url,
-      env: {},
-      clock,
-      signals: false,
-      observers: [attempts.observer],
-      retry,
-      hedge: hedge({ delayMs: 20 }),
-    });
+    const client = hedgingClient(clock, { observers: [attempts.observer], retry });
     const call = client.json('/budget');
     await route.first;
     await clock.fire();

@@ -9,25 +9,10 @@ import {
   type RetryContext,
   type RetryVerdict,
 } from '../../../src/index.js';
+import { retryContext } from '../../helpers/retryContext.js';
 import { SamplingWindow } from '../../../src/policies/samplingWindow.js';
 
-const serverError: Failure = { kind: 'server', code: '503', status: 503, message: 'HTTP 503' };
-
-function failed(overrides: Partial<RetryContext> = {}): RetryContext {
-  return {
-    attempt: 1,
-    failure: serverError,
-    method: 'GET',
-    url: 'http://upstream.test/x',
-    upstream: 'upstream',
-    replayable: true,
-    elapsedMs: 0,
-    previousDelayMs: 0,
-    remainingMs: Number.POSITIVE_INFINITY,
-    signal: new AbortController().signal,
-    ...overrides,
-  };
-}
+const failed = retryContext;
 
 /** A breaker on a fake clock, with helpers that feed it outcomes as the pipeline does. */
 function harness(options: CircuitBreakerOptions) {

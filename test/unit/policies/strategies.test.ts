@@ -9,24 +9,9 @@ import {
   type RetryVerdict,
   retryBudget,
 } from '../../../src/index.js';
+import { retryContext, serverError } from '../../helpers/retryContext.js';
 
-const serverError: Failure = { kind: 'server', code: '503', status: 503, message: 'HTTP 503' };
-
-function context(overrides: Partial<RetryContext> = {}): RetryContext {
-  return {
-    attempt: 1,
-    failure: serverError,
-    method: 'GET',
-    url: 'http://upstream.test/x',
-    upstream: 'upstream',
-    replayable: true,
-    elapsedMs: 0,
-    previousDelayMs: 0,
-    remainingMs: Number.POSITIVE_INFINITY,
-    signal: new AbortController().signal,
-    ...overrides,
-  };
-}
+const context = retryContext;
 
 async function verdict(strategy: { nextDelay: (c: RetryContext) => unknown }, c: RetryContext): Promise<RetryVerdict> {
   return (await strategy.nextDelay(c)) as RetryVerdict;
