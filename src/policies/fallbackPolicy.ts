@@ -38,9 +38,24 @@ export function fallbackPolicy(fallback: Fallback, option = 'fallback'): Fallbac
     return { kinds, answer: answer as FallbackAnswer };
   }
   const { value } = fallback;
-  // A Response's body can be read once: each call gets a clone of the one given.
-  if (isResponseLike(value)) return { kinds, answer: () => value.clone() };
+  if (isResponseLike(value)) return { kinds, answer: copiesOf(value) };
   return { kinds, answer: () => value };
+}
+
+/**
+ * A fresh Response per call, from the given one's body read once. Not `clone()` per call:
+ * each clone tees the body the next clone is made from, so the given Response would hold a
+ * chain of every copy ever handed out — memory that grows with every answered call.
+ */
+function copiesOf(response: Response): FallbackAnswer {
+  const { status, statusText } = response;
+  const headers = [...response.headers];
+  let body: Promise<ArrayBuffer> | undefined;
+  return async () => {
+    body ??= response.clone().arrayBuffer();
+    const bytes = await body;
+    return new Response(bytes.byteLength === 0 ? null : bytes, { status, statusText, headers });
+  };
 }
 
 function kindsOf(on: unknown, option: string): ReadonlySet<FailureKind> {

@@ -57,7 +57,7 @@ export type FallbackOptions<T = unknown> =
       /**
        * The answer: what `json()` resolves to, or the body of a JSON Response (status 200,
        * header `x-faultline-fallback: true`). The same value is handed out every time; a
-       * `Response` given here is cloned for each call.
+       * `Response` given here is copied for each call (its body read once).
        */
       readonly value: T;
       readonly answer?: never;
