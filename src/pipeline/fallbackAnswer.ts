@@ -48,7 +48,10 @@ export function fallbackAnswer(
   if (!fallback.kinds.has(failure.kind)) return undefined;
   const { callerSignal } = call.control;
   const scrub = scrubberOf(call);
-  const answer = fallback.answer(failure, contextOf(call, attempts), scrub, callerSignal);
+  // The call's total timeout again (none without one): a fallback that never settles
+  // cannot hold the call, and its span, open for ever.
+  const limitMs = call.deadline - call.info.startedAt;
+  const answer = fallback.answer(failure, contextOf(call, attempts), scrub, callerSignal, limitMs);
   return answer instanceof Promise
     ? answer.then((settled) => shaped(call, settled, scrub))
     : shaped(call, answer, scrub);
@@ -101,8 +104,8 @@ function jsonResponse(call: Call, value: unknown): Response {
   );
 }
 
-function contextOf(call: Call, attempts: number): FallbackContext {
-  const { info, control } = call;
+function contextOf(call: Call, attempts: number): Omit<FallbackContext, 'signal'> {
+  const { info } = call;
   return {
     method: call.method,
     url: info.url,
@@ -110,9 +113,5 @@ function contextOf(call: Call, attempts: number): FallbackContext {
     route: info.route,
     attempts,
     mode: call.mode,
-    // Made on demand: most fallbacks never look at it.
-    get signal() {
-      return control.callerSignal ?? new AbortController().signal;
-    },
   };
 }

@@ -19,8 +19,9 @@ export interface FallbackContext {
    */
   readonly mode: 'json' | 'response';
   /**
-   * Aborts when the caller gives up; then the fallback's answer is not used and the
-   * original failure is thrown. Pass it to any I/O the fallback does.
+   * Aborts when the caller gives up, or when an async fallback has run for the call's
+   * total timeout (`timeoutMs`) without answering; then the fallback's answer is not used
+   * and the original failure is thrown. Pass it to any I/O the fallback does.
    */
   readonly signal: AbortSignal;
 }

@@ -194,6 +194,31 @@ describe('fallback, told by every signal', () => {
   });
 
   it(
+    'an async fallback that never settles is cut off after the call’s timeout: the failure is thrown, the span ends',
+    { timeout: 5000 },
+    async () => {
+      let handed: AbortSignal | undefined;
+      const rates = client({
+        name: 'hanging',
+        timeoutMs: 200,
+        fallback: (_failure, call) => {
+          handed = call.signal;
+          return new Promise(() => undefined);
+        },
+      });
+      await assert.rejects(rates.json('/v1/rates'), ServerError);
+      assert.equal(handed?.aborted, true, 'the fallback’s own I/O is told to stop');
+      await signals.flush();
+      const span = signals.spans.find((ended) => ended.attributes['faultline.upstream'] === 'hanging');
+      assert.equal(span?.attributes['faultline.failure.kind'], 'server', 'the attempt’s span ended');
+      assert.equal(span.attributes['faultline.fallback'], undefined);
+      const report = signals.logs.find((line) => line['message'] === 'faultline: fallback failed; the request goes on');
+      assert.match(String(report?.['error']), /did not answer within 200 ms/);
+      expectFailure(signals.logs, { kind: 'server', upstream: 'hanging', level: 'error' });
+    },
+  );
+
+  it(
     'a caller who aborts while an async fallback runs gets the original failure, and nothing is reported',
     { timeout: 5000 },
     async () => {

@@ -8,7 +8,8 @@ import { runInNewContext } from 'node:vm';
 import { DEFAULTS } from '../../../src/core/defaults.js';
 import { FAILURE_KINDS, type FailureKind } from '../../../src/core/failureKinds.js';
 import { ConfigError } from '../../../src/errors/ConfigError.js';
-import { guardFallback } from '../../../src/guarded/guardFallback.js';
+import { type GuardedFallback, guardFallback, NO_ANSWER } from '../../../src/guarded/guardFallback.js';
+import { DeadlineSweep } from '../../../src/transport/deadlineSweep.js';
 import {
   FALLBACK_HEADER,
   type FallbackAnswered,
@@ -197,6 +198,50 @@ describe('what the function is told, and how it fails', () => {
     release('too late');
     assert.equal(await pending, undefined);
     assert.deepEqual(s.recorded.reports, []);
+  });
+});
+
+describe('an async fallback that never settles', () => {
+  const context = { method: 'GET', url: 'http://upstream.test/', upstream: 'u', route: '/', attempts: 1 } as const;
+
+  it('is cut off at its limit: no answer, reported, its signal aborted, nothing left armed', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    let now = 0;
+    const sweep = new DeadlineSweep({ now: () => now, intervalMs: 10 });
+    const recorded = recordingDiagnostics();
+    let seen: AbortSignal | undefined;
+    const policy = fallbackPolicy((_failure, call) => {
+      seen = call.signal;
+      return new Promise<never>(() => undefined);
+    })!;
+    const guarded = guardFallback(policy, recorded.diagnostics, sweep);
+    const pending = guarded.answer(failureOf('timeout'), { ...context, mode: 'json' }, String, undefined, 1000);
+    assert.ok(pending instanceof Promise);
+    let settled: unknown = 'pending';
+    void pending.then((value) => (settled = value));
+    now = 999;
+    t.mock.timers.tick(10);
+    await Promise.resolve();
+    assert.equal(settled, 'pending', 'not before its limit');
+    now = 1000;
+    t.mock.timers.tick(10);
+    assert.equal(await pending, NO_ANSWER);
+    assert.equal(seen?.aborted, true, 'the signal it was handed aborts, so its I/O stops');
+    assert.deepEqual(recorded.whats(), ['fallback']);
+    assert.match(String(recorded.reports[0]?.meta['error']), /did not answer within 1000 ms/);
+    assert.equal(sweep.size, 0);
+  });
+
+  it('the limit is the call’s total timeout; a call without one leaves it unbounded', async (t) => {
+    const limits: number[] = [];
+    const s = setup(t);
+    const recordLimit: GuardedFallback = {
+      kinds: new Set(['server']),
+      answer: (_failure, _context, _scrub, _signal, limitMs) => limits.push(limitMs),
+    };
+    await fallbackAnswer(await s.call({ timeoutMs: 2500 }), recordLimit, failureOf('server'), 1);
+    await fallbackAnswer(await s.call({ timeoutMs: 0 }), recordLimit, failureOf('server'), 1);
+    assert.deepEqual(limits, [2500, Number.POSITIVE_INFINITY]);
   });
 });
 
