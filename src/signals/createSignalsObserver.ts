@@ -2,13 +2,17 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Context, Meter, Span, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'winston';
 import { markSelfGuarded } from '../guarded/observerFanout.js';
-import type { CircuitState } from '../policies/circuitBreaker.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { ReportOptions } from '../types/client.js';
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
 import { asDiagnostics, type Diagnostics, type DiagnosticsSinkLike, enterGuarded, guard } from '../core/diagnostics.js';
 import { createLogSignal, type LogSamplingRule, type LogSignal, type TraceIds } from './logs/logSignal.js';
-import { createMetricSignal, type MetricSignal, type SharedStateHealth } from './metrics/metricSignal.js';
+import {
+  type CircuitGauge,
+  createMetricSignal,
+  type MetricSignal,
+  type SharedStateHealth,
+} from './metrics/metricSignal.js';
 import { otelApi } from './otelApi.js';
 import { breadcrumbOf, type FailedAttempt } from './sentry/breadcrumbOf.js';
 import type { FleetCap } from '../shared/sharedCap.js';
@@ -31,11 +35,8 @@ export interface SignalsOptions {
    * shape this option had before 0.2) is still accepted and given a throttle of its own.
    */
   readonly diagnostics: Diagnostics | DiagnosticsSinkLike;
-  /**
-   * The client's circuits by upstream (or `upstream\u0000route` for a per-route circuit),
-   * for the `faultline.circuit.state` gauge. @default none
-   */
-  readonly circuits?: ReadonlyMap<string, CircuitState>;
+  /** The client's circuits, for the `faultline.circuit.state` gauge. @default none */
+  readonly circuits?: ReadonlyMap<string, CircuitGauge>;
   /** Milliseconds now, for the Sentry cap's minute and the log sampler's second. @default Date.now */
   readonly now?: () => number;
   /** Storm sampling of failure log lines, or false for none. @default false */

@@ -1,5 +1,5 @@
 import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
-import type { CircuitState } from '../../policies/circuitBreaker.js';
+import type { CircuitInfo, CircuitState } from '../../policies/circuitBreaker.js';
 import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
 import { ATTR, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
 import { otelApi } from '../otelApi.js';
@@ -23,6 +23,9 @@ export interface MetricSignal {
    */
   logSuppressed(call: CallInfo, kind: string): Count;
 }
+
+/** One circuit as the `faultline.circuit.state` gauge reads it (a per-route circuit has its route). */
+export type CircuitGauge = Pick<CircuitInfo, 'upstream' | 'route' | 'state'>;
 
 /** A client's shared state as the health gauge sees it. */
 export interface SharedStateHealth {
@@ -66,7 +69,7 @@ export interface Count {
  */
 export function createMetricSignal(
   meter?: Meter,
-  circuits: ReadonlyMap<string, CircuitState> = new Map(),
+  circuits: ReadonlyMap<string, CircuitGauge> = new Map(),
   shared?: SharedStateHealth,
 ): MetricSignal {
   const m = meter ?? otelApi().metrics.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
@@ -90,16 +93,11 @@ export function createMetricSignal(
     description: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
   });
   circuit.addCallback((result) => {
-    for (const [key, state] of circuits) {
-      // A per-route circuit is keyed `upstream\u0000route`: one series per route, labelled apart.
-      const split = key.indexOf('\u0000');
+    for (const { upstream, route, state } of circuits.values())
       result.observe(
         CIRCUIT_STATE_VALUES[state],
-        split === -1
-          ? { [ATTR.UPSTREAM]: key }
-          : { [ATTR.UPSTREAM]: key.slice(0, split), [ATTR.ROUTE]: key.slice(split + 1) },
+        route === undefined ? { [ATTR.UPSTREAM]: upstream } : { [ATTR.UPSTREAM]: upstream, [ATTR.ROUTE]: route },
       );
-    }
   });
   if (shared !== undefined) {
     const attributes = { [ATTR.UPSTREAM]: shared.upstream };
