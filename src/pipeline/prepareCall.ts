@@ -107,7 +107,8 @@ export function prepareCall(
 /** The call's hedging: its own option, else the client's; none that allows no hedge. */
 function hedgeOf(config: PipelineConfig, init: RequestOptions | undefined): HedgePolicy | undefined {
   const own = init?.hedge;
+  if (own === false) return undefined;
   // The client's policy was guarded when the client was built; a call's own is guarded here.
-  const policy = own === undefined || own === false ? (own ?? config.hedge) : guardHedge(own, config.diagnostics);
-  return policy === false || policy === undefined || policy.maxHedges < 1 ? undefined : policy;
+  const policy = own === undefined ? config.hedge : guardHedge(own, config.diagnostics);
+  return policy === undefined || policy.maxHedges < 1 ? undefined : policy;
 }
