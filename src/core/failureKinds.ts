@@ -21,10 +21,10 @@ export const FAILURE_KINDS = Object.freeze([
  * | `forbidden` | HTTP 403 |
  * | `throttled` | HTTP 429, or 503 carrying Retry-After |
  * | `timeout` | an attempt or total deadline; HTTP 408 and 504 |
- * | `network` | DNS, refused/reset/closed connection, TLS, premature close |
+ * | `network` | DNS, refused/reset/closed connection, TLS, premature close (a truncated body) |
  * | `server` | any other HTTP 5xx |
  * | `client` | any other HTTP 4xx |
- * | `invalid_response` | a body that cannot be parsed as promised, a length mismatch |
+ * | `invalid_response` | a body that cannot be parsed as promised, a malformed message |
  * | `cancelled` | the caller's own AbortSignal (never reported as an error) |
  * | `circuit_open` | a circuit breaker refused the attempt without sending it |
  */

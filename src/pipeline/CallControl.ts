@@ -58,6 +58,11 @@ export class CallControl implements Deadline {
     return this.abortCause !== undefined;
   }
 
+  /** True once the total deadline passed (not the caller's abort). */
+  get expired(): boolean {
+    return this.abortCause === 'total';
+  }
+
   /** What the transport rejects with once aborted. */
   get reason(): unknown {
     return this.abortReason;

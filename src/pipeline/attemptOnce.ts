@@ -5,6 +5,7 @@ import type { Failure } from '../types/failure.js';
 import type { AttemptScope } from '../types/observers.js';
 import { scrubberOf, withoutSecrets } from './callSecrets.js';
 import type { AttemptLane } from './AttemptLane.js';
+import { bodyFailure } from './followBody.js';
 import type { Call } from './prepareCall.js';
 import { readBounded, readJsonText } from './readBody.js';
 
@@ -40,6 +41,8 @@ export async function attemptOnce(call: Call, attempt: number, lane?: AttemptLan
   if (control.aborted) return { failure: control.failureOf(undefined, config.clock.now()) };
   const scope = config.fanout?.attemptStarted(call.info, attempt);
   if (lane !== undefined) lane.scope = scope;
+  // Set once the headers are in: what fails after that fails in the body phase.
+  let answered = false;
   try {
     const { auth } = config;
     if (auth !== undefined) {
@@ -81,6 +84,7 @@ export async function attemptOnce(call: Call, attempt: number, lane?: AttemptLan
       ));
     }
     lane?.markAnswered();
+    answered = true;
     const failure =
       response.statusCode < 400
         ? call.rejectRedirects
@@ -135,6 +139,7 @@ export async function attemptOnce(call: Call, attempt: number, lane?: AttemptLan
       };
     }
   } catch (error) {
+    if (answered) return { failure: bodyFailure(call, error), scope };
     return { failure: withoutSecrets(call, control.failureOf(error, config.clock.now())), scope };
   }
 }

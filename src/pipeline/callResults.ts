@@ -3,15 +3,16 @@ import type { RequestFailure } from '../errors/RequestFailure.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
 import type { Failure } from '../types/failure.js';
 import type { AttemptResult } from './attemptOnce.js';
-import { withoutSecrets } from './callSecrets.js';
+import { bodyFailure } from './followBody.js';
 import type { Call } from './prepareCall.js';
 
-/** The Response handed to the caller; a streamed body keeps the call's deadline until read. */
+/**
+ * The Response handed to the caller, over the body already read for a failure, else over
+ * undici's stream (whoever hands that over follows it: see `followBody`).
+ */
 export function responseOf(call: Call, result: AttemptResult, attempts: number): Response {
   const response = result.response!;
-  const { control } = call;
   const body = result.failureBody ?? response.body;
-  if (result.failureBody === undefined) response.body.once('close', () => control.finish());
   return createLazyResponse(
     response.statusCode,
     response.statusText,
@@ -19,12 +20,7 @@ export function responseOf(call: Call, result: AttemptResult, attempts: number):
     body,
     call.method,
     result.href ?? call.target.href,
-    (error) =>
-      failureError(
-        call,
-        { failure: withoutSecrets(call, control.failureOf(error, call.config.clock.now())) },
-        attempts,
-      ),
+    (error) => failureError(call, { failure: bodyFailure(call, error) }, attempts),
   );
 }
 

@@ -7,6 +7,8 @@ import { throttleHold } from '../policies/throttleGate.js';
 import { attemptOnce, type AttemptResult } from './attemptOnce.js';
 import { raceHedges } from './raceHedges.js';
 import { failureError, responseOf } from './callResults.js';
+import { followBody } from './followBody.js';
+import { hasNullBody } from '../transport/LazyResponse.js';
 import { scrubberOf, withoutSecrets } from './callSecrets.js';
 import { decideNext, type ReplayState } from './decideNext.js';
 import { type FallbackAnswered, fallbackAnswer, fallbackOf } from './fallbackAnswer.js';
@@ -60,10 +62,13 @@ export async function executeCall(
 
       if (failure === null) {
         tellSuccess(call, attempt, status ?? 0, durationMs);
-        finish(call, result, { attempt, status, durationMs }, performance.now() - started, hedges);
-        if (mode === 'json') return result.value;
+        const last = { attempt, status, durationMs };
+        if (mode === 'json') {
+          finish(call, result, last, performance.now() - started, hedges);
+          return result.value;
+        }
         detached = true;
-        return responseOf(call, result, attempt);
+        return handOver(call, result, last, { attemptStarted, started, hedges });
       }
 
       const decided = decideNext(call, attempt, failure, previousDelayMs, replay, durationMs);
@@ -194,6 +199,40 @@ function settleFailed(
     return responseOf(call, result, last.attempt);
   }
   throw failureError(call, result, last.attempt);
+}
+
+/**
+ * A success handed to the caller as a Response. Its body is part of the call: the signals
+ * hear how the call ended when the body ends (with the body's time in the durations), fails
+ * (its failure, which cannot be retried: the caller holds the Response) or is cancelled; an
+ * abandoned body is told as the success it was when its headers came.
+ */
+function handOver(
+  call: Call,
+  result: AttemptResult,
+  last: AttemptOutcome,
+  times: { attemptStarted: number; started: number; hedges: number },
+): Response {
+  const response = responseOf(call, result, last.attempt);
+  const { body } = result.response!;
+  const headersCallMs = performance.now() - times.started;
+  if (hasNullBody(call.method, last.status ?? 0)) {
+    body.once('close', () => call.control.finish());
+    finish(call, result, last, headersCallMs, times.hedges);
+    return response;
+  }
+  followBody(call, body, response, (end) => {
+    if (end === 'abandoned') {
+      finish(call, result, last, headersCallMs, times.hedges);
+      return;
+    }
+    const now = performance.now();
+    const durationMs = now - times.attemptStarted;
+    const outcome =
+      end === null ? { ...last, durationMs } : { ...last, durationMs, failure: end, stopReason: 'response_returned' };
+    finish(call, result, outcome, now - times.started, times.hedges);
+  });
+  return response;
 }
 
 /**

@@ -197,6 +197,11 @@ function defineLazyResponse(): LazyResponseClass {
   return LazyResponse as unknown as LazyResponseClass;
 }
 
+/** True when the Response for this method and status carries no body (HEAD, 204, 304...). */
+export function hasNullBody(method: string, status: number): boolean {
+  return method === 'HEAD' || NULL_BODY_STATUSES.has(status);
+}
+
 /**
  * Wraps undici's response: headers copied into WHATWG Headers, the body left as it is (or
  * already read, for failures). A null-body status or HEAD gets no body and its stream is
@@ -219,7 +224,7 @@ export function createLazyResponse(
     else for (const item of value) headers.append(name, item);
   }
   let source: Source = body;
-  if (method === 'HEAD' || NULL_BODY_STATUSES.has(status)) {
+  if (hasNullBody(method, status)) {
     if (body instanceof Readable) body.resume();
     source = null;
   }

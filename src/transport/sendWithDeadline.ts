@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { lazyRequire } from '../core/lazyRequire.js';
+import { markComplete } from './bodyCompletion.js';
 import { type Deadline, type DeadlineSweep, deadlineSweep } from './deadlineSweep.js';
 
 type Callback = (error: Error | null, data: Dispatcher.ResponseData<null>) => void;
@@ -62,7 +63,7 @@ function defineDeadlineHandler(): DeadlineHandlerClass {
       this.timeoutMs = timeoutMs;
       this.sweep = sweep;
       this.expiresAt = sweep.now() + timeoutMs;
-      sweep.arm(this);
+      if (timeoutMs > 0) sweep.arm(this);
     }
 
     // A request body still uploading is progress, not a stall: each chunk sent pushes the
@@ -79,13 +80,16 @@ function defineDeadlineHandler(): DeadlineHandlerClass {
     }
 
     override onData(chunk: Buffer): boolean {
+      // A number write, armed or not: cheaper than asking.
       this.expiresAt = this.sweep.now() + this.timeoutMs;
       return super.onData(chunk);
     }
 
     override onComplete(trailers: Buffer[]): void {
       this.sweep.disarm(this);
+      const { res } = this;
       super.onComplete(trailers);
+      if (res !== null) markComplete(res);
     }
 
     override onError(error: Error): void {
@@ -141,12 +145,13 @@ function defineDeadlineHandler(): DeadlineHandlerClass {
 }
 
 /**
- * `dispatcher.request(options)` with an exact attempt deadline of `timeoutMs` (> 0): no
+ * `dispatcher.request(options)` with an exact attempt deadline of `timeoutMs`: no
  * connection within it, no headers within it, or no body chunk for that long ends the
  * request with undici's `ConnectTimeoutError` / `HeadersTimeoutError` /
  * `BodyTimeoutError` (codes `UND_ERR_CONNECT_TIMEOUT`, `UND_ERR_HEADERS_TIMEOUT`,
  * `UND_ERR_BODY_TIMEOUT`) within the sweep's interval of the deadline. A body the caller
- * reads later is still watched, and gets the error when read.
+ * reads later is still watched, and gets the error when read. `timeoutMs` 0 sets no deadline.
+ * Either way the body is marked complete when its last byte arrives (see `whenComplete`).
  */
 export function sendWithDeadline(
   dispatcher: Pick<Dispatcher, 'dispatch'>,

@@ -78,7 +78,7 @@ export interface UndiciTransportOptions {
  * Agent. The last is the fast path, sent exactly as before dispatchers existed.
  */
 export function createUndiciTransport(options: UndiciTransportOptions): Transport {
-  const { Agent, Dispatcher, EnvHttpProxyAgent } = undici();
+  const { Agent, EnvHttpProxyAgent } = undici();
   const connect = { timeout: options.connectTimeoutMs > 0 ? options.connectTimeoutMs : 10_000 };
   const fixed = options.dispatcher;
   const { proxy } = options;
@@ -96,17 +96,13 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
           connect,
         })
       : undefined;
-  const requestThrough = Dispatcher.prototype.request;
 
   /** `dispatcher.request` as our undici does it, with the attempt deadline on the shared sweep. */
   const requestVia = (
     dispatcher: Dispatcher,
     options: Dispatcher.RequestOptions,
     timeoutMs: number,
-  ): Promise<TransportResponse> =>
-    (timeoutMs > 0
-      ? sendWithDeadline(dispatcher, options, timeoutMs)
-      : requestThrough.call(dispatcher, options)) as Promise<TransportResponse>;
+  ): Promise<TransportResponse> => sendWithDeadline(dispatcher, options, timeoutMs) as Promise<TransportResponse>;
 
   /** Through a dispatcher that is not our own Agent: any undici version's, via its `dispatch`. */
   const sendVia = (dispatcher: DispatcherLike, request: TransportRequest): Promise<TransportResponse> => {
