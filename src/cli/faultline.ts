@@ -5,32 +5,58 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { effectiveConfig } from '../config/effectiveConfig.js';
 import { checkEnvConfig } from '../config/envConfig.js';
 import { unknownVariables } from '../config/unknownVariables.js';
 
 const USAGE = `Usage: faultline check [--json]
        faultline --version
+       faultline --help
 
 Validates the FAULTLINE_* environment variables and prints the configuration faultline
 would run with (secrets masked). Exits 1 and names every variable whose value is wrong;
-warns about FAULTLINE_* names it does not read (a misspelt variable is otherwise ignored).`;
+warns about FAULTLINE_* names it does not read (a misspelt variable is otherwise ignored).
+With --json, the report (problems and warnings included) is the only output, on stdout.
+A wrong command line exits 2.`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** Exit code for a command line that could not be understood (as getopt-style tools do). */
+const USAGE_ERROR = 2;
 
 function main(argv: string[]): number {
-  const [command, ...flags] = argv;
-  if (argv.includes('--version') || argv.includes('-v')) {
+  let parsed: { values: { json?: boolean; help?: boolean; version?: boolean }; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`faultline: ${(error as Error).message}\n\n${USAGE}\n`);
+    return USAGE_ERROR;
+  }
+  const { values, positionals } = parsed;
+  if (values.version === true) {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  const [command, ...extra] = positionals;
+  if (values.help === true || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
-    return command === undefined ? 1 : 0;
+    return 0;
   }
-  if (command !== 'check') {
-    process.stderr.write(`faultline: unknown command "${command}"\n\n${USAGE}\n`);
-    return 1;
+  if (command === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return USAGE_ERROR;
   }
-  const json = flags.includes('--json');
+  if (command !== 'check' || extra.length > 0) {
+    const what = command !== 'check' ? `unknown command "${command}"` : `unexpected argument "${extra[0]}"`;
+    process.stderr.write(`faultline: ${what}\n\n${USAGE}\n`);
+    return USAGE_ERROR;
+  }
+  const json = values.json === true;
   const env = process.env;
   const { problems } = checkEnvConfig(env);
   const unknown = unknownVariables(env);
@@ -39,12 +65,13 @@ function main(argv: string[]): number {
     message: u.message,
     ...(u.suggestion === undefined ? {} : { suggestion: u.suggestion }),
   }));
-  for (const u of unknown) process.stderr.write(`faultline check: warning: ${u.message}\n`);
+  // With --json, the report says it all: nothing else is written.
+  if (!json) for (const u of unknown) process.stderr.write(`faultline check: warning: ${u.message}\n`);
 
   const [first] = problems;
   if (first !== undefined) {
-    for (const p of problems) process.stderr.write(`faultline check: ${p.message}\n`);
-    if (json) {
+    if (!json) for (const p of problems) process.stderr.write(`faultline check: ${p.message}\n`);
+    else {
       const report = {
         valid: false,
         // The first wrong variable, as before `problems` listed them all.

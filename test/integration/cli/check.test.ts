@@ -176,6 +176,33 @@ describe('faultline check', () => {
     assert.match(lines[1] ?? '', /^faultline check: FAULTLINE_LOG_LEVEL="loud" is not a known value/);
   });
 
+  it('a wrong command line exits 2 with the usage and checks nothing; --help exits 0', () => {
+    for (const args of [['check', '--jsn'], ['check', '--bogus'], ['check', 'extra'], ['chek'], []]) {
+      const { code, stdout, stderr } = run(bin, { FAULTLINE_TIMEOUT_MS: '5000' }, ...args);
+      assert.equal(code, 2, args.join(' '));
+      assert.equal(stdout, '', 'no configuration printed');
+      assert.match(stderr, /Usage: faultline check \[--json\]/);
+    }
+    assert.match(run(bin, {}, 'check', '--jsn').stderr, /--jsn/, 'the unknown option is named');
+    for (const args of [['check', '--help'], ['--help'], ['-h'], ['help']]) {
+      const { code, stdout } = run(bin, { FAULTLINE_TIMEOUT_MS: 'soon' }, ...args);
+      assert.equal(code, 0, args.join(' '));
+      assert.match(stdout, /^Usage: faultline check/);
+    }
+  });
+
+  it('--json writes the report alone: nothing on stderr, warnings and problems inside', () => {
+    const bad = check({ FAULTLINE_TIMEOUT: '5000', FAULTLINE_LOG_LEVEL: 'loud' }, '--json');
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, '');
+    const report = JSON.parse(bad.stdout) as JsonReport;
+    assert.equal(report.warnings[0]?.variable, 'FAULTLINE_TIMEOUT');
+    assert.equal(report.problems?.[0]?.variable, 'FAULTLINE_LOG_LEVEL');
+    const good = check({ FAULTLINE_TIMEOUT: '5000' }, '--json');
+    assert.equal(good.code, 0);
+    assert.equal(good.stderr, '');
+  });
+
   it('--version prints the package version, from the repository and from an installed layout', () => {
     for (const args of [['--version'], ['check', '--version']]) {
       const { code, stdout } = run(bin, {}, ...args);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -35,5 +35,13 @@ describe('the published package', () => {
       paths.filter((path) => path.startsWith('dist/src/') && !path.endsWith('.d.ts')),
       [],
     );
+    // A source map whose sources are not in the tarball only misleads a debugger (and weighs).
+    for (const map of paths.filter((path) => path.endsWith('.map'))) {
+      const { sources } = JSON.parse(readFileSync(join(repo, map), 'utf8')) as { sources: string[] };
+      for (const source of sources) {
+        const shipped = join(dirname(map), source).replaceAll('\\', '/');
+        assert.ok(paths.includes(shipped), `${map} points at ${source}, which the package does not ship`);
+      }
+    }
   });
 });
