@@ -64,7 +64,7 @@ export function effectiveConfig(env: Readonly<Record<string, string | undefined>
     setting('FAULTLINE_LOG_SAMPLE_THEREAFTER', config.logSampleThereafter, DEFAULTS.logSampleThereafter),
     setting('FAULTLINE_PROXY', config.proxy === undefined ? undefined : config.proxy ? 'on' : 'off', 'on'),
     setting('FAULTLINE_REDIS_URL', config.redisUrl?.replace(/\/\/([^:@/]*):[^@/]*@/, `//$1:${MASK}@`), undefined),
-    setting('FAULTLINE_REDIS_PREFIX', config.redisPrefix, config.redisUrl === undefined ? undefined : 'faultline:'),
+    setting('FAULTLINE_REDIS_PREFIX', config.redisPrefix, DEFAULTS.redisPrefix),
   ];
   // The proxies in force (the variable that supplies each, as undici picks it), credentials masked.
   for (const names of Object.values(PROXY_VARIABLES)) {

@@ -29,6 +29,8 @@ export const DEFAULTS = Object.freeze({
   logSampleInitial: 100,
   /** After those, one line in this many is written (0: none until the next second). */
   logSampleThereafter: 100,
+  /** Prefix of every key shared state writes in Redis. */
+  redisPrefix: 'faultline:',
 } as const);
 
 /**

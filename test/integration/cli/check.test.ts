@@ -74,6 +74,7 @@ describe('faultline check', () => {
       /FAULTLINE_REDIS_URL\s+rediss:\/\/default:\*\*\*\*@cache\.internal:6380\/2\s+\(environment\)/,
     );
     assert.match(on.stdout, /FAULTLINE_REDIS_PREFIX\s+faultline:\s+\(default\)/);
+    assert.match(check({}).stdout, /FAULTLINE_REDIS_PREFIX\s+faultline:\s+\(default\)/, 'its default, Redis or not');
     assert.doesNotMatch(on.stdout, /r3disPw0rd/);
     assert.doesNotMatch(on.stderr, /reserved/);
 
