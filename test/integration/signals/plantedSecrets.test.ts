@@ -288,3 +288,40 @@ describe('error texts faultline writes or relays are scrubbed', () => {
     }
   });
 });
+
+describe('a Sentry the app sets up after the client is made redacts what it records too', () => {
+  let upstream: FaultServer;
+  let sink: SentrySink;
+  before(async () => {
+    upstream = await startFaultServer();
+    sink = await startSentrySink();
+  });
+  after(async () => {
+    await Sentry.close(2000);
+    await sink.close();
+    await upstream.close();
+  });
+
+  it('the breadcrumbs of successful calls made after Sentry.init carry no secret', async () => {
+    const logs = captureLogs('debug');
+    const { url, headers, secrets } = planted(upstream.url, 'late', titleCase);
+    const client = clientWithLogs(logs, headers);
+    Sentry.init({ dsn: sink.dsn });
+    assert.deepEqual(await client.json(url), { ok: true });
+    Sentry.captureException(new Error('an app error after a call'));
+    await Sentry.flush(3000);
+    const event = sink.events().find((e) => e.exception?.values[0]?.value === 'an app error after a call');
+    assert.ok(
+      (event?.breadcrumbs ?? []).some((b) => String(b.data?.['url']).includes('/planted/late')),
+      "Sentry's own HTTP breadcrumb of the call reached the sink",
+    );
+    assertNoSecret(secrets, {
+      'the bytes sent to Sentry': sink.raw.join('\n'),
+      'log lines': JSON.stringify(logs.lines),
+    });
+  });
+});
+
+function clientWithLogs(logs: CapturedLogs, headers: Record<string, string>) {
+  return createClient({ name: 'late', clock: fakeClock(), env: {}, logger: logs.logger, headers });
+}
