@@ -73,7 +73,11 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     throw new ConfigError('name', name, 'is empty', 'a non-empty upstream name');
   }
   const logger = options.logger ?? defaultLogger(env);
-  const diagnostics = createDiagnostics((message, meta) => logger.warn(message, meta));
+  const redactor = createRedactor({
+    headers: options.redactHeaders ?? env.redactHeaders ?? [],
+    query: options.redactQuery ?? env.redactQuery ?? [],
+  });
+  const diagnostics = createDiagnostics((message, meta) => logger.warn(message, meta), Date.now, redactor.text);
   const strategy =
     options.retry ??
     exponentialBackoff(
@@ -118,10 +122,7 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
       dispatcher: checkDispatcher(options.dispatcher),
       proxy: env.proxySettings,
     }),
-    redactor: createRedactor({
-      headers: options.redactHeaders ?? env.redactHeaders ?? [],
-      query: options.redactQuery ?? env.redactQuery ?? [],
-    }),
+    redactor,
     diagnostics,
     logger,
     env,

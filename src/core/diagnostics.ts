@@ -21,17 +21,21 @@ const REPORT_INTERVAL_MS = 10_000;
 const MAX_TRACKED = 1000;
 
 /**
- * Diagnostics that write to `sink` (e.g. `logger.warn`), throttled per `what`.
+ * Diagnostics that write to `sink` (e.g. `logger.warn`), throttled per `what`. Every
+ * error text passes `scrub` (a client gives its redactor's), after the scrub a report
+ * brings of its own (the call's secret values), so no report repeats a secret.
  *
+ * @param scrub - applied to every reported error text
+ * @default scrub none
  * @example
  * ```ts
- * const diagnostics = createDiagnostics((message, meta) => logger.warn(message, meta));
+ * const diagnostics = createDiagnostics((message, meta) => logger.warn(message, meta), Date.now, redactor.text);
  * ```
  */
-export function createDiagnostics(sink: DiagnosticsSink, now: () => number = Date.now): Diagnostics {
+export function createDiagnostics(sink: DiagnosticsSink, now: () => number = Date.now, scrub?: Scrub): Diagnostics {
   const lastReported = new Map<string, { at: number; held: number }>();
   return {
-    report(what, error, scrub) {
+    report(what, error, own) {
       const at = now();
       const last = lastReported.get(what);
       if (last !== undefined && at - last.at < REPORT_INTERVAL_MS) {
@@ -41,8 +45,10 @@ export function createDiagnostics(sink: DiagnosticsSink, now: () => number = Dat
       if (lastReported.size > MAX_TRACKED) lastReported.clear();
       lastReported.set(what, { at, held: 0 });
       try {
-        const described = describeError(error);
-        const meta: Record<string, unknown> = { error: scrub === undefined ? described : scrub(described) };
+        let described = describeError(error);
+        if (own !== undefined) described = own(described);
+        if (scrub !== undefined) described = scrub(described);
+        const meta: Record<string, unknown> = { error: described };
         if (last !== undefined && last.held > 0) meta['faultline.reports_held_back'] = last.held;
         sink(`faultline: ${what} failed; the request goes on`, meta);
       } catch {
@@ -57,11 +63,11 @@ export interface DiagnosticsSinkLike {
   warn(message: string, meta?: Record<string, unknown>): void;
 }
 
-/** `Diagnostics` as they are, or a `{ warn }` object made into throttled diagnostics. */
-export function asDiagnostics(given: Diagnostics | DiagnosticsSinkLike): Diagnostics {
+/** `Diagnostics` as they are, or a `{ warn }` object made into throttled diagnostics that `scrub`. */
+export function asDiagnostics(given: Diagnostics | DiagnosticsSinkLike, scrub?: Scrub): Diagnostics {
   if (typeof (given as Diagnostics).report === 'function') return given as Diagnostics;
   const sink = given as DiagnosticsSinkLike;
-  return createDiagnostics((message, meta) => sink.warn(message, meta));
+  return createDiagnostics((message, meta) => sink.warn(message, meta), Date.now, scrub);
 }
 
 /**
@@ -92,7 +98,13 @@ export function guard<T>(diagnostics: Diagnostics, what: string, fn: () => T, fa
  * leaving fails after `fn` returned, the failure is reported and `fn`'s result kept. An
  * error of `fn` itself is the caller's own and propagates.
  */
-export function enterGuarded<T>(diagnostics: Diagnostics, what: string, enter: (inner: () => T) => T, fn: () => T): T {
+export function enterGuarded<T>(
+  diagnostics: Diagnostics,
+  what: string,
+  enter: (inner: () => T) => T,
+  fn: () => T,
+  scrub?: Scrub,
+): T {
   let state = 'before' as 'before' | 'running' | 'returned';
   let result: T | undefined;
   try {
@@ -104,7 +116,7 @@ export function enterGuarded<T>(diagnostics: Diagnostics, what: string, enter: (
     });
   } catch (error) {
     if (state === 'running') throw error;
-    diagnostics.report(what, error);
+    diagnostics.report(what, error, scrub);
     return state === 'returned' ? (result as T) : fn();
   }
 }

@@ -1,3 +1,5 @@
+import { defaultRedactorOf } from '../redaction/Redactor.js';
+
 /**
  * A configuration value is wrong. Names the environment variable or option, says what
  * is wrong with the value and what is accepted.
@@ -9,13 +11,15 @@
  * ```
  *
  * When several values are wrong, the error names the first and its message lists the
- * others on the following lines; `others` holds them.
+ * others on the following lines; `others` holds them. A value that looks like a URL has
+ * its userinfo and secret query values masked, in the message and in `value`, whoever
+ * threw the error.
  */
 export class ConfigError extends Error {
   override name = 'ConfigError' as const;
   /** The environment variable or option that is wrong, e.g. `FAULTLINE_TIMEOUT_MS`. */
   readonly variable: string;
-  /** The wrong value, as the message shows it (a Redis URL's password masked). */
+  /** The wrong value, as the message shows it (a URL's password and secret query values masked). */
   readonly value: unknown;
   /** What is wrong with the value. */
   readonly problem: string;
@@ -34,14 +38,23 @@ export class ConfigError extends Error {
     accepted: string,
     others: readonly ConfigError[] = [],
   ) {
-    const first = `${variable}=${formatValue(value)} ${problem}; expected ${accepted}`;
+    const shown = masked(value);
+    const first = `${variable}=${formatValue(shown)} ${problem}; expected ${accepted}`;
     super([first, ...others.map((other) => `also ${other.message}`)].join('\n'));
     this.variable = variable;
-    this.value = value;
+    this.value = shown;
     this.problem = problem;
     this.accepted = accepted;
     this.others = others;
   }
+}
+
+/** A string that could hold credentials (userinfo, a query) is shown as the redactor leaves a URL. */
+function masked(value: unknown): unknown {
+  if (typeof value !== 'string' || !/[@?#]/.test(value)) return value;
+  // Already masked by the reader that threw (FAULTLINE_REDIS_URL writes `//****@`).
+  if (/\/\/\*{4}@[^@?#]*$/.test(value)) return value;
+  return defaultRedactorOf().url(value);
 }
 
 function formatValue(value: unknown): string {

@@ -1,5 +1,5 @@
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
-import { type Diagnostics, enterGuarded } from '../core/diagnostics.js';
+import { type Diagnostics, enterGuarded, type Scrub } from '../core/diagnostics.js';
 
 /**
  * Observers that catch and report their own errors at every step (faultline's signals).
@@ -13,10 +13,13 @@ export function markSelfGuarded<T extends RequestObserver>(observer: T): T {
   return observer;
 }
 
-/** The observers of one client, called as one, each call guarded. */
+/**
+ * The observers of one client, called as one, each call guarded. `scrub` takes the call's
+ * own secret values out of what a throwing observer's error is reported with.
+ */
 export interface ObserverFanout {
-  attemptStarted(call: CallInfo, attempt: number): AttemptScope | undefined;
-  callEnded(call: CallInfo, outcome: CallOutcome): void;
+  attemptStarted(call: CallInfo, attempt: number, scrub?: Scrub): AttemptScope | undefined;
+  callEnded(call: CallInfo, outcome: CallOutcome, scrub?: Scrub): void;
 }
 
 /**
@@ -38,7 +41,7 @@ export function createObserverFanout(
     };
   }
   return {
-    attemptStarted(call, attempt) {
+    attemptStarted(call, attempt, scrub) {
       const scopes: AttemptScope[] = [];
       for (const observer of observers) {
         if (observer.attemptStarted === undefined) continue;
@@ -46,58 +49,64 @@ export function createObserverFanout(
           const scope = observer.attemptStarted(call, attempt);
           if (scope !== undefined) scopes.push(scope);
         } catch (error) {
-          diagnostics.report('an observer (attemptStarted)', error);
+          diagnostics.report('an observer (attemptStarted)', error, scrub);
         }
       }
       if (scopes.length === 0) return undefined;
-      return scopes.length === 1 ? guardScope(scopes[0]!, diagnostics) : combineScopes(scopes, diagnostics);
+      return scopes.length === 1
+        ? guardScope(scopes[0]!, diagnostics, scrub)
+        : combineScopes(scopes, diagnostics, scrub);
     },
-    callEnded(call, outcome) {
+    callEnded(call, outcome, scrub) {
       for (const observer of observers) {
         try {
           observer.callEnded?.(call, outcome);
         } catch (error) {
-          diagnostics.report('an observer (callEnded)', error);
+          diagnostics.report('an observer (callEnded)', error, scrub);
         }
       }
     },
   };
 }
 
-function guardScope(scope: AttemptScope, diagnostics: Diagnostics): AttemptScope {
+function guardScope(scope: AttemptScope, diagnostics: Diagnostics, scrub: Scrub | undefined): AttemptScope {
   return {
     // The attempt's own errors are the request's; only the observer's are caught.
-    run: (fn) => enterGuarded(diagnostics, 'an observer (run)', (inner) => scope.run(inner), fn),
+    run: (fn) => enterGuarded(diagnostics, 'an observer (run)', (inner) => scope.run(inner), fn, scrub),
     send: (fn) =>
       scope.send === undefined
         ? fn()
-        : enterGuarded(diagnostics, 'an observer (send)', (inner) => scope.send!(inner), fn),
+        : enterGuarded(diagnostics, 'an observer (send)', (inner) => scope.send!(inner), fn, scrub),
     inject(headers) {
       try {
         scope.inject?.(headers);
       } catch (error) {
-        diagnostics.report('an observer (inject)', error);
+        diagnostics.report('an observer (inject)', error, scrub);
       }
     },
     hedged() {
       try {
         scope.hedged?.();
       } catch (error) {
-        diagnostics.report('an observer (hedged)', error);
+        diagnostics.report('an observer (hedged)', error, scrub);
       }
     },
     end(outcome: AttemptOutcome) {
       try {
         scope.end(outcome);
       } catch (error) {
-        diagnostics.report('an observer (end)', error);
+        diagnostics.report('an observer (end)', error, scrub);
       }
     },
   };
 }
 
-function combineScopes(scopes: readonly AttemptScope[], diagnostics: Diagnostics): AttemptScope {
-  const guarded = scopes.map((scope) => guardScope(scope, diagnostics));
+function combineScopes(
+  scopes: readonly AttemptScope[],
+  diagnostics: Diagnostics,
+  scrub: Scrub | undefined,
+): AttemptScope {
+  const guarded = scopes.map((scope) => guardScope(scope, diagnostics, scrub));
   return {
     run: (fn) => guarded.reduceRight<() => ReturnType<typeof fn>>((inner, scope) => () => scope.run(inner), fn)(),
     send: (fn) => guarded.reduceRight<() => ReturnType<typeof fn>>((inner, scope) => () => scope.send!(inner), fn)(),

@@ -39,7 +39,7 @@ export interface AttemptResult {
 export async function attemptOnce(call: Call, attempt: number, lane?: AttemptLane): Promise<AttemptResult> {
   const { config, control } = call;
   if (control.aborted) return { failure: control.failureOf(undefined, config.clock.now()) };
-  const scope = config.fanout?.attemptStarted(call.info, attempt);
+  const scope = config.fanout?.attemptStarted(call.info, attempt, scrubberOf(call));
   if (lane !== undefined) lane.scope = scope;
   // Set once the headers are in: what fails after that fails in the body phase.
   let answered = false;
@@ -80,7 +80,7 @@ export async function attemptOnce(call: Call, attempt: number, lane?: AttemptLan
     if (call.followRedirects && redirectLocation(response) !== undefined) {
       const first = response;
       ({ response, href } = await sendThrough(scope, () =>
-        followRedirects(transport, request, first, href, config.maxRedirects),
+        followRedirects(transport, request, first, href, config.maxRedirects, config.redactor.isSecretHeader),
       ));
     }
     lane?.markAnswered();

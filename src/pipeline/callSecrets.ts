@@ -12,7 +12,11 @@ export function withoutSecrets(call: Call, failure: Failure): Failure {
   return message === failure.message ? failure : { ...failure, message };
 }
 
-/** Scrubs this call's secrets from a diagnostic message about its hooks. */
+/**
+ * Scrubs a diagnostic message about this call's hooks (observers, strategy, auth,
+ * fallback): its secret values, and whatever the redactor hides in any text. The values
+ * are gathered only when a message is scrubbed, which is rare.
+ */
 export function scrubberOf(call: Call): (text: string) => string {
   return (text) => call.config.redactor.scrub(text, secretsOf(call));
 }
@@ -22,8 +26,14 @@ function secretsOf(call: Call): string[] {
   const { redactor } = call.config;
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(call.headers)) {
-    if (redactor.isSecretHeader(name))
-      secrets.push(value, ...value.split(/[\s,;=]+/).filter((part) => part.length >= 8));
+    if (!redactor.isSecretHeader(name)) continue;
+    secrets.push(value);
+    for (const part of value.split(/[\s,;=]+/)) {
+      if (part.length < 8) continue;
+      secrets.push(part);
+      // Basic credentials: the user and password a message may repeat decoded.
+      if (/^basic\s/i.test(value)) secrets.push(...basicParts(part));
+    }
   }
   const query = call.target.path.indexOf('?');
   if (query !== -1) {
@@ -32,4 +42,11 @@ function secretsOf(call: Call): string[] {
     }
   }
   return secrets;
+}
+
+/** `user:password` decoded from a Basic credential, and each of its parts. */
+function basicParts(encoded: string): string[] {
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? [] : [decoded, decoded.slice(0, colon), decoded.slice(colon + 1)];
 }

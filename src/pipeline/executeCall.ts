@@ -241,13 +241,17 @@ function handOver(
  */
 function finish(call: Call, result: AttemptResult, last: AttemptOutcome, callDurationMs: number, hedges = 0): void {
   result.scope?.end(last);
-  call.config.fanout?.callEnded(call.info, {
-    attempts: last.attempt,
-    status: last.status,
-    failure: last.failure,
-    durationMs: callDurationMs,
-    stopReason: last.stopReason,
-    hedges: hedges === 0 ? undefined : hedges,
-    fallback: last.fallback,
-  });
+  call.config.fanout?.callEnded(
+    call.info,
+    {
+      attempts: last.attempt,
+      status: last.status,
+      failure: last.failure,
+      durationMs: callDurationMs,
+      stopReason: last.stopReason,
+      hedges: hedges === 0 ? undefined : hedges,
+      fallback: last.fallback,
+    },
+    scrubberOf(call),
+  );
 }

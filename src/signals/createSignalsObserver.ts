@@ -17,6 +17,7 @@ import { otelApi } from './otelApi.js';
 import { breadcrumbOf, type FailedAttempt } from './sentry/breadcrumbOf.js';
 import type { FleetCap } from '../shared/sharedCap.js';
 import { createSentrySignal, type FailedCall, type SentrySignal } from './sentry/sentrySignal.js';
+import { scrubAppSentry } from './sentry/scrubSentry.js';
 import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
 
 /** What the signals are built from. */
@@ -76,7 +77,7 @@ interface Signals {
  * a broken exporter, transport or logger silences only itself.
  */
 export function createSignalsObserver(options: SignalsOptions): RequestObserver {
-  const diagnostics = asDiagnostics(options.diagnostics);
+  const diagnostics = asDiagnostics(options.diagnostics, options.redactor.text);
   const api = otelApi();
   let metrics: MetricSignal | undefined;
   const signals: Signals = {
@@ -112,6 +113,8 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
     propagate: (context, headers) => api.propagation.inject(context, headers),
     withContext: (context, fn) => api.context.with(context, fn),
   };
+  // Sentry set up before this client, as Sentry asks: what it records of each call is redacted.
+  scrubAppSentry(options.redactor);
   // Every step below catches and reports its own errors.
   const observer: RequestObserver = {
     attemptStarted(call, attempt) {

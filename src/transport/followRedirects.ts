@@ -2,8 +2,6 @@ import type { Failure } from '../types/failure.js';
 import type { Transport, TransportRequest, TransportResponse } from './undiciTransport.js';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-/** Headers that must not follow a request to another origin. */
-const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
 /** Headers that describe a body, dropped when a redirect turns the request into a GET. */
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
 
@@ -45,10 +43,11 @@ export function redirectLocation(response: TransportResponse): string | undefine
  * Follows the redirects that begin with `response`, the answer to `request` sent to
  * `href`, as fetch does: 303 (and 301/302 after a POST) become GETs without a body,
  * 307/308 repeat the method and body (a stream body cannot be repeated, so that response
- * is returned as it is), and credentials never follow a request to another origin. Done
- * here rather than by undici's interceptor, which costs every request, redirected or
- * not; the caller sends the first request itself, so a call that is not redirected pays
- * one status check and no promise for it.
+ * is returned as it is), and no header `isSecretHeader` names (the client's redaction list,
+ * the user's additions included: the one predicate the redactor uses) follows a request
+ * to another origin. Done here rather than by undici's interceptor, which costs every
+ * request, redirected or not; the caller sends the first request itself, so a call that
+ * is not redirected pays one status check and no promise for it.
  */
 export async function followRedirects(
   transport: Transport,
@@ -56,6 +55,7 @@ export async function followRedirects(
   response: TransportResponse,
   href: string,
   maxRedirects: number,
+  isSecretHeader: (name: string) => boolean,
 ): Promise<FollowedResponse> {
   let current = request;
   let currentHref = href;
@@ -82,7 +82,7 @@ export async function followRedirects(
     if (toGet || crossOrigin) {
       headers = { ...headers };
       if (toGet) for (const name of BODY_HEADERS) delete headers[name];
-      if (crossOrigin) for (const name of CREDENTIAL_HEADERS) delete headers[name];
+      if (crossOrigin) for (const name of Object.keys(headers)) if (isSecretHeader(name)) delete headers[name];
     }
     current = {
       ...current,

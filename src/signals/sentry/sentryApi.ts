@@ -35,7 +35,8 @@ export interface SentryBreadcrumb {
 /** The part of a Sentry client faultline uses. */
 export interface SentryClientLike {
   getOptions?(): { tracesSampleRate?: number | undefined; tracesSampler?: unknown };
-  on?(hook: 'beforeAddBreadcrumb', callback: (breadcrumb: SentryBreadcrumb) => void): unknown;
+  /** Sentry's client hooks (`Client.on` in @sentry/core); faultline redacts through three. */
+  on?(hook: 'beforeAddBreadcrumb' | 'beforeSendEvent' | 'processSpan', callback: (value: unknown) => void): unknown;
   flush?(timeout?: number): PromiseLike<boolean>;
 }
 

@@ -9,6 +9,7 @@ import { addFailureAttributes, ATTR } from '../attributes.js';
 import type { TraceIds } from '../logs/logSignal.js';
 import type { FleetCap } from '../../shared/sharedCap.js';
 import { ReportCap } from './reportCap.js';
+import { scrubSentryClient } from './scrubSentry.js';
 import {
   findSentry,
   type SentryApi,
@@ -65,7 +66,6 @@ export function createSentrySignal(
 ): SentrySignal {
   const kinds = new Set(options.kinds ?? DEFAULTS.reportKinds);
   const cap = new ReportCap(options.capPerMinute ?? DEFAULTS.reportCapPerMinute, fleetCap);
-  const redactedClients = new WeakSet<object>();
 
   const capture = (
     api: SentryApi,
@@ -73,7 +73,7 @@ export function createSentrySignal(
     failed: FailedCall,
     suppressedBefore: number,
   ): Reported => {
-    redactBreadcrumbsOf(client, redactor, redactedClients);
+    scrubSentryClient(client, redactor);
     const { call, outcome } = failed;
     const failure = outcome.failure!;
     // Without its cause: Sentry would send the cause chain as linked exceptions, and the
@@ -156,8 +156,10 @@ export function createSentrySignal(
     suppressTracing(fn) {
       const api = findSentry();
       if (api === undefined) return fn();
-      // Forking Sentry's scope costs; it only matters when Sentry makes spans itself.
       const client = api.getClient();
+      // Sentry set up after this client was made: what it records of this request is redacted too.
+      scrubSentryClient(client, redactor);
+      // Forking Sentry's scope costs; it only matters when Sentry makes spans itself.
       if (client === undefined || !tracesWith(client)) return fn();
       return api.suppressTracing(fn);
     },
@@ -187,22 +189,4 @@ function tracesWith(client: SentryClientLike): boolean {
     tracing.set(client, known);
   }
   return known;
-}
-
-/**
- * Sentry's own fetch/undici integration records a breadcrumb for every request,
- * faultline's included, with the query string. Secrets in it are redacted on the way in.
- */
-function redactBreadcrumbsOf(client: SentryClientLike, redactor: Redactor, done: WeakSet<object>): void {
-  if (done.has(client) || typeof client.on !== 'function') return;
-  done.add(client);
-  client.on('beforeAddBreadcrumb', (breadcrumb) => {
-    const data = breadcrumb.data;
-    if (data === undefined) return;
-    if (typeof data['url'] === 'string') data['url'] = redactor.url(data['url']);
-    const query = data['http.query'];
-    if (typeof query === 'string' && query !== '') {
-      data['http.query'] = redactor.url(`http://x/${query.startsWith('?') ? query : `?${query}`}`).split('?')[1] ?? '';
-    }
-  });
 }

@@ -212,3 +212,95 @@ describe('Redactor.scrub', () => {
     assert.equal(redactor.scrub('nothing here', ['elsewhere']), 'nothing here');
   });
 });
+
+describe('the signed-URL families and OAuth, in any case (issue 21)', () => {
+  const names = [
+    'X-Amz-Signature',
+    'X-Amz-Credential',
+    'X-Amz-Security-Token',
+    'AWSAccessKeyId',
+    'Signature',
+    'X-Goog-Signature',
+    'X-Goog-Credential',
+    'sig',
+    'code',
+    'authorization',
+  ];
+  for (const name of names) {
+    for (const written of [name, name.toUpperCase(), name.toLowerCase()]) {
+      it(`${written} in a URL, a query string and free text`, () => {
+        assert.equal(redactor.isSecretQuery(written), true);
+        assert.equal(redactor.url(`https://x.test/o?${written}=v4lue&p=1`), `https://x.test/o?${written}=REDACTED&p=1`);
+        assert.equal(redactor.query(`p=1&${written}=v4lue`), `p=1&${written}=REDACTED`);
+        assert.equal(redactor.query(`?${written}=v4lue`), `?${written}=REDACTED`);
+        assert.equal(redactor.text(`GET /o?${written}=v4lue failed`), `GET /o?${written}=REDACTED failed`);
+      });
+    }
+  }
+});
+
+describe('Redactor.query', () => {
+  it('keeps other parameters exactly, and a query with nothing to hide comes back as it was', () => {
+    assert.equal(redactor.query('q=caf%C3%A9+x&sv=2024&sig=abc%2Fdef'), 'q=caf%C3%A9+x&sv=2024&sig=REDACTED');
+    assert.equal(redactor.query('page=2&limit=10'), 'page=2&limit=10');
+    assert.equal(redactor.query(''), '');
+  });
+
+  it('the extra names of a redactor apply', () => {
+    assert.equal(createRedactor({ query: ['tenant'] }).query('tenant=acme&page=1'), 'tenant=REDACTED&page=1');
+  });
+});
+
+describe('Redactor.url: fragments and unparsable userinfo', () => {
+  it('secret pairs in a fragment (OAuth implicit flow) are replaced; a plain anchor stays', () => {
+    assert.equal(
+      redactor.url('https://app.test/cb#access_token=abc&state=xyz'),
+      'https://app.test/cb#access_token=REDACTED&state=xyz',
+    );
+    assert.equal(redactor.url('https://app.test/doc#section-2'), 'https://app.test/doc#section-2');
+  });
+
+  it('an unparsable URL loses everything to its last @, a raw @ in the password included', () => {
+    assert.equal(redactor.url('http://user:p@ss@exa mple.com/'), 'http://REDACTED@exa mple.com/');
+    assert.equal(redactor.url('user:hunter2@no-scheme'), 'REDACTED@no-scheme');
+  });
+});
+
+describe('Redactor.text', () => {
+  it('every URL in free text loses its userinfo and secret query values', () => {
+    assert.equal(
+      redactor.text('fetch https://u:p@a.test/x?sig=s1&page=2 then http://b.test/y?X-Amz-Signature=s2#k'),
+      'fetch https://REDACTED:REDACTED@a.test/x?sig=REDACTED&page=2 then http://b.test/y?X-Amz-Signature=REDACTED#k',
+    );
+  });
+
+  it('secret name=value pairs outside a URL, and Bearer/Basic credentials', () => {
+    assert.equal(redactor.text('token=abc123, page=2'), 'token=REDACTED, page=2');
+    assert.equal(redactor.text('{"url.query":"code=xyz&state=1"}'), '{"url.query":"code=REDACTED&state=1"}');
+    assert.equal(redactor.text('sent Authorization: Bearer eyJhbGciOi.x.y'), 'sent Authorization: Bearer REDACTED');
+    assert.equal(redactor.text('Basic dXNlcjpwYXNz rejected'), 'Basic REDACTED rejected');
+  });
+
+  it('text with nothing to hide comes back as it was; redacting twice changes nothing', () => {
+    for (const text of ['connect ECONNREFUSED 127.0.0.1:8080', 'a basic mistake', 'page=2&limit=5', 'mail me@x.test']) {
+      assert.equal(redactor.text(text), text);
+    }
+    const once = redactor.text('https://u:p@a.test/?token=t0k3n Bearer abcdefgh');
+    assert.equal(redactor.text(once), once);
+  });
+
+  it('scrub() is text() plus the values given', () => {
+    assert.equal(
+      redactor.scrub('observer saw s3cr3t-value at https://a.test/?api_key=k3y', ['s3cr3t-value']),
+      'observer saw REDACTED at https://a.test/?api_key=REDACTED',
+    );
+  });
+});
+
+describe('Redactor.key', () => {
+  it('is equal for redactors with the same extra names, whatever their order or case', () => {
+    assert.equal(createRedactor({ headers: ['B', 'a'] }).key, createRedactor({ headers: ['a', 'b'] }).key);
+    assert.notEqual(createRedactor({ query: ['a'] }).key, createRedactor({ headers: ['a'] }).key);
+    assert.notEqual(createRedactor().key, createRedactor({ query: ['tenant'] }).key);
+  });
+});
