@@ -14,6 +14,8 @@ import type { GuardedFallback } from '../guarded/guardFallback.js';
 import type { PipelineConfig } from './PipelineConfig.js';
 import { type Call, type CallMode, prepareCall } from './prepareCall.js';
 import { parseJson } from './readBody.js';
+import { shutdownRefusal } from './shutdownRefusal.js';
+import { callsInFlight } from '../core/callsInFlight.js';
 
 /**
  * The request pipeline: prepare the call; then admit, attempt, decide, wait — until a
@@ -30,6 +32,8 @@ export async function executeCall(
   const fallback = fallbackOf(config, init);
   const prepared = prepareCall(config, method, path, init, mode);
   const call = prepared instanceof Promise ? await prepared : prepared;
+  if (callsInFlight.closing()) throw shutdownRefusal(call);
+  callsInFlight.enter();
   // Durations on the monotonic clock (sub-millisecond, for the histogram); deadlines and
   // Retry-After dates on the client's clock (which tests may fake).
   const started = performance.now();
@@ -96,6 +100,7 @@ export async function executeCall(
       previousDelayMs = delayMs;
     }
   } finally {
+    callsInFlight.leave();
     // A streamed Response keeps the deadline armed until its body is read.
     if (!detached) call.control.finish();
   }

@@ -2,7 +2,8 @@ import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { createClient } from '../../../src/index.js';
+import { createClient, init } from '../../../src/index.js';
+import { captureLogs } from '../../helpers/captureLogs.js';
 import { useFlakyUpstream } from '../../helpers/suiteUpstream.js';
 import { type RedisServer, startRedis } from '../../../fixtures/redisServer.js';
 
@@ -56,5 +57,17 @@ describe('the Redis connection made from the environment', () => {
     assert.equal(await othersSettleAt(1), 1);
     await third.close();
     assert.equal(await othersSettleAt(0), 0);
+  });
+
+  // Last: shutdown() refuses calls from then on (until another init()).
+  it('is closed by the runtime’s shutdown(), even while a client still holds it', async () => {
+    const env = { FAULTLINE_REDIS_URL: redis.url, FAULTLINE_REDIS_PREFIX: 'env:' };
+    const runtime = await init({ env, logger: captureLogs().logger });
+    const client = createClient({ baseUrl: suite.server.url, name: 'env', env });
+    assert.deepEqual(await client.json('/ok'), { ok: true });
+    assert.equal(await othersSettleAt(1), 1);
+    await runtime.shutdown();
+    assert.equal(await othersSettleAt(0), 0, 'shutdown() closed it');
+    await client.close();
   });
 });
