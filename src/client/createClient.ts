@@ -44,6 +44,7 @@ export function createClient(options: ClientOptions = {}): Client {
     delete: send('DELETE'),
     head: send('HEAD'),
     json: <T>(path: string | URL, init?: RequestOptions) => executeCall(pipeline, '', path, init, 'json') as Promise<T>,
-    close: () => config.transport.close(),
+    // The connection FAULTLINE_REDIS_URL made is released too (closed by its last client).
+    close: () => Promise.all([config.transport.close(), config.releaseShared?.()]).then(() => undefined),
   };
 }

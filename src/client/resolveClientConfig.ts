@@ -18,7 +18,8 @@ import { shareStates } from '../policies/sharing.js';
 import { strategyChain } from '../policies/strategyChain.js';
 import { throttleGate, throttleKey } from '../policies/throttleGate.js';
 import type { FleetCap } from '../shared/sharedCap.js';
-import { internalsOf, sharedStateFor } from '../shared/sharedState.js';
+import { internalsOf } from '../shared/sharedState.js';
+import { sharedStateFor } from '../shared/sharedStateFor.js';
 import type { SharedState } from '../types/shared.js';
 import { createRedactor } from '../redaction/Redactor.js';
 import { defaultLogger } from '../signals/defaultLogger.js';
@@ -38,6 +39,8 @@ export interface ClientConfig extends Omit<PipelineConfig, 'fanout'> {
   readonly fleetCap: FleetCap | undefined;
   /** Whether the client's shared state reaches Redis; undefined without shared state. */
   readonly sharedHealthy: (() => boolean) | undefined;
+  /** Lets go of the shared state made from `FAULTLINE_REDIS_URL` (the last client closes it). */
+  readonly releaseShared: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -88,7 +91,11 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
         maxRetryAfterMs: env.retryMaxRetryAfterMs,
       }),
     );
-  const fleet = sharedStateOf(options.shared, env);
+  const fromEnv =
+    options.shared === undefined && env.redisUrl !== undefined
+      ? sharedStateFor(env.redisUrl, env.redisPrefix)
+      : undefined;
+  const fleet = sharedStateOf(options.shared, fromEnv?.shared);
   fleet?.reportTo(diagnostics);
   if (fleet !== undefined) shareStates(strategyChain(strategy), (request) => fleet.store(request));
   // Asking once makes a shared gate watch this upstream's routes before the first call.
@@ -129,6 +136,7 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     throttle: throttleGate(fleet?.throttleStore),
     fleetCap: fleet?.cap,
     sharedHealthy: fleet?.healthy,
+    releaseShared: fromEnv?.release,
   };
 }
 
@@ -139,7 +147,7 @@ function guardedFallbackOf(option: Fallback | undefined, diagnostics: Diagnostic
 }
 
 /** The client's `shared` option, else `FAULTLINE_REDIS_URL`'s one shared state per process. */
-function sharedStateOf(option: SharedState | false | undefined, env: EnvConfig) {
+function sharedStateOf(option: SharedState | false | undefined, fromEnv: SharedState | undefined) {
   if (option === false) return undefined;
   if (option !== undefined) {
     const fleet = internalsOf(option);
@@ -147,7 +155,7 @@ function sharedStateOf(option: SharedState | false | undefined, env: EnvConfig) 
       throw new ConfigError('shared', typeof option, 'is not a shared state', 'what sharedState() returns, or false');
     return fleet;
   }
-  return env.redisUrl === undefined ? undefined : internalsOf(sharedStateFor(env.redisUrl, env.redisPrefix));
+  return fromEnv === undefined ? undefined : internalsOf(fromEnv);
 }
 
 function parseBaseUrl(baseUrl: string | URL): { url: URL; authorization?: string | undefined } {

@@ -16,6 +16,8 @@ import type { GuardedFallback } from '../guarded/guardFallback.js';
 import type { PipelineConfig } from './PipelineConfig.js';
 import { type Call, type CallMode, prepareCall } from './prepareCall.js';
 import { parseJson } from './readBody.js';
+import { shutdownRefusal } from './shutdownRefusal.js';
+import { callsInFlight } from '../core/callsInFlight.js';
 
 /**
  * The request pipeline: prepare the call; then admit, attempt, decide, wait — until a
@@ -32,6 +34,8 @@ export async function executeCall(
   const fallback = fallbackOf(config, init);
   const prepared = prepareCall(config, method, path, init, mode);
   const call = prepared instanceof Promise ? await prepared : prepared;
+  if (callsInFlight.closing()) throw shutdownRefusal(call);
+  callsInFlight.enter();
   // Durations on the monotonic clock (sub-millisecond, for the histogram); deadlines and
   // Retry-After dates on the client's clock (which tests may fake).
   const started = performance.now();
@@ -101,8 +105,11 @@ export async function executeCall(
       previousDelayMs = delayMs;
     }
   } finally {
-    // A streamed Response keeps the deadline armed until its body is read.
-    if (!detached) call.control.finish();
+    // A Response handed over keeps its call in flight, deadline armed, until its body ends.
+    if (!detached) {
+      call.control.finish();
+      callsInFlight.leave();
+    }
   }
 }
 
@@ -219,18 +226,19 @@ function handOver(
   if (hasNullBody(call.method, last.status ?? 0)) {
     body.once('close', () => call.control.finish());
     finish(call, result, last, headersCallMs, times.hedges);
+    callsInFlight.leave();
     return response;
   }
   followBody(call, body, response, (end) => {
-    if (end === 'abandoned') {
-      finish(call, result, last, headersCallMs, times.hedges);
-      return;
+    if (end === 'abandoned') finish(call, result, last, headersCallMs, times.hedges);
+    else {
+      const now = performance.now();
+      const durationMs = now - times.attemptStarted;
+      const outcome =
+        end === null ? { ...last, durationMs } : { ...last, durationMs, failure: end, stopReason: 'response_returned' };
+      finish(call, result, outcome, now - times.started, times.hedges);
     }
-    const now = performance.now();
-    const durationMs = now - times.attemptStarted;
-    const outcome =
-      end === null ? { ...last, durationMs } : { ...last, durationMs, failure: end, stopReason: 'response_returned' };
-    finish(call, result, outcome, now - times.started, times.hedges);
+    callsInFlight.leave();
   });
   return response;
 }

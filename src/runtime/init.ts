@@ -1,9 +1,11 @@
 import type { Logger } from 'winston';
 import { readEnvConfig } from '../config/envConfig.js';
+import { callsInFlight } from '../core/callsInFlight.js';
 import { useDefaultLogger } from '../signals/defaultLogger.js';
 import { createLogger } from '../signals/logs/createLogger.js';
 import { otelApi } from '../signals/otelApi.js';
 import { findSentry, type SentryApi, useSentry } from '../signals/sentry/sentryApi.js';
+import { drainAndFlush } from './drainAndFlush.js';
 
 /** Options of {@link init}. */
 export interface InitOptions {
@@ -18,7 +20,8 @@ export interface InitOptions {
   /** Extra options for `Sentry.init` when faultline starts Sentry (e.g. `tracesSampleRate`). */
   readonly sentryOptions?: Readonly<Record<string, unknown>>;
   /**
-   * The longest `shutdown()` waits for signals to flush.
+   * The longest `shutdown()` waits for calls in flight to end, and then, again, the longest
+   * it waits for signals to flush: it resolves within twice this.
    * @default 5000
    */
   readonly shutdownTimeoutMs?: number;
@@ -32,7 +35,20 @@ export interface FaultlineRuntime {
   readonly started: { readonly sentry: boolean; readonly openTelemetry: boolean };
   /** True where the application had already set the SDK up; faultline uses it as it is. */
   readonly found: { readonly sentry: boolean; readonly openTelemetry: boolean };
-  /** Flushes every signal (Sentry, spans, metrics, logs) within `shutdownTimeoutMs`. Idempotent. */
+  /**
+   * Drains, then flushes. From its first call, every call any client of this process makes
+   * is refused unsent: a `CancelledError` with code `SHUTTING_DOWN` (kind `cancelled`: the
+   * process ended it, not the upstream, so it is never retried, reported to Sentry or
+   * counted against the upstream's health, and no signal tells it — they are being
+   * flushed). Calls already in flight go on: it waits until they have ended (each by its
+   * own deadline), for at most `shutdownTimeoutMs`. Then, within `shutdownTimeoutMs` more,
+   * it flushes spans, metrics, log lines and Sentry, in that order: it flushes the
+   * application's own tracer and meter providers and Sentry, and shuts down or closes what
+   * init started (the NodeSDK, Sentry, the logger it built — left open if a call is still in
+   * flight, so that call's lines are not written after the end). Finally it closes the
+   * Redis connections `FAULTLINE_REDIS_URL` made. Idempotent; never rejects. A later
+   * `init()` lets calls through again.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -116,51 +132,24 @@ export async function init(options: InitOptions = {}): Promise<FaultlineRuntime>
   useSentry(sentry);
 
   const timeoutMs = options.shutdownTimeoutMs ?? 5000;
+  // A new runtime after an earlier one's shutdown(): calls are let through again.
+  callsInFlight.open();
   let shuttingDown: Promise<void> | undefined;
   return {
     logger,
     started: { sentry: sentryStarted, openTelemetry: sdk !== undefined },
     found: { sentry: sentryFound, openTelemetry: openTelemetryFound },
     shutdown() {
-      shuttingDown ??= shutdownAll(
+      shuttingDown ??= drainAndFlush({
         timeoutMs,
         sentry,
         closeSentry,
         sdk,
-        options.logger === undefined ? logger : undefined,
-      );
+        ownLogger: options.logger === undefined ? logger : undefined,
+      });
       return shuttingDown;
     },
   };
-}
-
-async function shutdownAll(
-  timeoutMs: number,
-  sentry: SentryApi | undefined,
-  closeSentry: ((timeoutMs: number) => PromiseLike<boolean>) | undefined,
-  sdk: NodeSdkLike | undefined,
-  ownLogger: Logger | undefined,
-): Promise<void> {
-  const tasks: Promise<unknown>[] = [];
-  // Ours to close; the application's only to flush.
-  if (closeSentry !== undefined) tasks.push(Promise.resolve(closeSentry(timeoutMs)));
-  else if (sentry !== undefined) tasks.push(Promise.resolve(sentry.flush(timeoutMs)));
-  if (sdk !== undefined) tasks.push(sdk.shutdown());
-  if (ownLogger !== undefined) {
-    tasks.push(
-      new Promise<void>((resolve) => {
-        ownLogger.once('finish', () => resolve());
-        ownLogger.end();
-      }),
-    );
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs);
-    timer.unref();
-  });
-  await Promise.race([Promise.allSettled(tasks), bound]);
-  clearTimeout(timer);
 }
 
 /** True when the application registered a tracer or meter provider of its own. */

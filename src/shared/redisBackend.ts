@@ -5,8 +5,9 @@ export type RedisCommand = readonly [string, ...(string | number)[]];
 
 /**
  * What shared state needs of a Redis connection: a batch of commands sent in one round
- * trip, each reply (or the command's own error) in order. Rejects when the batch could
- * not be sent or answered at all.
+ * trip, each reply (or the command's own error) in order. It may reject when the batch
+ * could not be sent at all; whether errors among the replies mean Redis is out is decided
+ * in one place for every backend (`outageOf`), not here.
  */
 export interface RedisBackend {
   exec(commands: readonly RedisCommand[]): Promise<unknown[]>;
@@ -42,18 +43,23 @@ export function backendOf(client: IoredisLike | NodeRedisLike): RedisBackend {
     // node-redis pipelines the commands of one tick by itself.
     async exec(commands) {
       const settled = await Promise.allSettled(commands.map((command) => node.sendCommand(command.map(String))));
-      if (settled.length > 0 && settled.every((s) => s.status === 'rejected'))
-        throw (settled[0] as PromiseRejectedResult).reason;
       return settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as unknown)));
     },
     close: () => Promise.resolve(),
   };
 }
 
+interface Unrefable {
+  unref?(): unknown;
+}
 interface IoredisClient extends IoredisLike {
-  on(event: 'error', listener: (error: unknown) => void): void;
+  on(event: string, listener: (arg: unknown) => void): void;
   quit(): Promise<unknown>;
   disconnect(): void;
+  /** The current socket (a new one after each reconnect). */
+  readonly stream?: Unrefable;
+  /** The timer of the next reconnection, while one is due. */
+  readonly reconnectTimeout?: Unrefable | null;
 }
 type IoredisConstructor = new (url: string, options: Record<string, unknown>) => IoredisClient;
 
@@ -63,7 +69,8 @@ const loadIoredis = lazyRequire<{ default?: IoredisConstructor } & IoredisConstr
 /**
  * A backend that connects to `url` with ioredis (an optional peer dependency). Commands
  * fail at once while disconnected instead of queueing, and give up after `timeoutMs`, so
- * a down or paused Redis never holds anything up; ioredis reconnects by itself.
+ * a down or paused Redis never holds anything up; ioredis reconnects by itself. The
+ * connection does not keep the process alive; `close()` ends it.
  *
  * @throws {Error} when ioredis is not installed.
  */
@@ -80,6 +87,11 @@ export function connectRedis(url: string, timeoutMs: number): RedisBackend {
   });
   // Health is judged by the sync rounds; the connection's own errors are expected noise.
   client.on('error', () => undefined);
+  // Shared state is never a reason for a process to stay alive: neither its socket nor the
+  // wait before a reconnection holds the event loop (a command waiting for its answer
+  // does, until its commandTimeout). ioredis emits these after it set the socket or timer.
+  client.on('connect', () => client.stream?.unref?.());
+  client.on('reconnecting', () => client.reconnectTimeout?.unref?.());
   const backend = backendOf(client);
   return {
     exec: backend.exec,

@@ -4,6 +4,7 @@ import type { ShareRequest } from '../policies/sharing.js';
 import type { StateStore } from '../policies/stateStore.js';
 import type { ThrottleRecord } from '../policies/throttleGate.js';
 import type { SharedState } from '../types/shared.js';
+import { outageOf } from './outageOf.js';
 import type { Participant } from './participant.js';
 import {
   backendOf,
@@ -107,9 +108,10 @@ export function sharedState(options: SharedStateOptions): SharedState {
   let healthy = false;
   let inFlight: Promise<boolean> | undefined;
   let closed = false;
+  let closing: Promise<void> | undefined;
 
   const round = async (): Promise<boolean> => {
-    if (backend === undefined) return false;
+    if (backend === undefined || closed) return false;
     const at = now();
     const batches = participants.map((p) => p.collect(at));
     // PING first: a quiet replica still learns whether Redis is there.
@@ -123,17 +125,22 @@ export function sharedState(options: SharedStateOptions): SharedState {
           timer.unref?.();
         }),
       ]);
+      const outage = outageOf(replies);
+      if (outage !== undefined) throw outage;
       let offset = 1;
       const after = now();
       batches.forEach((batch, i) => {
         participants[i]?.absorb(replies.slice(offset, offset + batch.length), after);
         offset += batch.length;
       });
-      healthy = replies[0] === 'PONG';
-      return healthy;
+      healthy = true;
+      return true;
     } catch (error) {
       // Throttled by the diagnostics: once per 10 s however long Redis stays away.
-      diagnostics.report('shared state (Redis); deciding on local state', error);
+      diagnostics.report(
+        "the shared state's round to Redis (every decision is local until a round gets through)",
+        error,
+      );
       healthy = false;
       for (const participant of participants) participant.lapse();
       return false;
@@ -170,11 +177,14 @@ export function sharedState(options: SharedStateOptions): SharedState {
       return healthy;
     },
     sync,
-    async close() {
-      closed = true;
-      clearInterval(timer);
-      await inFlight;
-      await backend?.close();
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        clearInterval(timer);
+        await inFlight;
+        await backend?.close();
+      })();
+      return closing;
     },
   };
   internals.set(shared, {
@@ -213,14 +223,4 @@ function fleetCircuitSettings(settings: Readonly<Record<string, number>>, option
     windowMs: (windowed ? settings['samplingWindowMs'] : undefined) ?? options.circuitWindowMs ?? 10_000,
     slowCallRatio: slowCallMs !== undefined && Number.isFinite(slowCallMs) ? settings['slowCallRatio'] : undefined,
   };
-}
-
-const byUrl = new Map<string, SharedState>();
-
-/** The one shared state of this process for a URL and prefix (what `FAULTLINE_REDIS_URL` turns on). */
-export function sharedStateFor(url: string, prefix: string | undefined): SharedState {
-  const id = `${prefix ?? ''} ${url}`;
-  let shared = byUrl.get(id);
-  if (shared === undefined) byUrl.set(id, (shared = sharedState({ url, ...(prefix === undefined ? {} : { prefix }) })));
-  return shared;
 }

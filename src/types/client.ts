@@ -280,6 +280,9 @@ export interface Client {
   head(path: string | URL, init?: RequestOptions): Promise<Response>;
   /** Sends the request and parses the body as JSON; a bad body is `invalid_response`. */
   json<T = unknown>(path: string | URL, init?: RequestOptions): Promise<T>;
-  /** Closes the connection pools. */
+  /**
+   * Closes the connection pools, and lets go of the Redis connection `FAULTLINE_REDIS_URL`
+   * made (closed once no other client of the process uses it).
+   */
   close(): Promise<void>;
 }

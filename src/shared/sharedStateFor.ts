@@ -1,0 +1,54 @@
+import type { SharedState } from '../types/shared.js';
+import { sharedState } from './sharedState.js';
+
+/** A client's hold on the shared state the environment asked for; `release()` once, when it closes. */
+export interface SharedStateLease {
+  readonly shared: SharedState;
+  /** Lets go of it: the last holder's release closes the connection. Idempotent. */
+  release(): Promise<void>;
+}
+
+interface Held {
+  readonly shared: SharedState;
+  holders: number;
+}
+
+// One connection per URL and prefix for the whole process, however many clients use it.
+const byUrl = new Map<string, Held>();
+
+/**
+ * The one shared state of this process for a URL and prefix (what `FAULTLINE_REDIS_URL`
+ * turns on), held by one more client. The connection is faultline's own, so faultline
+ * closes it: when the last client holding it closes, or at `shutdown()`
+ * ({@link closeSharedStatesFromEnv}). A later client opens a new one.
+ */
+export function sharedStateFor(url: string, prefix: string | undefined): SharedStateLease {
+  const id = `${prefix ?? ''} ${url}`;
+  let held = byUrl.get(id);
+  if (held === undefined) {
+    held = { shared: sharedState({ url, ...(prefix === undefined ? {} : { prefix }) }), holders: 0 };
+    byUrl.set(id, held);
+  }
+  const mine = held;
+  mine.holders++;
+  let released: Promise<void> | undefined;
+  return {
+    shared: mine.shared,
+    release() {
+      released ??= (() => {
+        mine.holders--;
+        if (mine.holders > 0) return Promise.resolve();
+        if (byUrl.get(id) === mine) byUrl.delete(id);
+        return mine.shared.close();
+      })();
+      return released;
+    },
+  };
+}
+
+/** Closes every connection made from the environment, whoever still holds it (the process is ending). */
+export async function closeSharedStatesFromEnv(): Promise<void> {
+  const all = [...byUrl.values()];
+  byUrl.clear();
+  await Promise.all(all.map(({ shared }) => shared.close()));
+}
