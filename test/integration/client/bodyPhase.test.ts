@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SpanStatusCode } from '@opentelemetry/api';
 import * as Sentry from '@sentry/node';
-import { createClient, createFetch, NetworkError, noRetry, TimeoutError, type ClientOptions } from 'faultline';
+import { createClient, createFetch, init, NetworkError, noRetry, TimeoutError, type ClientOptions } from 'faultline';
 import {
   captureSignals,
   type CapturedSignals,
@@ -184,5 +184,17 @@ describe('a Response body is part of its call', () => {
     assert.equal(signals.spans.length, 1, 'the span ended once its Response was collected');
     assert.equal(signals.spans[0]?.status.code, SpanStatusCode.UNSET);
     assert.equal(signals.events.length, 0);
+  });
+
+  // Last: init() makes its own logger the clients' default.
+  it('shutdown() waits for a body still arriving: the call is in flight until its last byte', async () => {
+    server.route('/slow-body', { fault: 'trickle', intervalMs: 40, chunks: 4 });
+    const runtime = await init({ env: {}, shutdownTimeoutMs: 5000 });
+    const response = await client().get('/slow-body');
+    await runtime.shutdown();
+    assert.equal(signals.spans.length, 1, 'the span ended before shutdown() resolved');
+    assert.equal(signals.spans[0]?.status.code, SpanStatusCode.UNSET);
+    assert.equal(await response.text(), '[0,0,0,0]');
+    await init({ env: {} }); // lets calls through again for whatever runs next
   });
 });
