@@ -1,3 +1,5 @@
+import { withinTimerCeiling } from './timerCeiling.js';
+
 /** The clock the pipeline waits with; inject one in tests instead of sleeping. */
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -6,7 +8,10 @@ export interface Clock {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
-/** The real clock: `Date.now()` and `setTimeout`, with waits that end when the signal aborts. */
+/**
+ * The real clock: `Date.now()` and `setTimeout`, with waits that end when the signal
+ * aborts. A wait longer than the timer ceiling waits the ceiling (about 24.8 days).
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep(ms, signal) {
@@ -22,8 +27,22 @@ export const systemClock: Clock = {
       const timer = setTimeout(() => {
         signal.removeEventListener('abort', onAbort);
         resolve();
-      }, ms);
+      }, withinTimerCeiling(ms));
       signal.addEventListener('abort', onAbort, { once: true });
     });
   },
 };
+
+/**
+ * The clock a client waits with: every wait — a strategy's verdict, a Retry-After, a
+ * throttle hold, a hedge delay — passes through its `sleep`, so this is the one place a
+ * delay is clamped to the timer ceiling, whatever clock (a test's fake one included) the
+ * app gave.
+ */
+export function ceilingClock(clock: Clock): Clock {
+  if (clock === systemClock) return clock;
+  return {
+    now: () => clock.now(),
+    sleep: (ms, signal) => clock.sleep(withinTimerCeiling(ms), signal),
+  };
+}
