@@ -1,12 +1,13 @@
 import type { Logger } from 'winston';
 import { checkClientOptions } from '../config/checkClientOptions.js';
 import { type EnvConfig, readEnvConfig } from '../config/envConfig.js';
-import { ceilingClock, systemClock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import { DEFAULTS, settle } from '../core/defaults.js';
 import { createDiagnostics, type Diagnostics } from '../core/diagnostics.js';
 import { withoutUndefined } from '../core/withoutUndefined.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { guardAuth } from '../guarded/guardAuth.js';
+import { guardClock } from '../guarded/guardClock.js';
 import { guardHedge } from '../guarded/guardHedge.js';
 import { type GuardedFallback, guardFallback } from '../guarded/guardFallback.js';
 import { guardStrategy } from '../guarded/guardStrategy.js';
@@ -101,7 +102,7 @@ export function resolveClientConfig(given: ClientOptions): ClientConfig {
     auth: options.auth === undefined ? undefined : guardAuth(options.auth, diagnostics),
     fallback: guardedFallbackOf(options.fallback, diagnostics),
     // Every wait of the client passes through this clock: the one place delays are clamped.
-    clock: ceilingClock(options.clock ?? systemClock),
+    clock: guardClock(options.clock ?? systemClock, diagnostics),
     transport: createUndiciTransport({
       connectTimeoutMs: attemptTimeoutMs,
       dispatcher: options.dispatcher,

@@ -32,17 +32,3 @@ export const systemClock: Clock = {
     });
   },
 };
-
-/**
- * The clock a client waits with: every wait — a strategy's verdict, a Retry-After, a
- * throttle hold, a hedge delay — passes through its `sleep`, so this is the one place a
- * delay is clamped to the timer ceiling, whatever clock (a test's fake one included) the
- * app gave.
- */
-export function ceilingClock(clock: Clock): Clock {
-  if (clock === systemClock) return clock;
-  return {
-    now: () => clock.now(),
-    sleep: (ms, signal) => clock.sleep(withinTimerCeiling(ms), signal),
-  };
-}

@@ -95,3 +95,15 @@ export function orPromise(contract: Contract): Contract {
     accepts: (value) => isPromiseLike(value) || contract.accepts(value),
   };
 }
+
+/** A clock's `now()`: ms since the epoch. */
+export const TIME: Contract = {
+  expected: 'a finite number of ms since the epoch',
+  accepts: (value) => typeof value === 'number' && Number.isFinite(value),
+};
+
+/** A clock's `sleep()`: a promise (it rejects when the signal aborts). */
+export const PROMISE: Contract = {
+  expected: 'a promise',
+  accepts: isPromiseLike,
+};
