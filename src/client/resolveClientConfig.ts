@@ -1,4 +1,5 @@
 import type { Logger } from 'winston';
+import { checkClientOptions } from '../config/checkClientOptions.js';
 import { type EnvConfig, readEnvConfig } from '../config/envConfig.js';
 import { systemClock } from '../core/clock.js';
 import { DEFAULTS, settle } from '../core/defaults.js';
@@ -6,6 +7,7 @@ import { createDiagnostics, type Diagnostics } from '../core/diagnostics.js';
 import { withoutUndefined } from '../core/withoutUndefined.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { guardAuth } from '../guarded/guardAuth.js';
+import { guardClock } from '../guarded/guardClock.js';
 import { guardHedge } from '../guarded/guardHedge.js';
 import { type GuardedFallback, guardFallback } from '../guarded/guardFallback.js';
 import { guardStrategy } from '../guarded/guardStrategy.js';
@@ -24,8 +26,7 @@ import type { SharedState } from '../types/shared.js';
 import { createRedactor } from '../redaction/Redactor.js';
 import { defaultLogger } from '../signals/defaultLogger.js';
 import { createUndiciTransport } from '../transport/undiciTransport.js';
-import type { ClientOptions, DispatcherLike } from '../types/client.js';
-import type { HedgePolicy } from '../types/hedge.js';
+import type { ClientOptions } from '../types/client.js';
 import type { RetryStrategy } from '../types/strategies.js';
 import type { Fallback } from '../types/fallback.js';
 
@@ -49,32 +50,20 @@ export interface ClientConfig extends Omit<PipelineConfig, 'fanout'> {
  *
  * @throws {ConfigError} for an invalid option or environment variable.
  */
-export function resolveClientConfig(options: ClientOptions): ClientConfig {
+export function resolveClientConfig(given: ClientOptions): ClientConfig {
+  // Every option checked before anything is built (no connection, no logger), read once.
+  const options = checkClientOptions(given);
   const env = readEnvConfig(options.env ?? process.env);
   const base = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl);
-  const timeoutMs = settle(
-    checkCount('timeoutMs', options.timeoutMs, 'milliseconds'),
-    env.timeoutMs,
-    DEFAULTS.timeoutMs,
-  );
-  const attemptTimeoutMs = settle(
-    checkCount('attemptTimeoutMs', options.attemptTimeoutMs, 'milliseconds'),
-    env.attemptTimeoutMs,
-    DEFAULTS.attemptTimeoutMs,
-  );
-  const maxRedirects = settle(
-    checkCount('maxRedirects', options.maxRedirects, 'redirects'),
-    undefined,
-    DEFAULTS.maxRedirects,
-  );
+  const timeoutMs = settle(options.timeoutMs, env.timeoutMs, DEFAULTS.timeoutMs);
+  const attemptTimeoutMs = settle(options.attemptTimeoutMs, env.attemptTimeoutMs, DEFAULTS.attemptTimeoutMs);
+  const maxRedirects = settle(options.maxRedirects, undefined, DEFAULTS.maxRedirects);
   const baseHeaders = lowerCaseHeaders(options.headers);
   if (base?.authorization !== undefined && baseHeaders['authorization'] === undefined) {
     baseHeaders['authorization'] = base.authorization;
   }
   const name = options.name ?? base?.url.hostname ?? 'http';
-  if (typeof name !== 'string' || name.trim() === '') {
-    throw new ConfigError('name', name, 'is empty', 'a non-empty upstream name');
-  }
+  if (name.trim() === '') throw new ConfigError('name', name, 'is empty', 'a non-empty upstream name');
   const logger = options.logger ?? defaultLogger(env);
   const redactor = createRedactor({
     headers: options.redactHeaders ?? env.redactHeaders ?? [],
@@ -117,16 +106,17 @@ export function resolveClientConfig(options: ClientOptions): ClientConfig {
     timeoutMs,
     attemptTimeoutMs,
     maxRedirects,
-    maxJsonBytes: settle(checkCount('maxJsonBytes', options.maxJsonBytes, 'bytes'), undefined, DEFAULTS.maxJsonBytes),
+    maxJsonBytes: settle(options.maxJsonBytes, undefined, DEFAULTS.maxJsonBytes),
     strategy,
     retry: guardStrategy(strategy, diagnostics),
-    hedge: checkHedge(options.hedge, diagnostics),
+    hedge: options.hedge === undefined ? undefined : guardHedge(options.hedge, diagnostics),
     auth: options.auth === undefined ? undefined : guardAuth(options.auth, diagnostics),
     fallback: guardedFallbackOf(options.fallback, diagnostics),
-    clock: options.clock ?? systemClock,
+    // Every wait of the client passes through this clock: the one place delays are clamped.
+    clock: guardClock(options.clock ?? systemClock, diagnostics),
     transport: createUndiciTransport({
       connectTimeoutMs: attemptTimeoutMs,
-      dispatcher: checkDispatcher(options.dispatcher),
+      dispatcher: options.dispatcher,
       proxy: env.proxySettings,
     }),
     redactor,
@@ -175,32 +165,4 @@ function parseBaseUrl(baseUrl: string | URL): { url: URL; authorization?: string
   }
   // The one URL parser: it also takes userinfo out as Basic credentials.
   return { url, authorization: targetOf(url).authorization };
-}
-
-function checkDispatcher(dispatcher: DispatcherLike | undefined): DispatcherLike | undefined {
-  if (dispatcher === undefined) return undefined;
-  if (typeof dispatcher !== 'object' || dispatcher === null || typeof dispatcher.dispatch !== 'function') {
-    throw new ConfigError(
-      'dispatcher',
-      typeof dispatcher,
-      'is not an undici Dispatcher',
-      'an undici Dispatcher such as an Agent, ProxyAgent or MockAgent',
-    );
-  }
-  return dispatcher;
-}
-
-function checkHedge(policy: HedgePolicy | undefined, diagnostics: Diagnostics): HedgePolicy | undefined {
-  if (policy === undefined) return undefined;
-  if (typeof policy !== 'object' || policy === null || typeof policy.delayFor !== 'function')
-    throw new ConfigError('hedge', typeof policy, 'is not a hedging policy', 'what hedge() returns');
-  return guardHedge(policy, diagnostics);
-}
-
-function checkCount(option: string, value: number | undefined, unit: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(option, value, 'is not a non-negative number', `a whole number of ${unit}, 0 or more`);
-  }
-  return value;
 }

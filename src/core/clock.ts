@@ -1,3 +1,5 @@
+import { withinTimerCeiling } from './timerCeiling.js';
+
 /** The clock the pipeline waits with; inject one in tests instead of sleeping. */
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -6,7 +8,10 @@ export interface Clock {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
-/** The real clock: `Date.now()` and `setTimeout`, with waits that end when the signal aborts. */
+/**
+ * The real clock: `Date.now()` and `setTimeout`, with waits that end when the signal
+ * aborts. A wait longer than the timer ceiling waits the ceiling (about 24.8 days).
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep(ms, signal) {
@@ -22,7 +27,7 @@ export const systemClock: Clock = {
       const timer = setTimeout(() => {
         signal.removeEventListener('abort', onAbort);
         resolve();
-      }, ms);
+      }, withinTimerCeiling(ms));
       signal.addEventListener('abort', onAbort, { once: true });
     });
   },

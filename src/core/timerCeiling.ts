@@ -4,3 +4,11 @@
  * Node's 1 ms overflow.
  */
 export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * `ms` clamped to the timer ceiling. Node turns a longer timer into a 1 ms one (with a
+ * TimeoutOverflowWarning): a strategy asking for weeks would otherwise retry at once.
+ */
+export function withinTimerCeiling(ms: number): number {
+  return ms > MAX_TIMER_MS ? MAX_TIMER_MS : ms;
+}

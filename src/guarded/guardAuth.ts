@@ -1,6 +1,10 @@
 import { type Diagnostics, guard, type Scrub } from '../core/diagnostics.js';
 import { isPromiseLike, untilAborted } from '../core/promises.js';
+import { callHook, checkedAnswer } from './callHook.js';
+import { BOOLEAN, orPromise } from './hookContracts.js';
 import type { AuthContext, AuthStrategy, UnauthorizedContext } from '../types/auth.js';
+
+const BOOLEAN_OR_PROMISE = orPromise(BOOLEAN);
 
 /** An auth strategy as the pipeline calls it. */
 export interface GuardedAuth {
@@ -9,7 +13,10 @@ export interface GuardedAuth {
    * on without; the promise rejects only when the call is aborted while it waits.
    */
   apply(context: AuthContext, scrub: Scrub): void | Promise<void>;
-  /** After a 401: true to replay once. A throwing strategy is reported and answers false. */
+  /**
+   * After a 401: true to replay once. A strategy that throws, rejects or answers anything
+   * but a boolean is reported and answers false.
+   */
   replay(context: UnauthorizedContext, scrub: Scrub): boolean | Promise<boolean>;
 }
 
@@ -20,6 +27,8 @@ export interface GuardedAuth {
 export function guardAuth(auth: AuthStrategy, diagnostics: Diagnostics): GuardedAuth {
   return {
     apply(context, scrub) {
+      // What apply returns besides a promise means nothing (`(c) => (c.headers.x = v)` is
+      // an ordinary way to write it), so it is no breach of its contract.
       const applied = guard(diagnostics, 'auth strategy (apply)', () => auth.apply(context), undefined, scrub);
       if (!isPromiseLike(applied)) return undefined;
       return untilAborted(applied, context.signal).then(undefined, (error: unknown) => {
@@ -30,18 +39,14 @@ export function guardAuth(auth: AuthStrategy, diagnostics: Diagnostics): Guarded
     replay(context, scrub) {
       const { onUnauthorized } = auth;
       if (onUnauthorized === undefined) return false;
-      const answer = guard(
-        diagnostics,
-        'auth strategy (onUnauthorized)',
-        () => onUnauthorized.call(auth, context),
-        false,
-        scrub,
-      );
-      if (!isPromiseLike(answer)) return answer === true;
+      const what = 'auth strategy (onUnauthorized)';
+      // Anything but true or false is the strategy's failure, reported as a throw is: no replay.
+      const answer = callHook(diagnostics, what, auth, onUnauthorized, context, BOOLEAN_OR_PROMISE, false, scrub);
+      if (!isPromiseLike<unknown>(answer)) return answer as boolean;
       return untilAborted(answer, context.signal).then(
-        (value) => value === true,
+        (value) => checkedAnswer(diagnostics, what, value, BOOLEAN, false, scrub),
         (error: unknown) => {
-          if (!context.signal.aborted) diagnostics.report('auth strategy (onUnauthorized)', error, scrub);
+          if (!context.signal.aborted) diagnostics.report(what, error, scrub);
           return false;
         },
       );

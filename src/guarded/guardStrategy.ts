@@ -1,4 +1,6 @@
 import { type Diagnostics, guard, type Scrub } from '../core/diagnostics.js';
+import { callHook } from './callHook.js';
+import { FAILURE_OR_NOTHING } from './hookContracts.js';
 import { isPromiseLike, untilAborted } from '../core/promises.js';
 import { normalizeDecision } from '../policies/normalizeDecision.js';
 import { isRetryBudget } from '../policies/retryBudget.js';
@@ -21,10 +23,12 @@ export interface GuardedStrategy {
 const guardedOf = new WeakMap<RetryStrategy, WeakMap<Diagnostics, GuardedStrategy>>();
 
 /**
- * Wraps a user's (or built-in) strategy once, where the client is built: a throwing
- * `beforeAttempt` lets the attempt go, a throwing `onSuccess` is ignored, and a throwing
- * or rejecting `nextDelay` stops the call with reason `strategy_error` — each reported
- * through `diagnostics`. A verdict that never settles is cut off by the call's signal.
+ * Wraps a user's (or built-in) strategy once, where the client is built: a `beforeAttempt`
+ * that throws or answers anything but a Failure or nothing lets the attempt go, a throwing
+ * `onSuccess` is ignored, and a `nextDelay` that throws, rejects or answers outside its
+ * contract (see `normalizeDecision`) stops the call with reason `strategy_error` — each
+ * reported through `diagnostics`. A verdict that never settles is cut off by the call's
+ * signal.
  */
 export function guardStrategy(strategy: RetryStrategy, diagnostics: Diagnostics): GuardedStrategy {
   let byDiagnostics = guardedOf.get(strategy);
@@ -35,6 +39,7 @@ export function guardStrategy(strategy: RetryStrategy, diagnostics: Diagnostics)
 }
 
 function build(strategy: RetryStrategy, diagnostics: Diagnostics): GuardedStrategy {
+  const { beforeAttempt } = strategy;
   const failed = (context: RetryContext, scrub: Scrub, error: unknown): RetryVerdict => {
     if (context.signal.aborted) return { delayMs: null, reason: 'deadline' };
     diagnostics.report('retry strategy (nextDelay)', error, scrub);
@@ -42,13 +47,16 @@ function build(strategy: RetryStrategy, diagnostics: Diagnostics): GuardedStrate
   };
   return {
     admit:
-      strategy.beforeAttempt === undefined
+      beforeAttempt === undefined
         ? undefined
         : (context, scrub) =>
-            guard(
+            callHook<RetryStrategy, AttemptContext, Failure | null | undefined>(
               diagnostics,
               'retry strategy (beforeAttempt)',
-              () => strategy.beforeAttempt?.(context),
+              strategy,
+              beforeAttempt,
+              context,
+              FAILURE_OR_NOTHING,
               undefined,
               scrub,
             ) ?? undefined,
@@ -56,8 +64,15 @@ function build(strategy: RetryStrategy, diagnostics: Diagnostics): GuardedStrate
       try {
         const decision = strategy.nextDelay(context);
         if (!isPromiseLike(decision)) return normalizeDecision(decision);
-        return untilAborted(decision, context.signal).then(normalizeDecision, (error: unknown) =>
-          failed(context, scrub, error),
+        return untilAborted(decision, context.signal).then(
+          (settled) => {
+            try {
+              return normalizeDecision(settled);
+            } catch (error) {
+              return failed(context, scrub, error);
+            }
+          },
+          (error: unknown) => failed(context, scrub, error),
         );
       } catch (error) {
         return failed(context, scrub, error);

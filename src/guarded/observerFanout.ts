@@ -1,5 +1,7 @@
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
 import { type Diagnostics, enterGuarded, type Scrub } from '../core/diagnostics.js';
+import { checkedAnswer } from './callHook.js';
+import { SCOPE_OR_NOTHING } from './hookContracts.js';
 
 /**
  * Observers that catch and report their own errors at every step (faultline's signals).
@@ -46,7 +48,14 @@ export function createObserverFanout(
       for (const observer of observers) {
         if (observer.attemptStarted === undefined) continue;
         try {
-          const scope = observer.attemptStarted(call, attempt);
+          // A scope outside the contract is the observer's failure: reported, and skipped.
+          const scope = checkedAnswer<AttemptScope | undefined>(
+            diagnostics,
+            'an observer (attemptStarted)',
+            observer.attemptStarted(call, attempt),
+            SCOPE_OR_NOTHING,
+            undefined,
+          );
           if (scope !== undefined) scopes.push(scope);
         } catch (error) {
           diagnostics.report('an observer (attemptStarted)', error, scrub);

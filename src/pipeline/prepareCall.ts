@@ -1,3 +1,5 @@
+import { checkRequestOptions } from '../config/checkRequestOptions.js';
+import { ConfigError } from '../errors/ConfigError.js';
 import { lowerCaseHeaders } from './lowerCaseHeaders.js';
 import { templatePath } from '../core/templatePath.js';
 import { guardStrategy, type GuardedStrategy } from '../guarded/guardStrategy.js';
@@ -55,6 +57,9 @@ export function prepareCall(
   init: RequestOptions | undefined,
   mode: CallMode,
 ): Call | Promise<Call> {
+  // Before anything is sent or told: a wrong option is the caller's ConfigError, not an
+  // upstream failure (and a bad timeout must not switch the deadline off).
+  if (init !== undefined) checkRequestOptions(init);
   const method = (rawMethod === '' ? (init?.method ?? 'GET') : rawMethod).toUpperCase();
   const target = resolveTarget(config, path);
   const headers =
@@ -97,11 +102,25 @@ export function prepareCall(
     },
   };
   if (init?.json === undefined && (init?.body === undefined || init.body === null)) return call;
-  return prepareBody(init.body, init.json).then((body) => {
-    const { contentType } = body;
-    if (contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = contentType;
-    return body.replayable ? { ...call, body } : { ...call, body, replayable: false, hedge: undefined };
-  });
+  return prepareBody(init.body, init.json).then(
+    (body) => {
+      const { contentType } = body;
+      if (contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = contentType;
+      return body.replayable ? { ...call, body } : { ...call, body, replayable: false, hedge: undefined };
+    },
+    init.json === undefined ? undefined : unwritableJson,
+  );
+}
+
+/** JSON.stringify refused the `json` value (a BigInt, a cycle): the caller's ConfigError. */
+function unwritableJson(error: unknown): never {
+  if (!(error instanceof TypeError)) throw error;
+  throw new ConfigError(
+    'json',
+    'a value',
+    `cannot be written as JSON (${error.message})`,
+    'a value JSON.stringify can write',
+  );
 }
 
 /** The call's hedging: its own option, else the client's; none that allows no hedge. */

@@ -107,6 +107,8 @@ describe('auth strategies against a real server', () => {
     const client = createClient({
       baseUrl: server.url,
       env: {},
+      // A logger with warn() alone serves diagnostics; the log signal needs a whole one.
+      signals: false,
       logger,
       auth: {
         apply() {

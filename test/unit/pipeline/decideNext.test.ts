@@ -315,14 +315,17 @@ describe('decideNext', () => {
       });
     });
 
-    it('nonsense from the strategy reads as a stop', async (t) => {
-      for (const [decision, reason] of [
-        [-1, 'invalid_delay'],
-        [Number.NaN, 'invalid_delay'],
-        [null, 'strategy'],
+    it('null is a stop; an answer outside the contract is the strategy failing: reported, strategy_error', async (t) => {
+      for (const [decision, reason, reported] of [
+        [-1, 'strategy_error', 1],
+        [Number.NaN, 'strategy_error', 1],
+        ['soon', 'strategy_error', 1],
+        [{ delayMs: 5, reason: 42 }, 'strategy_error', 1],
+        [null, 'strategy', 0],
       ] as const) {
-        const { call, replay } = await setup(t, { strategy: answering(decision) });
+        const { call, replay, recorded } = await setup(t, { strategy: answering(decision as never) });
         assert.deepEqual(sync(decideNext(call, 1, serverError, 0, replay)), { delayMs: null, reason });
+        assert.equal(recorded.whats().length, reported);
       }
     });
   });

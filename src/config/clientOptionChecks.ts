@@ -1,0 +1,91 @@
+import { ConfigError } from '../errors/ConfigError.js';
+import type { ClientOptions } from '../types/client.js';
+import { MAX_LOG_SAMPLE } from './envConfig.js';
+import {
+  boolean,
+  type Check,
+  failureKinds,
+  fallback,
+  group,
+  headers,
+  hidden,
+  listOf,
+  milliseconds,
+  orFalse,
+  shaped,
+  shown,
+  text,
+  wholeNumber,
+} from './optionChecks.js';
+
+const STRATEGY = 'a retry strategy: an object with nextDelay(context) (and optional beforeAttempt, onSuccess)';
+export const retryStrategy = shaped(['nextDelay'], ['beforeAttempt', 'onSuccess'], STRATEGY);
+export const hedgePolicy = shaped(['delayFor', 'record'], [], 'a hedging policy, what hedge() returns');
+export const dispatcher = shaped(['dispatch'], [], 'an undici Dispatcher such as an Agent, ProxyAgent or MockAgent');
+
+const LOGGER = 'a winston Logger (log, warn and isLevelEnabled; warn alone with signals: false)';
+
+/** The logger faultline's own log lines are written to (unless `signals: false`). */
+export const SIGNALS_LOGGER = shaped(['log', 'warn', 'isLevelEnabled'], [], LOGGER);
+
+const names = (what: string): Check => listOf(text, `a list of ${what}`);
+
+/**
+ * Every client option and what it accepts: the one place {@link ClientOptions} are
+ * checked. The mapped type makes leaving an option out a compile error.
+ */
+export const CLIENT_OPTION_CHECKS: { readonly [K in keyof ClientOptions]-?: Check } = {
+  name: text,
+  baseUrl: (value, option) => {
+    // Parsed (and its scheme checked) where it is used; here only its type.
+    if (typeof value !== 'string' && !(value instanceof URL))
+      throw new ConfigError(option, hidden(value), 'is not a URL', 'an http: or https: URL, as a string or URL');
+  },
+  headers,
+  timeoutMs: milliseconds,
+  attemptTimeoutMs: milliseconds,
+  retry: retryStrategy,
+  hedge: hedgePolicy,
+  auth: shaped(
+    ['apply'],
+    ['onUnauthorized'],
+    'an auth strategy: an object with apply(context) (and optional onUnauthorized)',
+  ),
+  fallback,
+  // Only warn is needed with signals off; with them on, see SIGNALS_LOGGER.
+  logger: shaped(['warn'], ['log', 'isLevelEnabled'], LOGGER),
+  report: orFalse(
+    group(
+      { kinds: failureKinds, capPerMinute: wholeNumber('events per minute', 1_000_000) },
+      '{ kinds, capPerMinute } or false',
+    ),
+  ),
+  logSampling: orFalse(
+    group(
+      { initial: wholeNumber('lines', MAX_LOG_SAMPLE), thereafter: wholeNumber('lines', MAX_LOG_SAMPLE) },
+      '{ initial, thereafter } or false',
+    ),
+  ),
+  maxRedirects: wholeNumber('redirects'),
+  maxJsonBytes: wholeNumber('bytes'),
+  clock: shaped(['now', 'sleep'], [], 'a clock: an object with now() and sleep(ms, signal)'),
+  dispatcher,
+  redactHeaders: names('header names'),
+  redactQuery: names('query parameter names'),
+  observers: listOf(
+    shaped([], ['attemptStarted', 'callEnded'], 'an observer: an object with attemptStarted and callEnded'),
+    'a list of observers',
+  ),
+  signals: boolean,
+  // Whether it is a shared state is known only where shared states are made (a layer up).
+  shared: orFalse(shaped([], [], 'what sharedState() returns, or false')),
+  env: (value, option) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new ConfigError(option, shown(value), 'is not an object', 'an object of variable names to strings');
+    for (const name in value) {
+      const variable = (value as Record<string, unknown>)[name];
+      if (variable !== undefined && typeof variable !== 'string')
+        throw new ConfigError(`${option}.${name}`, shown(variable), 'is not a string', 'a string, like process.env');
+    }
+  },
+};
