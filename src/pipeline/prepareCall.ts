@@ -1,6 +1,7 @@
 import { checkRequestOptions } from '../config/checkRequestOptions.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { lowerCaseHeaders } from './lowerCaseHeaders.js';
+import { semconvMethod } from '../core/semconvMethod.js';
 import { templatePath } from '../core/templatePath.js';
 import { guardStrategy, type GuardedStrategy } from '../guarded/guardStrategy.js';
 import { NO_BODY, type PreparedBody, prepareBody } from '../transport/prepareBody.js';
@@ -72,6 +73,7 @@ export function prepareCall(
   const budget = callerBudget(init?.timeoutMs ?? config.timeoutMs, init?.signal, headers);
   const { timeoutMs } = budget;
   const startedAt = config.clock.now();
+  const protocolVersion = config.transport.protocolVersion?.(init?.dispatcher);
   const replayable = init?.idempotent ?? IDEMPOTENT_METHODS.has(method);
   const call: Call = {
     config,
@@ -93,10 +95,13 @@ export function prepareCall(
     info: {
       upstream: config.name,
       method,
+      requestMethod: semconvMethod(method),
       url: config.redactor.url(target.href),
       serverAddress: target.hostname,
       serverPort: target.port,
       route: init?.route ?? templatePath(target.path),
+      template: init?.route,
+      protocolVersion,
       startedAt,
       ...(budget.source === undefined ? {} : { deadlineSource: budget.source }),
     },

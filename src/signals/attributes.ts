@@ -8,6 +8,9 @@ import type { AttemptOutcome, CallInfo, HedgeMark } from '../types/observers.js'
  */
 export const ATTR = {
   HTTP_REQUEST_METHOD: 'http.request.method',
+  /** The method itself when `http.request.method` is `_OTHER`. */
+  HTTP_REQUEST_METHOD_ORIGINAL: 'http.request.method_original',
+  NETWORK_PROTOCOL_VERSION: 'network.protocol.version',
   URL_FULL: 'url.full',
   URL_TEMPLATE: 'url.template',
   SERVER_ADDRESS: 'server.address',
@@ -44,15 +47,26 @@ export const ATTR = {
  */
 export function callAttributes(call: CallInfo): Record<string, string | number> {
   const attributes: Record<string, string | number> = {
-    [ATTR.HTTP_REQUEST_METHOD]: call.method,
+    [ATTR.HTTP_REQUEST_METHOD]: call.requestMethod,
     [ATTR.URL_FULL]: call.url,
     [ATTR.SERVER_ADDRESS]: call.serverAddress,
     [ATTR.SERVER_PORT]: call.serverPort,
     [ATTR.UPSTREAM]: call.upstream,
     [ATTR.ROUTE]: call.route,
   };
+  if (call.requestMethod !== call.method) attributes[ATTR.HTTP_REQUEST_METHOD_ORIGINAL] = call.method;
   if (call.deadlineSource !== undefined) attributes[ATTR.DEADLINE_SOURCE] = call.deadlineSource;
   return attributes;
+}
+
+/**
+ * An attempt span's name per the HTTP client conventions: `{method} {route}` when the
+ * caller gave a route, `{method}` alone otherwise (never the raw path: unbounded), and
+ * `HTTP` in place of an `_OTHER` method.
+ */
+export function spanNameOf(call: CallInfo): string {
+  const method = call.requestMethod === call.method ? call.method : 'HTTP';
+  return call.template === undefined ? method : `${method} ${call.template}`;
 }
 
 /** A set of attributes (or log fields, or Sentry tags and breadcrumb data) being built. */

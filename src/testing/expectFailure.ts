@@ -179,8 +179,9 @@ function readFailure(item: unknown): ToldFailure | undefined {
       tags[ATTR.FAILURE_KIND],
       {
         upstream: text(tags[ATTR.UPSTREAM]),
-        status: numberOf(tags['http.status_code']),
-        method: text(tags['http.method']),
+        // The stable keys, else the older names (an event stored by an earlier version).
+        status: numberOf(tags[ATTR.HTTP_RESPONSE_STATUS_CODE] ?? tags['http.status_code']),
+        method: text(tags[ATTR.HTTP_REQUEST_METHOD_ORIGINAL] ?? tags[ATTR.HTTP_REQUEST_METHOD] ?? tags['http.method']),
         route: fingerprint[0] === 'faultline' ? text(fingerprint[3]) : undefined,
         level: text(item['level']),
       },
@@ -197,7 +198,7 @@ function readFailure(item: unknown): ToldFailure | undefined {
       upstream: text(fields[ATTR.UPSTREAM]),
       status: numberOf(fields[ATTR.HTTP_RESPONSE_STATUS_CODE]),
       code: text(fields[ATTR.ERROR_TYPE]),
-      method: text(fields[ATTR.HTTP_REQUEST_METHOD]),
+      method: text(fields[ATTR.HTTP_REQUEST_METHOD_ORIGINAL] ?? fields[ATTR.HTTP_REQUEST_METHOD]),
       route: text(fields[ATTR.ROUTE]),
       level: isSpan ? undefined : text(item['level']),
     },

@@ -54,6 +54,12 @@ export type TransportResponse = Dispatcher.ResponseData<null>;
 /** Sends attempts. One keep-alive connection pool per origin. */
 export interface Transport {
   send(request: TransportRequest): Promise<TransportResponse>;
+  /**
+   * The HTTP version a request with the call's `dispatcher` would be sent with, when the
+   * transport knows it without sending (`network.protocol.version`); undefined when it
+   * goes through a dispatcher that is not the transport's own.
+   */
+  protocolVersion?(dispatcher: DispatcherLike | undefined): string | undefined;
   close(): Promise<void>;
 }
 
@@ -125,6 +131,10 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
   };
 
   return {
+    // undici's response does not say which protocol answered; faultline's own Agent and
+    // proxy agent are built without `allowH2`, so they only ever speak HTTP/1.1.
+    protocolVersion: (dispatcher) =>
+      dispatcher === undefined && fixed === undefined && appGlobalDispatcher() === undefined ? '1.1' : undefined,
     send(request) {
       const dispatcher = request.dispatcher ?? fixed ?? appGlobalDispatcher() ?? proxied;
       if (dispatcher !== undefined) return sendVia(dispatcher, request);

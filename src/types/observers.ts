@@ -10,13 +10,31 @@ export type DeadlineSource = 'caller' | 'own';
 /** Facts about one call, shared by its attempts; what observers see. */
 export interface CallInfo {
   readonly upstream: string;
+  /** The method sent, upper case (`PURGE` stays `PURGE`). */
   readonly method: string;
+  /**
+   * The method as the HTTP semantic conventions record it in `http.request.method`:
+   * `method` when it is one of the known methods, else `_OTHER` (the span is then named
+   * `HTTP`, and `method` goes in `http.request.method_original`).
+   */
+  readonly requestMethod: string;
   /** The URL, redacted. */
   readonly url: string;
   readonly serverAddress: string;
   readonly serverPort: number;
-  /** The route template, or the URL's path when none was given. */
+  /** The route template, or the URL's path templated (`/items/42` → `/items/{id}`) when none was given. */
   readonly route: string;
+  /**
+   * The route template the caller gave (`route`), absent when `route` is a guess from the
+   * path: only a given one names the span and becomes `url.template`.
+   */
+  readonly template?: string | undefined;
+  /**
+   * The HTTP version the request is sent with (`network.protocol.version`), when the
+   * transport knows it: `1.1` through faultline's own pools; absent through a dispatcher
+   * of the app's or the call's, which may negotiate HTTP/2.
+   */
+  readonly protocolVersion?: string | undefined;
   /** Milliseconds since the epoch, by the client's clock. */
   readonly startedAt: number;
   /** Set when the call is made under an incoming request's deadline (see `faultline/express`). */

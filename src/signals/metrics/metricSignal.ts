@@ -63,6 +63,10 @@ export interface Count {
  * - `faultline.shared_state.healthy` (gauge): 1 while the client's shared state reaches
  *   Redis, 0 while its decisions are local; only for clients with shared state.
  *
+ * Every instrument has a unit: seconds, `1` for the gauges, and for the counters what
+ * they count in UCUM's curly-brace annotations (`{retry}`, `{hedge}`, `{failure}`,
+ * `{fallback}`, `{event}`, `{log_record}`).
+ *
  * The counters are asynchronous: faultline counts in a map and the SDK reads the totals
  * when it collects, so a failure storm costs a map update per event, not an attribute
  * set hashed by the SDK for each.
@@ -78,18 +82,34 @@ export function createMetricSignal(
     description: 'Duration of HTTP client requests (each attempt).',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
-  const retries = new Tally(m, 'faultline.retries', 'Retries scheduled, by reason and delay source.');
+  const retries = new Tally(m, 'faultline.retries', '{retry}', 'Retries scheduled, by reason and delay source.');
   const retryDelay: Histogram = m.createHistogram('faultline.retry.delay', {
     unit: 's',
     description: 'How long each retry waited.',
     advice: { explicitBucketBoundaries: WAIT_BUCKETS },
   });
-  const hedges = new Tally(m, 'faultline.hedges', 'Hedges sent, by how they ended (won, lost, failed).');
-  const failures = new Tally(m, 'faultline.failures', 'Calls that failed after retries, by kind and stop reason.');
-  const fallbacks = new Tally(m, 'faultline.fallbacks', 'Failed calls answered by a fallback, by kind.');
-  const suppressed = new Tally(m, 'faultline.sentry.suppressed', 'Sentry events held back by the per-fingerprint cap.');
-  const logSuppressed = new Tally(m, 'faultline.log.suppressed', 'Failure log lines held back by storm sampling.');
+  const hedges = new Tally(m, 'faultline.hedges', '{hedge}', 'Hedges sent, by how they ended (won, lost, failed).');
+  const failures = new Tally(
+    m,
+    'faultline.failures',
+    '{failure}',
+    'Calls that failed after retries, by kind and stop reason.',
+  );
+  const fallbacks = new Tally(m, 'faultline.fallbacks', '{fallback}', 'Failed calls answered by a fallback, by kind.');
+  const suppressed = new Tally(
+    m,
+    'faultline.sentry.suppressed',
+    '{event}',
+    'Sentry events held back by the per-fingerprint cap.',
+  );
+  const logSuppressed = new Tally(
+    m,
+    'faultline.log.suppressed',
+    '{log_record}',
+    'Failure log lines held back by storm sampling.',
+  );
   const circuit = m.createObservableGauge('faultline.circuit.state', {
+    unit: '1',
     description: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
   });
   circuit.addCallback((result) => {
@@ -102,6 +122,7 @@ export function createMetricSignal(
   if (shared !== undefined) {
     const attributes = { [ATTR.UPSTREAM]: shared.upstream };
     m.createObservableGauge('faultline.shared_state.healthy', {
+      unit: '1',
       description: 'Shared state: 1 while rounds reach Redis, 0 while every decision is local to this replica.',
     }).addCallback((result) => result.observe(shared.healthy() ? 1 : 0, attributes));
   }
@@ -109,11 +130,12 @@ export function createMetricSignal(
   return {
     attemptEnded(call, outcome) {
       const attributes: Attributes = {
-        [ATTR.HTTP_REQUEST_METHOD]: call.method,
+        [ATTR.HTTP_REQUEST_METHOD]: call.requestMethod,
         [ATTR.SERVER_ADDRESS]: call.serverAddress,
         [ATTR.SERVER_PORT]: call.serverPort,
         [ATTR.UPSTREAM]: call.upstream,
       };
+      if (call.protocolVersion !== undefined) attributes[ATTR.NETWORK_PROTOCOL_VERSION] = call.protocolVersion;
       if (outcome.status !== undefined) attributes[ATTR.HTTP_RESPONSE_STATUS_CODE] = outcome.status;
       const { failure, retry } = outcome;
       if (failure !== undefined) {
@@ -147,16 +169,16 @@ export function createMetricSignal(
       const { failure } = outcome;
       if (failure === undefined) return;
       const stopReason = outcome.stopReason ?? 'unknown';
-      failures.add(`${call.upstream}\u0000${call.method}\u0000${failure.kind}\u0000${stopReason}`, () => ({
+      failures.add(`${call.upstream}\u0000${call.requestMethod}\u0000${failure.kind}\u0000${stopReason}`, () => ({
         [ATTR.UPSTREAM]: call.upstream,
-        [ATTR.HTTP_REQUEST_METHOD]: call.method,
+        [ATTR.HTTP_REQUEST_METHOD]: call.requestMethod,
         [ATTR.FAILURE_KIND]: failure.kind,
         [ATTR.STOP_REASON]: stopReason,
       }));
       if (outcome.fallback !== true) return;
-      fallbacks.add(`${call.upstream}\u0000${call.method}\u0000${failure.kind}`, () => ({
+      fallbacks.add(`${call.upstream}\u0000${call.requestMethod}\u0000${failure.kind}`, () => ({
         [ATTR.UPSTREAM]: call.upstream,
-        [ATTR.HTTP_REQUEST_METHOD]: call.method,
+        [ATTR.HTTP_REQUEST_METHOD]: call.requestMethod,
         [ATTR.FAILURE_KIND]: failure.kind,
       }));
     },
@@ -200,8 +222,8 @@ class Tally {
   private readonly byKey = new Map<string, Series>();
   private readonly overflow = new Series(OVERFLOW);
 
-  constructor(meter: Meter, name: string, description: string) {
-    meter.createObservableCounter(name, { description }).addCallback((result) => this.observe(result));
+  constructor(meter: Meter, name: string, unit: string, description: string) {
+    meter.createObservableCounter(name, { unit, description }).addCallback((result) => this.observe(result));
   }
 
   /** Counts one for the series `key`; returns its attribute set (built by `attributes` when new). */

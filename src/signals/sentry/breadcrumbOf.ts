@@ -13,11 +13,12 @@ export interface FailedAttempt {
 export function breadcrumbOf(call: CallInfo, { outcome, at }: FailedAttempt): SentryBreadcrumb {
   const { failure, retry } = outcome;
   const data: Record<string, unknown> = {
-    [ATTR.HTTP_REQUEST_METHOD]: call.method,
+    [ATTR.HTTP_REQUEST_METHOD]: call.requestMethod,
     url: call.url,
     [ATTR.ATTEMPT]: outcome.attempt,
     [ATTR.DURATION_MS]: Math.round(outcome.durationMs),
   };
+  if (call.requestMethod !== call.method) data[ATTR.HTTP_REQUEST_METHOD_ORIGINAL] = call.method;
   if (outcome.status !== undefined) data['status_code'] = outcome.status;
   addRetryAttributes(addFailureAttributes(data, failure), retry);
   const next =

@@ -94,14 +94,20 @@ export function createSentrySignal(
       api.withScope((scope): Reported => {
         const tags: Record<string, string> = addFailureAttributes(
           {
-            'http.method': call.method,
+            [ATTR.HTTP_REQUEST_METHOD]: call.requestMethod,
+            [LEGACY_METHOD_TAG]: call.method,
             [ATTR.SERVER_ADDRESS]: call.serverAddress,
             [ATTR.UPSTREAM]: call.upstream,
             [ATTR.ROUTE]: call.route,
           },
           failure,
         );
-        if (failure.status !== undefined) tags['http.status_code'] = String(failure.status);
+        if (call.requestMethod !== call.method) tags[ATTR.HTTP_REQUEST_METHOD_ORIGINAL] = call.method;
+        if (failure.status !== undefined) {
+          const status = String(failure.status);
+          tags[ATTR.HTTP_RESPONSE_STATUS_CODE] = status;
+          tags[LEGACY_STATUS_TAG] = status;
+        }
         if (outcome.fallback === true) tags[ATTR.FALLBACK] = 'true';
         scope.setTags(tags);
         // Sentry's Dedupe integration (a client processor) drops an event that repeats the
@@ -165,6 +171,16 @@ export function createSentrySignal(
     },
   };
 }
+
+/**
+ * The tag names faultline used before the stable conventions' keys, kept beside them for
+ * a transition: saved searches and alert rules on existing installs filter on them. Sentry
+ * itself (@sentry/core 11) records `http.request.method` and `http.response.status_code`.
+ * @deprecated kept for one minor release, then removed (see CHANGELOG).
+ */
+const LEGACY_METHOD_TAG = 'http.method';
+/** @deprecated see {@link LEGACY_METHOD_TAG} */
+const LEGACY_STATUS_TAG = 'http.status_code';
 
 /** Marks the fingerprint element that is one event's own (see `capture`). */
 const EVENT_MARK = 'faultline.event:';

@@ -8,6 +8,7 @@ import {
   callAttributes,
   INSTRUMENTATION_NAME,
   INSTRUMENTATION_VERSION,
+  spanNameOf,
 } from '../attributes.js';
 import { otelApi } from '../otelApi.js';
 
@@ -51,13 +52,11 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
     start(call, attempt, parentContext) {
       const parent = parentContext ?? context.active();
       const attributes: Attributes = callAttributes(call);
-      attributes[ATTR.URL_TEMPLATE] = call.route;
+      // Only a route the caller gave: the guess from the path serves faultline's grouping.
+      if (call.template !== undefined) attributes[ATTR.URL_TEMPLATE] = call.template;
+      if (call.protocolVersion !== undefined) attributes[ATTR.NETWORK_PROTOCOL_VERSION] = call.protocolVersion;
       addAttemptAttributes(attributes, attempt);
-      const span = activeTracer.startSpan(
-        `${call.method} ${call.route}`,
-        { kind: SpanKind.CLIENT, attributes },
-        parent,
-      );
+      const span = activeTracer.startSpan(spanNameOf(call), { kind: SpanKind.CLIENT, attributes }, parent);
       const spanContext = trace.setSpan(parent, span);
       return {
         span,

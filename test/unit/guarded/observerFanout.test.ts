@@ -7,6 +7,7 @@ import { recordingDiagnostics } from '../helpers/recordingDiagnostics.js';
 const call: CallInfo = {
   upstream: 'upstream',
   method: 'GET',
+  requestMethod: 'GET',
   url: 'http://upstream.test/x',
   serverAddress: 'upstream.test',
   serverPort: 80,

@@ -8,6 +8,7 @@ function callOf(route: string, upstream = 'payments', method = 'GET'): CallInfo 
   return {
     upstream,
     method,
+    requestMethod: method,
     url: `https://payments.internal${route}`,
     serverAddress: 'payments.internal',
     serverPort: 443,

@@ -14,6 +14,7 @@ function callOf(n: number, route = '/v1/charges/{id}'): CallInfo {
   return {
     upstream: 'payments',
     method: 'GET',
+    requestMethod: 'GET',
     url: `https://payments.internal/v1/charges/${n}`,
     serverAddress: 'payments.internal',
     serverPort: 443,

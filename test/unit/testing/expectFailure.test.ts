@@ -44,6 +44,31 @@ const span = {
 const success = { level: 'debug', message: 'ok', 'http.response.status_code': 200, 'faultline.upstream': 'ledger' };
 
 describe('failuresIn()', () => {
+  it('reads a Sentry event by the stable keys, an unknown method by its own name, and older events too', () => {
+    const stable = {
+      event_id: 'e2',
+      level: 'error',
+      tags: {
+        'faultline.failure.kind': 'server',
+        'faultline.upstream': 'cdn',
+        'http.request.method': '_OTHER',
+        'http.request.method_original': 'PURGE',
+        'http.response.status_code': '502',
+      },
+      fingerprint: ['faultline', 'cdn', 'PURGE', '/cache/{key}', 'server'],
+    };
+    const purgeLine = { ...line, 'http.request.method': '_OTHER', 'http.request.method_original': 'PURGE' };
+    const told = failuresIn([stable, event, purgeLine]);
+    assert.deepEqual(
+      told.map(({ status, method }) => ({ status, method })),
+      [
+        { status: 502, method: 'PURGE' },
+        { status: 429, method: 'GET' },
+        { status: 503, method: 'PURGE' },
+      ],
+    );
+  });
+
   it('reads every signal in the vocabulary and skips what tells no failure', () => {
     const told = failuresIn([event, line, span, success, 'noise', null]);
     assert.deepEqual(
