@@ -36,6 +36,13 @@ export type {
   RequestBody,
   RequestOptions,
 } from './types/client.js';
+export type {
+  ConsoleStyleLogger,
+  FaultlineLogger,
+  LogFields,
+  PinoStyleLogger,
+  WinstonStyleLogger,
+} from './types/logger.js';
 export type { Fallback, FallbackAnswer, FallbackContext, FallbackOptions } from './types/fallback.js';
 export { createClient } from './client/createClient.js';
 export { createFetch, type FetchFunction } from './client/createFetch.js';

@@ -21,6 +21,7 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
   return [
     createSignalsObserver({
       logger: config.logger,
+      logLevel: env.logLevel,
       report,
       redactor: config.redactor,
       diagnostics: config.diagnostics,

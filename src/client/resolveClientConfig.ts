@@ -1,4 +1,3 @@
-import type { Logger } from 'winston';
 import { checkClientOptions } from '../config/checkClientOptions.js';
 import { type EnvConfig, readEnvConfig } from '../config/envConfig.js';
 import { systemClock } from '../core/clock.js';
@@ -25,8 +24,10 @@ import { sharedStateFor } from '../shared/sharedStateFor.js';
 import type { SharedState } from '../types/shared.js';
 import { createRedactor } from '../redaction/Redactor.js';
 import { defaultLogger } from '../signals/defaultLogger.js';
+import { logWriterFor } from '../signals/logs/logWriter.js';
 import { createUndiciTransport } from '../transport/undiciTransport.js';
 import type { ClientOptions } from '../types/client.js';
+import type { FaultlineLogger } from '../types/logger.js';
 import type { RetryStrategy } from '../types/strategies.js';
 import type { Fallback } from '../types/fallback.js';
 
@@ -34,7 +35,7 @@ import type { Fallback } from '../types/fallback.js';
 export interface ClientConfig extends Omit<PipelineConfig, 'fanout'> {
   /** The strategy as the user gave it (its breakers report their state to the metrics). */
   readonly strategy: RetryStrategy;
-  readonly logger: Logger;
+  readonly logger: FaultlineLogger;
   readonly env: EnvConfig;
   /** The fleet's share of the Sentry cap, when replicas share state. */
   readonly fleetCap: FleetCap | undefined;
@@ -69,7 +70,9 @@ export function resolveClientConfig(given: ClientOptions): ClientConfig {
     headers: options.redactHeaders ?? env.redactHeaders ?? [],
     query: options.redactQuery ?? env.redactQuery ?? [],
   });
-  const diagnostics = createDiagnostics((message, meta) => logger.warn(message, meta), Date.now, redactor.text);
+  // Told at warn through the same writer as the log lines, whichever logger it is.
+  const log = logWriterFor(logger, env.logLevel);
+  const diagnostics = createDiagnostics((message, meta) => log.write('warn', message, meta), Date.now, redactor.text);
   const strategy =
     options.retry ??
     exponentialBackoff(

@@ -1,3 +1,4 @@
+import { LOGGER_ACCEPTED, loggerShapeOf } from '../core/loggerShape.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import type { ClientOptions } from '../types/client.js';
 import { MAX_LOG_SAMPLE } from './envConfig.js';
@@ -12,6 +13,7 @@ import {
   listOf,
   milliseconds,
   orFalse,
+  readMember,
   shaped,
   shown,
   text,
@@ -23,10 +25,25 @@ export const retryStrategy = shaped(['nextDelay'], ['beforeAttempt', 'onSuccess'
 export const hedgePolicy = shaped(['delayFor', 'record'], [], 'a hedging policy, what hedge() returns');
 export const dispatcher = shaped(['dispatch'], [], 'an undici Dispatcher such as an Agent, ProxyAgent or MockAgent');
 
-const LOGGER = 'a winston Logger (log, warn and isLevelEnabled; warn alone with signals: false)';
+/**
+ * A logger of a shape the writer knows (winston, pino, console: the rule the writer uses,
+ * so the check and the writer never disagree), or with `warnAlone` an object with `warn`
+ * alone: all diagnostics need when `signals: false`.
+ */
+function loggerCheck(warnAlone: boolean): Check {
+  const accepted = warnAlone ? `${LOGGER_ACCEPTED}; with signals: false, warn alone` : LOGGER_ACCEPTED;
+  return (value, option) => {
+    // A string where an object belongs may well be a credential: shown by its type only.
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null)
+      throw new ConfigError(option, hidden(value), 'is not an object', accepted);
+    const read = (name: string): unknown => readMember(value, name, `${option}.${name}`);
+    if (loggerShapeOf(read) !== undefined || (warnAlone && typeof read('warn') === 'function')) return;
+    throw new ConfigError(option, hidden(value), 'is not a logger faultline can write to', accepted);
+  };
+}
 
 /** The logger faultline's own log lines are written to (unless `signals: false`). */
-export const SIGNALS_LOGGER = shaped(['log', 'warn', 'isLevelEnabled'], [], LOGGER);
+export const SIGNALS_LOGGER = loggerCheck(false);
 
 const names = (what: string): Check => listOf(text, `a list of ${what}`);
 
@@ -53,7 +70,7 @@ export const CLIENT_OPTION_CHECKS: { readonly [K in keyof ClientOptions]-?: Chec
   ),
   fallback,
   // Only warn is needed with signals off; with them on, see SIGNALS_LOGGER.
-  logger: shaped(['warn'], ['log', 'isLevelEnabled'], LOGGER),
+  logger: loggerCheck(true),
   report: orFalse(
     group(
       { kinds: failureKinds, capPerMinute: wholeNumber('events per minute', 1_000_000) },

@@ -1,4 +1,5 @@
 import type { Logger } from 'winston';
+import type { FaultlineLogger } from '../types/logger.js';
 import { readEnvConfig } from '../config/envConfig.js';
 import { callsInFlight } from '../core/callsInFlight.js';
 import { useDefaultLogger } from '../signals/defaultLogger.js';
@@ -8,15 +9,19 @@ import { findSentry, type SentryApi, useSentry } from '../signals/sentry/sentryA
 import { drainAndFlush } from './drainAndFlush.js';
 
 /** Options of {@link init}. */
-export interface InitOptions {
+export interface InitOptions<L extends FaultlineLogger = Logger> {
   /**
    * Environment to read `FAULTLINE_*`, `SENTRY_*` and `LOG_LEVEL` from. (The OpenTelemetry
    * SDK reads `OTEL_*` from `process.env` itself.)
    * @default process.env
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Use this logger for every client instead of building one from the environment. */
-  readonly logger?: Logger;
+  /**
+   * Use this logger (winston, pino or console, as it is) for every client instead of
+   * building one from the environment.
+   * @default winston, JSON lines on stdout, from `FAULTLINE_LOG_*` / `LOG_LEVEL`
+   */
+  readonly logger?: L;
   /** Extra options for `Sentry.init` when faultline starts Sentry (e.g. `tracesSampleRate`). */
   readonly sentryOptions?: Readonly<Record<string, unknown>>;
   /**
@@ -28,9 +33,9 @@ export interface InitOptions {
 }
 
 /** What {@link init} set up, and the way to flush it. */
-export interface FaultlineRuntime {
-  /** The logger every client without its own uses. */
-  readonly logger: Logger;
+export interface FaultlineRuntime<L extends FaultlineLogger = Logger> {
+  /** The logger every client without its own uses: the one given, else the winston one built. */
+  readonly logger: L;
   /** True where init started the SDK itself (false when absent or already running). */
   readonly started: { readonly sentry: boolean; readonly openTelemetry: boolean };
   /** True where the application had already set the SDK up; faultline uses it as it is. */
@@ -95,13 +100,18 @@ function wantsOpenTelemetry(env: Readonly<Record<string, string | undefined>>): 
  * process.on('SIGTERM', () => faultline.shutdown().then(() => process.exit(0)));
  * ```
  */
-export async function init(options: InitOptions = {}): Promise<FaultlineRuntime> {
+export async function init<L extends FaultlineLogger = Logger>(
+  options: InitOptions<L> = {},
+): Promise<FaultlineRuntime<L>> {
   const env = options.env ?? process.env;
   const config = readEnvConfig(env);
   const serviceName = env['OTEL_SERVICE_NAME'];
-  const logger =
-    options.logger ??
-    createLogger(serviceName === undefined ? {} : { defaultMeta: { 'service.name': serviceName } }, config);
+  const ownLogger =
+    options.logger === undefined
+      ? createLogger(serviceName === undefined ? {} : { defaultMeta: { 'service.name': serviceName } }, config)
+      : undefined;
+  // L is winston's Logger whenever no logger is given (nothing to infer it from).
+  const logger = options.logger ?? (ownLogger as unknown as L);
   useDefaultLogger(logger);
 
   const openTelemetryFound = hasOpenTelemetry();
@@ -145,7 +155,7 @@ export async function init(options: InitOptions = {}): Promise<FaultlineRuntime>
         sentry,
         closeSentry,
         sdk,
-        ownLogger: options.logger === undefined ? logger : undefined,
+        ownLogger,
       });
       return shuttingDown;
     },

@@ -1,4 +1,4 @@
-import type { Logger } from 'winston';
+import type { FaultlineLogger } from '../types/logger.js';
 import type { FailureKind } from '../core/failureKinds.js';
 import type { RequestFailure } from '../errors/RequestFailure.js';
 
@@ -71,5 +71,5 @@ export interface ProblemOptions {
    * and an unexpected error answered with 500. Upstream failures are not logged again: the
    * client already told them. Default: the logger `init()` built, or one from the environment.
    */
-  readonly logger?: Logger;
+  readonly logger?: FaultlineLogger;
 }

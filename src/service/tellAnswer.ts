@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { readEnvConfig } from '../config/envConfig.js';
 import { defaultLogger } from '../signals/defaultLogger.js';
+import { logWriterFor } from '../signals/logs/logWriter.js';
 import { ATTR } from '../signals/attributes.js';
 import type { ProblemAnswer } from './answerProblem.js';
 import type { ProblemOptions } from './ProblemOptions.js';
@@ -20,17 +21,19 @@ export function tellAnswer(answer: ProblemAnswer, error: unknown, path: string, 
   }
   if (answer.log === undefined) return;
   try {
-    const logger = options.logger ?? defaultLogger(readEnvConfig(process.env));
+    const env = readEnvConfig(process.env);
+    // Made per answer: only the rare answers no client told (499, 500) come here.
+    const log = logWriterFor(options.logger ?? defaultLogger(env), env.logLevel);
     const fields: Record<string, unknown> = {
       [ATTR.HTTP_RESPONSE_STATUS_CODE]: answer.status,
       'url.path': path,
     };
     if (answer.log === 'cancelled') {
       fields[ATTR.FAILURE_KIND] = 'cancelled';
-      logger.info('faultline: the caller closed the request before it was answered', fields);
+      log.write('info', 'faultline: the caller closed the request before it was answered', fields);
     } else {
       fields['error'] = describe(error);
-      logger.error(`faultline: an unexpected error was answered with ${answer.status}`, fields);
+      log.write('error', `faultline: an unexpected error was answered with ${answer.status}`, fields);
     }
   } catch {
     // Nowhere left to tell it; the answer still goes out.

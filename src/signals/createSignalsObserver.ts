@@ -1,11 +1,13 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Context, Meter, Span, Tracer } from '@opentelemetry/api';
-import type { Logger } from 'winston';
+import type { LogLevel } from '../config/envConfig.js';
 import { markSelfGuarded } from '../guarded/observerFanout.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { ReportOptions } from '../types/client.js';
+import type { FaultlineLogger } from '../types/logger.js';
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
 import { asDiagnostics, type Diagnostics, type DiagnosticsSinkLike, enterGuarded, guard } from '../core/diagnostics.js';
+import { logWriterFor } from './logs/logWriter.js';
 import { createLogSignal, type LogSamplingRule, type LogSignal, type TraceIds } from './logs/logSignal.js';
 import {
   type CircuitGauge,
@@ -22,8 +24,10 @@ import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spa
 
 /** What the signals are built from. */
 export interface SignalsOptions {
-  /** Where log lines go; none means no log lines. */
-  readonly logger?: Logger | undefined;
+  /** Where log lines go (winston, pino or console, as they are); none means no log lines. */
+  readonly logger?: FaultlineLogger | undefined;
+  /** The level check for a logger without one (console). @default info */
+  readonly logLevel?: LogLevel | undefined;
   /** @default the global tracer provider's `faultline` tracer */
   readonly tracer?: Tracer;
   /** @default the global meter provider's `faultline` meter */
@@ -89,8 +93,12 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
     },
     logs:
       options.logger &&
-      createLogSignal(options.logger, options.logSampling || undefined, options.now ?? Date.now, (call, kind) =>
-        guard(diagnostics, 'metrics (log suppressed)', () => signals.metrics.logSuppressed(call, kind), undefined),
+      createLogSignal(
+        logWriterFor(options.logger, options.logLevel),
+        options.logSampling || undefined,
+        options.now ?? Date.now,
+        (call, kind) =>
+          guard(diagnostics, 'metrics (log suppressed)', () => signals.metrics.logSuppressed(call, kind), undefined),
       ),
     sentry:
       options.report === false

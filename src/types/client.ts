@@ -1,6 +1,6 @@
 /** The client: its options, per-call options and methods. */
-import type { Logger } from 'winston';
 import type { FailureKind } from '../core/failureKinds.js';
+import type { FaultlineLogger } from './logger.js';
 import type { Clock } from '../core/clock.js';
 import type { AuthStrategy } from './auth.js';
 import type { HedgePolicy } from './hedge.js';
@@ -108,8 +108,13 @@ export interface ClientOptions {
    * ```
    */
   readonly fallback?: Fallback;
-  /** A winston logger; otherwise one is built from the environment. */
-  readonly logger?: Logger;
+  /**
+   * Where faultline's log lines go: a winston logger, a pino logger or `console`, as they
+   * are (see {@link FaultlineLogger} for how each is called). Otherwise one is built from
+   * the environment: JSON lines on stdout.
+   * @default winston, JSON lines on stdout at `FAULTLINE_LOG_LEVEL` / `LOG_LEVEL` (else info)
+   */
+  readonly logger?: FaultlineLogger;
   /** Sentry reporting, or `false` for no Sentry events. */
   readonly report?: ReportOptions | false;
   /**

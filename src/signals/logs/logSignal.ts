@@ -1,4 +1,3 @@
-import type { Logger } from 'winston';
 import { logLevelOf } from '../../core/severity.js';
 import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
 import {
@@ -9,6 +8,7 @@ import {
   ATTR,
   callAttributes,
 } from '../attributes.js';
+import type { LogWriter } from './logWriter.js';
 import { HELD_BACK, type HeldBackCount, LogSampler, type LogSamplingRule } from './logSampler.js';
 
 export type { LogSamplingRule };
@@ -53,6 +53,9 @@ const LOG_SUPPRESSED = 'faultline.log.suppressed';
  * reported failure's line the Sentry event's `sentry.event_id`. The last
  * attempt of a failed call is told by the call's line, so no attempt is logged twice.
  *
+ * Lines go through `log`, the writer chosen once for the client's logger (winston, pino or
+ * console): the same fields and levels whichever it is.
+ *
  * With a sampling `rule`, failure lines are sampled per fingerprint on the clock `now`
  * (see {@link LogSampler}): retried attempts' lines and calls' lines each by a sampler of
  * their own, so retries never crowd out the lines that tell how calls ended. A line with a
@@ -61,7 +64,7 @@ const LOG_SUPPRESSED = 'faultline.log.suppressed';
  * cannot be reached: nothing is counted).
  */
 export function createLogSignal(
-  logger: Logger,
+  log: LogWriter,
   rule?: LogSamplingRule,
   now: () => number = Date.now,
   countOf: (call: CallInfo, kind: string) => HeldBackCount | undefined = () => undefined,
@@ -77,21 +80,10 @@ export function createLogSignal(
     return fields;
   };
 
-  /**
-   * Writes one line. The fields become winston's info object as they are: the one-argument
-   * form of `log` spares each line winston's copy of them and its search of the message
-   * for printf tokens. (`defaultMeta` is still added, by winston.)
-   */
-  const write = (level: string, message: string, fields: Record<string, unknown>): void => {
-    fields['level'] = level;
-    fields['message'] = message;
-    logger.log(fields as { level: string; message: string });
-  };
-
   return {
-    logsSuccesses: () => logger.isLevelEnabled('debug'),
+    logsSuccesses: () => log.enabled('debug'),
     attemptRetried(call, outcome, ids) {
-      if (!logger.isLevelEnabled('warn')) return;
+      if (!log.enabled('warn')) return;
       const { failure, retry } = outcome;
       // Decided before anything is built: a held-back line costs one lookup.
       const heldBack = attemptSampler?.admit(call, failure?.kind ?? 'none') ?? 0;
@@ -110,7 +102,7 @@ export function createLogSignal(
           : outcome.hedge === undefined
             ? ''
             : '; another attempt is still in flight (hedging)';
-      write(
+      log.write(
         'warn',
         `${call.upstream} ${call.method} ${call.route} attempt ${outcome.attempt} failed${why}${wait}`,
         fields,
@@ -119,7 +111,7 @@ export function createLogSignal(
     callEnded(call, outcome, ids, eventId) {
       const { failure } = outcome;
       const level = failure === undefined ? 'debug' : logLevelOf(failure.kind, outcome.fallback === true);
-      if (!logger.isLevelEnabled(level)) return;
+      if (!log.enabled(level)) return;
       // The line of a failure Sentry was told of is always written: it is the one a person
       // looks for from the event, and the Sentry cap already bounds how many there are.
       const heldBack = failure === undefined ? 0 : (callSampler?.admit(call, failure.kind, eventId !== undefined) ?? 0);
@@ -131,7 +123,7 @@ export function createLogSignal(
       if (outcome.status !== undefined) fields[ATTR.HTTP_RESPONSE_STATUS_CODE] = outcome.status;
       fields[ATTR.DURATION_MS] = Math.round(outcome.durationMs);
       if (failure === undefined) {
-        write(
+        log.write(
           level,
           `${call.upstream} ${call.method} ${call.route} ${outcome.status ?? ''} in ${Math.round(outcome.durationMs)} ms`,
           fields,
@@ -145,7 +137,7 @@ export function createLogSignal(
       if (outcome.fallback === true) fields[ATTR.FALLBACK] = true;
       const attempts = outcome.attempts === 1 ? '1 attempt' : `${outcome.attempts} attempts`;
       const answered = outcome.fallback === true ? '; answered by fallback' : '';
-      write(
+      log.write(
         level,
         `${call.upstream} ${call.method} ${call.route} failed: ${failure.kind} ${failure.code} after ${attempts}${answered}`,
         fields,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogSignal, type TraceIdSource } from '../../../src/signals/logs/logSignal.js';
+import { logWriterFor } from '../../../src/signals/logs/logWriter.js';
 import { prettyLine } from '../../../src/signals/logs/prettyLine.js';
 import type { LogSamplingRule } from '../../../src/signals/logs/logSampler.js';
 import type { FailureKind } from '../../../src/types/failure.js';
@@ -46,7 +47,7 @@ function signalOf(rule: LogSamplingRule | undefined, level = 'debug') {
   const logs = captureLogs(level);
   const clock = fakeClock();
   let counted = 0;
-  const signal = createLogSignal(logs.logger, rule, clock.now, () => ({ add: () => counted++ }));
+  const signal = createLogSignal(logWriterFor(logs.logger), rule, clock.now, () => ({ add: () => counted++ }));
   return { signal, lines: logs.lines, clock, counted: () => counted };
 }
 
