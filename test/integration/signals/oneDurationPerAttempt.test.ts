@@ -77,6 +77,28 @@ describe('http.client.request.duration alongside @opentelemetry/instrumentation-
     assert.equal(total(difference(await durationCounts(otel), before)), 1);
   });
 
+  it('an attempt that never reached undici (cancelled in its auth step) is still recorded, by faultline', async () => {
+    const before = await durationCounts(otel);
+    const caller = new AbortController();
+    const client = createClient({
+      name: 'unsigned',
+      baseUrl: server.url,
+      env: {},
+      logger: captureLogs('error').logger,
+      report: false,
+      // The caller goes away while the credentials are fetched: the request is never sent.
+      auth: {
+        apply: () => {
+          caller.abort();
+          return new Promise<void>(() => {});
+        },
+      },
+    });
+    await assert.rejects(client.json('/unsigned', { signal: caller.signal }));
+    assert.equal(server.seen('/unsigned').length, 0);
+    assert.deepEqual(difference(await durationCounts(otel), before), { faultline: 1 });
+  });
+
   it('with the instrumentation turned off, faultline records each attempt itself, with its attributes', async () => {
     unregister?.();
     unregister = undefined;
