@@ -28,7 +28,8 @@ import { knownOpen } from '../test/compat/knownOpen.mjs';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const cache = join(root, '.ci/.npm-cache');
 const work = mkdtempSync(join(tmpdir(), 'faultline-compat-'));
-const npmCli = join(run('npm', ['root', '-g']).stdout.trim(), 'npm/bin/npm-cli.js');
+const started = Date.now();
+const npmCli = process.env.npm_execpath ?? join(run('npm', ['root', '-g']).stdout.trim(), 'npm/bin/npm-cli.js');
 const contract = join(root, 'test/compat/contract.mjs');
 const ORDERS = ['otel-first', 'sentry-first', 'sentry-otel-setup', 'faultline-init', 'testing-kit', 'express'];
 
@@ -258,7 +259,7 @@ for (const line of lines)
       line[4].replaceAll('\n', ' '),
   );
 console.log(
-  `\n${rows.length} checks, ${failed} failed, ${lines.filter((l) => l[3].startsWith('OPEN')).length} known open`,
+  `\n${rows.length} checks, ${failed} failed, ${lines.filter((l) => l[3].startsWith('OPEN')).length} known open, in ${Math.round((Date.now() - started) / 1000)} s`,
 );
 if (process.env.FAULTLINE_COMPAT_KEEP === undefined) rmSync(work, { recursive: true, force: true });
 process.exit(failed === 0 ? 0 : 1);
