@@ -6,6 +6,7 @@ import { useDefaultLogger } from '../signals/defaultLogger.js';
 import { createLogger } from '../signals/logs/createLogger.js';
 import { otelApi } from '../signals/otelApi.js';
 import { findSentry, type SentryApi, useSentry } from '../signals/sentry/sentryApi.js';
+import { assertSentrySupported, sentryVersionOf } from '../signals/sentry/sentryMajor.js';
 import { drainAndFlush } from './drainAndFlush.js';
 
 /** Options of {@link init}. */
@@ -117,6 +118,7 @@ export async function init<L extends FaultlineLogger = Logger>(
   const openTelemetryFound = hasOpenTelemetry();
   let sdk: NodeSdkLike | undefined;
   if (wantsOpenTelemetry(env) && !openTelemetryFound) {
+    // The same NodeSDK in SDK 2 (sdk-node 0.2xx) and SDK 3 (0.30x, Node >= 22.15).
     const { NodeSDK } = await import('@opentelemetry/sdk-node');
     sdk = new NodeSDK({ instrumentations: [] }) as NodeSdkLike;
     sdk.start();
@@ -124,10 +126,12 @@ export async function init<L extends FaultlineLogger = Logger>(
 
   let sentry: SentryApi | undefined = findSentry();
   const sentryFound = sentry !== undefined;
+  if (sentry !== undefined) assertSentrySupported(sentryVersionOf(sentry.getClient()), 'found');
   let closeSentry: ((timeoutMs: number) => PromiseLike<boolean>) | undefined;
   const dsn = env['SENTRY_DSN'];
   if (!sentryFound && dsn !== undefined && dsn !== '') {
     const Sentry = await import('@sentry/node');
+    assertSentrySupported(Sentry.SDK_VERSION, 'imported');
     Sentry.init({
       dsn,
       ...(env['SENTRY_ENVIRONMENT'] === undefined ? {} : { environment: env['SENTRY_ENVIRONMENT'] }),

@@ -73,7 +73,7 @@ export interface CapturedSignals {
 /**
  * Captures every signal faultline tells, in memory, for a test to assert on: spans and
  * metrics from the real OpenTelemetry SDK (optional peer dependencies
- * `@opentelemetry/sdk-trace-base`, `sdk-metrics`, `context-async-hooks` and `core`, loaded
+ * `@opentelemetry/sdk-trace` or `sdk-trace-base`, `sdk-metrics`, `context-async-hooks` and `core`, loaded
  * only here), winston log lines, and Sentry events from a loopback sink that decodes the
  * envelopes the real `@sentry/node` sends. Test code only: nothing here runs in production.
  *

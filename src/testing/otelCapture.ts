@@ -1,13 +1,28 @@
-import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, TraceFlags, trace, type TracerProvider } from '@opentelemetry/api';
 import type { DataPoint, MetricData, MetricReader } from '@opentelemetry/sdk-metrics';
-import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * The trace SDK, in either of its shapes: `@opentelemetry/sdk-trace` (SDK 3, and 2.9+ beside
+ * sdk-trace-base) exports `TracerProvider`; `@opentelemetry/sdk-trace-base` (SDK 2) exports
+ * `BasicTracerProvider`. Both take `{ spanProcessors }`.
+ */
+export interface TraceSdkLike {
+  readonly TracerProvider?: new (options: { spanProcessors: SpanProcessor[] }) => ShutdownTracerProvider;
+  readonly BasicTracerProvider?: new (options: { spanProcessors: SpanProcessor[] }) => ShutdownTracerProvider;
+}
+
+interface ShutdownTracerProvider extends TracerProvider {
+  shutdown(): Promise<void>;
+}
 
 /** The OpenTelemetry SDK packages the capture is built from (optional peer dependencies). */
 export interface OtelSdk {
-  readonly traceBase: typeof import('@opentelemetry/sdk-trace-base');
+  /** `@opentelemetry/sdk-trace` (SDK 3) or `@opentelemetry/sdk-trace-base` (SDK 2). */
+  readonly traceBase: TraceSdkLike;
   readonly sdkMetrics: typeof import('@opentelemetry/sdk-metrics');
   readonly asyncHooks: typeof import('@opentelemetry/context-async-hooks');
-  readonly core: typeof import('@opentelemetry/core');
+  readonly core: Pick<typeof import('@opentelemetry/core'), 'W3CTraceContextPropagator'>;
 }
 
 /** In-memory span and metric readers of the real OpenTelemetry SDK. */
@@ -30,7 +45,14 @@ export interface OtelCapture {
   shutdown(): Promise<void>;
 }
 
-/** Imports the SDK packages, saying which to install when one is missing. */
+/** A name, not a literal: the bundler and tsc leave the optional SDK-3 package unresolved. */
+const TRACE_SDK: string = '@opentelemetry/sdk-trace';
+
+/**
+ * Imports the SDK packages (OpenTelemetry JS SDK 2 or 3), saying which to install when one
+ * is missing. The trace SDK is `@opentelemetry/sdk-trace` in SDK 3 (and, from 2.9, beside
+ * `@opentelemetry/sdk-trace-base`, which SDK 3 no longer has): the first one found serves.
+ */
 export async function loadOtelSdk(): Promise<OtelSdk> {
   const load = async <T>(name: string, loader: () => Promise<T>): Promise<T> => {
     try {
@@ -42,8 +64,15 @@ export async function loadOtelSdk(): Promise<OtelSdk> {
       );
     }
   };
+  const traceSdk = async (): Promise<TraceSdkLike> => {
+    try {
+      return (await import(TRACE_SDK)) as TraceSdkLike;
+    } catch {
+      return (await import('@opentelemetry/sdk-trace-base')) as TraceSdkLike;
+    }
+  };
   return {
-    traceBase: await load('@opentelemetry/sdk-trace-base', () => import('@opentelemetry/sdk-trace-base')),
+    traceBase: await load('@opentelemetry/sdk-trace (SDK 3) or @opentelemetry/sdk-trace-base (SDK 2)', traceSdk),
     sdkMetrics: await load('@opentelemetry/sdk-metrics', () => import('@opentelemetry/sdk-metrics')),
     asyncHooks: await load('@opentelemetry/context-async-hooks', () => import('@opentelemetry/context-async-hooks')),
     core: await load('@opentelemetry/core', () => import('@opentelemetry/core')),
@@ -60,15 +89,18 @@ export async function loadOtelSdk(): Promise<OtelSdk> {
 export function installOtelCapture(sdk: OtelSdk, options: { readonly register: boolean }): OtelCapture {
   const { traceBase, sdkMetrics, asyncHooks, core } = sdk;
   const spans: ReadableSpan[] = [];
-  const exporter: SpanExporter = {
-    export(finished, done) {
-      spans.push(...finished);
-      done({ code: core.ExportResultCode.SUCCESS });
+  // Our own processor rather than SimpleSpanProcessor: its constructor differs between
+  // sdk-trace-base (an exporter) and sdk-trace (`{ exporter }`), and ours keeps spans in order.
+  const spanProcessor: SpanProcessor = {
+    onStart() {},
+    onEnd(span) {
+      if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) spans.push(span);
     },
-    async shutdown() {},
     async forceFlush() {},
+    async shutdown() {},
   };
-  const spanProcessor = new traceBase.SimpleSpanProcessor(exporter);
+  const TracerProvider = traceBase.TracerProvider ?? traceBase.BasicTracerProvider;
+  if (TracerProvider === undefined) throw new Error('faultline/testing: the trace SDK given has no TracerProvider');
   // A reader the capture collects from on demand: no interval, no export.
   class TestReader extends sdkMetrics.MetricReader {
     protected override async onForceFlush(): Promise<void> {}
@@ -78,7 +110,7 @@ export function installOtelCapture(sdk: OtelSdk, options: { readonly register: b
   // A processor and a reader belong to one provider each: the capture's own, or the app's.
   const providers = options.register
     ? {
-        tracer: new traceBase.BasicTracerProvider({ spanProcessors: [spanProcessor] }),
+        tracer: new TracerProvider({ spanProcessors: [spanProcessor] }),
         meter: new sdkMetrics.MeterProvider({ readers: [metricReader] }),
       }
     : undefined;
