@@ -21,6 +21,7 @@ import type { FleetCap } from '../shared/sharedCap.js';
 import { createSentrySignal, type FailedCall, type SentrySignal } from './sentry/sentrySignal.js';
 import { scrubAppSentry } from './sentry/scrubSentry.js';
 import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
+import { propagateToSentry } from './propagateToSentry.js';
 
 /** What the signals are built from. */
 export interface SignalsOptions {
@@ -142,22 +143,29 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       const last = state?.last;
       let ids = last === undefined ? undefined : traceIdsOf(last.span);
       guard(diagnostics, 'metrics', () => signals.metrics.callEnded(call, outcome), undefined);
+      const told = outcome.failure !== undefined || state !== undefined;
+      // One set of ids for the line and the event: the last attempt's span, else (a call
+      // never sent, as under a remembered Retry-After) the caller's span, else Sentry's trace.
+      if (ids === undefined && told && (signals.sentry !== undefined || signals.logs !== undefined)) {
+        const active = api.trace.getActiveSpan();
+        ids = active === undefined ? sentryTraceIds(signals) : (traceIdsOf(active) ?? sentryTraceIds(signals));
+      }
       let eventId: string | undefined;
-      // Sentry first: the call's line carries the id of the event and the trace it carries.
+      // Sentry first: the call's line carries the id of the event.
       if (outcome.failure !== undefined && signals.sentry !== undefined) {
+        const traced = ids;
         const reported = guard(
           diagnostics,
           'Sentry',
           () =>
-            signals.sentry?.report(call, outcome, () => failedCallOf(call, outcome, state, ids, signals.withContext)),
+            signals.sentry?.report(call, outcome, () =>
+              failedCallOf(call, outcome, state, traced, signals.withContext),
+            ),
           undefined,
         );
         eventId = reported?.eventId;
-        ids ??= reported?.ids;
       }
       if (signals.logs === undefined) return;
-      // A success reaches here with state only when its debug line is written.
-      if (ids === undefined && (outcome.failure !== undefined || state !== undefined)) ids = sentryTraceIds(signals);
       guard(diagnostics, 'logger', () => signals.logs?.callEnded(call, outcome, ids, eventId), undefined);
     },
   };
@@ -169,6 +177,9 @@ const undiciRequestChannel = diagnosticsChannel.channel('undici:request:create')
 
 /** One attempt as the signals see it. */
 class SignalsScope implements AttemptScope {
+  /** True once `send` suppressed Sentry's tracing of this attempt's request. */
+  private sentrySuppressed = false;
+
   constructor(
     private readonly signals: Signals,
     private readonly call: CallInfo,
@@ -189,13 +200,19 @@ class SignalsScope implements AttemptScope {
     // with none subscribed there is nothing to suppress and no context to enter.
     if (!undiciRequestChannel.hasSubscribers) return fn();
     const { sentry } = this.signals;
+    // Sentry's span is suppressed only where faultline's stands in for it (a valid attempt
+    // span, whose ids the headers carry): with none, Sentry's own span, headers and
+    // breadcrumb are the request's, and suppressing them would leave a hole in the trace.
+    const suppressSentry =
+      sentry !== undefined && traceIdsOf(this.attemptSpan.span) !== undefined && sentry.sendsOwnSpan();
+    if (suppressSentry) this.sentrySuppressed = true;
     return enterGuarded(
       this.signals.diagnostics,
       'context (send)',
       (inner) =>
         this.signals.withContext(
           this.signals.spans.suppressed(this.attemptSpan.context),
-          sentry === undefined ? inner : () => sentry.suppressTracing(inner),
+          suppressSentry ? () => sentry.suppressTracing(inner) : inner,
         ),
       fn,
     );
@@ -204,6 +221,8 @@ class SignalsScope implements AttemptScope {
   inject(headers: Record<string, string>): void {
     try {
       this.signals.propagate(this.attemptSpan.context, headers);
+      // Sentry's instrumentation adds its headers only to a request without `sentry-trace`.
+      if (this.signals.sentry?.present() === true) propagateToSentry(this.attemptSpan.span, headers);
     } catch (error) {
       this.signals.diagnostics.report('propagator', error);
     }
@@ -227,6 +246,9 @@ class SignalsScope implements AttemptScope {
     } catch (error) {
       diagnostics.report('logger', error);
     }
+    // Sentry's integration leaves no breadcrumb for a request whose tracing is suppressed.
+    if (this.sentrySuppressed && outcome.hedge?.outcome !== 'lost')
+      guard(diagnostics, 'Sentry (breadcrumb)', () => signals.sentry?.breadcrumb(call, outcome), undefined);
   }
 
   hedged(): void {
