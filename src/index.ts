@@ -96,6 +96,7 @@ export type {
   HedgeMark,
   RequestObserver,
 } from './types/observers.js';
+export type { SpanEndInfo, SpanHooks, SpanStartInfo } from './types/spanHooks.js';
 export { createSignalsObserver, type SignalsOptions } from './signals/createSignalsObserver.js';
 export { createLogger, type LoggerOptions, traceContextFormat } from './signals/logs/createLogger.js';
 export { createDiagnostics, type Diagnostics, type DiagnosticsSink } from './core/diagnostics.js';

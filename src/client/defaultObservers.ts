@@ -30,6 +30,7 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
       logSampling: logSamplingOf(options.logSampling, config),
       fleetCap: config.fleetCap,
       sharedState: config.sharedHealthy && { upstream: config.name, healthy: config.sharedHealthy },
+      spanHooks: options.spanHooks,
     }),
   ];
 }

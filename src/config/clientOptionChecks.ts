@@ -93,6 +93,11 @@ export const CLIENT_OPTION_CHECKS: { readonly [K in keyof ClientOptions]-?: Chec
     shaped([], ['attemptStarted', 'callEnded'], 'an observer: an object with attemptStarted and callEnded'),
     'a list of observers',
   ),
+  spanHooks: shaped(
+    [],
+    ['start', 'end', 'ignore'],
+    'span hooks: an object with optional start, end and ignore functions',
+  ),
   signals: boolean,
   // Whether it is a shared state is known only where shared states are made (a layer up).
   shared: orFalse(shaped([], [], 'what sharedState() returns, or false')),

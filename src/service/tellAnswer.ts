@@ -1,19 +1,19 @@
-import { trace } from '@opentelemetry/api';
 import { readEnvConfig } from '../config/envConfig.js';
 import { defaultLogger } from '../signals/defaultLogger.js';
 import { logWriterFor } from '../signals/logs/logWriter.js';
 import { ATTR } from '../signals/attributes.js';
 import type { ProblemAnswer } from './answerProblem.js';
 import type { ProblemOptions } from './ProblemOptions.js';
+import { serverSpan } from './serverSpan.js';
 
 /**
- * Tells what the answer adds to what the client already told: the status on the active
- * server span, and a log line only for what no client logged — a caller that went away
+ * Tells what the answer adds to what the client already told: the status (and the failure's
+ * kind) on the request's SERVER span, and a log line only for what no client logged — a caller that went away
  * (499) and an unexpected error answered with 500. Never throws into the app.
  */
 export function tellAnswer(answer: ProblemAnswer, error: unknown, path: string, options: ProblemOptions): void {
   try {
-    const span = trace.getActiveSpan();
+    const span = serverSpan();
     span?.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, answer.status);
     if (answer.kind !== undefined) span?.setAttribute(ATTR.FAILURE_KIND, answer.kind);
   } catch {

@@ -22,6 +22,8 @@ import { createSentrySignal, type FailedCall, type SentrySignal } from './sentry
 import { scrubAppSentry } from './sentry/scrubSentry.js';
 import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
 import { propagateToSentry } from './propagateToSentry.js';
+import { undiciRecordsDurations } from './metrics/undiciDurationRecorder.js';
+import type { SpanHooks } from '../types/spanHooks.js';
 
 /** What the signals are built from. */
 export interface SignalsOptions {
@@ -51,6 +53,8 @@ export interface SignalsOptions {
   readonly fleetCap?: FleetCap | undefined;
   /** The client's shared state, for the `faultline.shared_state.healthy` gauge. @default none */
   readonly sharedState?: SharedStateHealth | undefined;
+  /** The app's hooks into each attempt's span. @default none */
+  readonly spanHooks?: SpanHooks | undefined;
 }
 
 /** What a call's failed attempts leave for the attempts after them and for its end. */
@@ -86,7 +90,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
   const api = otelApi();
   let metrics: MetricSignal | undefined;
   const signals: Signals = {
-    spans: createSpanSignal(options.tracer),
+    spans: createSpanSignal(options.tracer, options.spanHooks, diagnostics),
     get metrics() {
       // Instruments are made lazily so a meter provider registered after the client is used.
       metrics ??= createMetricSignal(options.meter, options.circuits, options.sharedState);
@@ -179,6 +183,8 @@ const undiciRequestChannel = diagnosticsChannel.channel('undici:request:create')
 class SignalsScope implements AttemptScope {
   /** True once `send` suppressed Sentry's tracing of this attempt's request. */
   private sentrySuppressed = false;
+  /** Set once the attempt reaches undici, where another instrumentation may record it. */
+  private sent = false;
 
   constructor(
     private readonly signals: Signals,
@@ -196,6 +202,7 @@ class SignalsScope implements AttemptScope {
   }
 
   send<T>(fn: () => T): T {
+    this.sent = true;
     // Only an instrumentation listening to undici's requests could add a second span;
     // with none subscribed there is nothing to suppress and no context to enter.
     if (!undiciRequestChannel.hasSubscribers) return fn();
@@ -232,12 +239,14 @@ class SignalsScope implements AttemptScope {
     const { signals, call, attemptSpan } = this;
     const { diagnostics } = signals;
     try {
-      signals.spans.end(attemptSpan, outcome);
+      signals.spans.end(attemptSpan, outcome, call);
     } catch (error) {
       diagnostics.report('span', error);
     }
     try {
-      signals.metrics.attemptEnded(call, outcome);
+      // One duration point per attempt across instrumentations: an attempt that reached
+      // undici is OpenTelemetry's undici instrumentation's to record when it listens.
+      signals.metrics.attemptEnded(call, outcome, !(this.sent && undiciRecordsDurations()));
     } catch (error) {
       diagnostics.report('metrics', error);
     }

@@ -6,6 +6,7 @@ import type { AuthStrategy } from './auth.js';
 import type { HedgePolicy } from './hedge.js';
 import type { Fallback } from './fallback.js';
 import type { RequestObserver } from './observers.js';
+import type { SpanHooks } from './spanHooks.js';
 import type { RetryStrategy } from './strategies.js';
 import type { SharedState } from './shared.js';
 
@@ -174,6 +175,13 @@ export interface ClientOptions {
    * @default none
    */
   readonly observers?: readonly RequestObserver[];
+  /**
+   * Hooks into each attempt's CLIENT span: attributes at its start and end, or no span for
+   * a call (see {@link SpanHooks}). A flat option for now; it will move into the grouped
+   * signals options when they come.
+   * @default none
+   */
+  readonly spanHooks?: SpanHooks;
   /**
    * faultline's own signals (logs, spans, metrics, Sentry); `false` turns them all off.
    * @default true

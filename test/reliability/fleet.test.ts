@@ -73,11 +73,12 @@ describe('the fleet: 8 replicas, one upstream, local vs shared state', () => {
     t.diagnostic(
       `all: every circuit opened within ${spread} ms of the first (sync interval ${SYNC_MS} ms, a call every 100 ms)`,
     );
-    // One round to see the fleet's decision and the next call to act on it: ~200 ms. Nine
-    // processes share this machine's cores with whatever else runs, so a replica's timers
-    // can slip; the bound leaves room for that and still fails if a replica only opened on
-    // its own (after 1000 failures) or never.
-    assert.ok(spread <= 10 * SYNC_MS, `circuits opened over ${spread} ms`);
+    // One round to see the fleet's decision and the next call to act on it: ~200 ms on a
+    // quiet machine. Nine processes share two cores with whatever else runs, and under load
+    // a replica's timers slip by more than a second (1.4 s and 1.6 s seen with other builds
+    // running). The bound is there to fail when a replica opened on its own (after 1000
+    // failures, a call every 100 ms: 100 s) or never, which 3 s still tells apart.
+    assert.ok(spread <= 30 * SYNC_MS, `circuits opened over ${spread} ms`);
   });
 
   it('Sentry events per fingerprint stay within the cap, plus at most one per replica from sync lag', (t) => {

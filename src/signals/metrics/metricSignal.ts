@@ -13,7 +13,11 @@ const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /** Records faultline's metrics. */
 export interface MetricSignal {
-  attemptEnded(call: CallInfo, outcome: AttemptOutcome): void;
+  /**
+   * Records an attempt. `duration` false leaves its `http.client.request.duration` point to
+   * another instrumentation that recorded it already (see `undiciRecordsDurations`).
+   */
+  attemptEnded(call: CallInfo, outcome: AttemptOutcome, duration?: boolean): void;
   callEnded(call: CallInfo, outcome: CallOutcome): void;
   /** A Sentry event was kept back by the per-fingerprint cap. */
   sentrySuppressed(call: CallInfo, kind: string): void;
@@ -45,7 +49,9 @@ export interface Count {
  *   conventions' attributes and buckets plus `faultline.upstream` and
  *   `faultline.failure.kind`. Its count is the attempts counter: a success records
  *   nothing else, which keeps the hot path to one attribute set (the SDK hashes every
- *   set it is given).
+ *   set it is given). An attempt sent while OpenTelemetry's undici instrumentation
+ *   listens is recorded by that instrumentation instead (one point per request, under its
+ *   own scope and without faultline's attributes), never by both.
  * - `faultline.retries` (counter): retries by upstream, reason, delay source and kind.
  * - `faultline.retry.delay` (histogram, s): how long each retry waited.
  * - `faultline.hedges` (counter): hedges sent, by upstream and outcome (`won`, `lost`,
@@ -77,7 +83,7 @@ export function createMetricSignal(
   shared?: SharedStateHealth,
 ): MetricSignal {
   const m = meter ?? otelApi().metrics.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
-  const duration: Histogram = m.createHistogram('http.client.request.duration', {
+  const durations: Histogram = m.createHistogram('http.client.request.duration', {
     unit: 's',
     description: 'Duration of HTTP client requests (each attempt).',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
@@ -128,7 +134,7 @@ export function createMetricSignal(
   }
 
   return {
-    attemptEnded(call, outcome) {
+    attemptEnded(call, outcome, duration = true) {
       const attributes: Attributes = {
         [ATTR.HTTP_REQUEST_METHOD]: call.requestMethod,
         [ATTR.SERVER_ADDRESS]: call.serverAddress,
@@ -151,7 +157,7 @@ export function createMetricSignal(
             [ATTR.HEDGE_OUTCOME]: hedge.outcome,
           }));
       }
-      duration.record(outcome.durationMs / 1000, attributes);
+      if (duration) durations.record(outcome.durationMs / 1000, attributes);
       if (retry === undefined) return;
       const kind = failure?.kind ?? 'none';
       const retryAttributes = retries.add(

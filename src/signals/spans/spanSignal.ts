@@ -1,5 +1,9 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import type { Diagnostics } from '../../core/diagnostics.js';
+import { callHook } from '../../guarded/callHook.js';
+import { BOOLEAN } from '../../guarded/hookContracts.js';
 import type { AttemptOutcome, CallInfo } from '../../types/observers.js';
+import type { SpanHooks } from '../../types/spanHooks.js';
 import {
   addAttemptAttributes,
   addHedgeAttributes,
@@ -11,6 +15,7 @@ import {
   spanNameOf,
 } from '../attributes.js';
 import { otelApi } from '../otelApi.js';
+import { ATTRIBUTES_OR_NOTHING, NOT_A_PROMISE } from './spanHookContracts.js';
 
 /** One attempt's CLIENT span and the contexts it runs in. */
 export interface AttemptSpan {
@@ -28,7 +33,8 @@ export interface SpanSignal {
    * `root` says whether the span started a trace of its own (the caller had no span).
    */
   start(call: CallInfo, attempt: number, parent?: Context): AttemptSpan;
-  end(attemptSpan: AttemptSpan, outcome: AttemptOutcome): void;
+  /** Ends the attempt's span: faultline's attributes and status, then the app's `end` hook. */
+  end(attemptSpan: AttemptSpan, outcome: AttemptOutcome, call: CallInfo): void;
   /**
    * `context` with tracing suppressed: the request itself runs there, so undici
    * instrumentations (OpenTelemetry's, Sentry's) add no second span for it.
@@ -42,20 +48,59 @@ export interface SpanSignal {
  */
 const SUPPRESS_TRACING_KEY_NAME = 'OpenTelemetry SDK Context Key SUPPRESS_TRACING';
 
-export function createSpanSignal(tracer?: Tracer): SpanSignal {
+/**
+ * @param hooks - the app's span hooks, each called through `diagnostics` (guarded)
+ */
+export function createSpanSignal(tracer?: Tracer, hooks?: SpanHooks, diagnostics?: Diagnostics): SpanSignal {
   const api = otelApi();
   const activeTracer = tracer ?? api.trace.getTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
   const suppressKey = api.createContextKey(SUPPRESS_TRACING_KEY_NAME);
   const { SpanKind, SpanStatusCode, context, trace } = api;
+  // Hooks are read once: a client's hot path checks a local, not the user's object.
+  const startHook = diagnostics && hooks?.start;
+  const endHook = diagnostics && hooks?.end;
+  const ignoreHook = diagnostics && hooks?.ignore;
+  /** Calls the ignore hook answered true for: their retries and hedges have no span either. */
+  const ignored = new WeakSet<CallInfo>();
+
+  /** Whether `call` has spans: the ignore hook is asked once, at the first attempt. */
+  const skips = (call: CallInfo, attempt: number): boolean => {
+    if (ignoreHook === undefined || diagnostics === undefined) return false;
+    if (attempt > 1) return ignored.has(call);
+    const skip = callHook(diagnostics, 'spanHooks.ignore', hooks, ignoreHook, { call, attempt }, BOOLEAN, false);
+    if (skip) ignored.add(call);
+    return skip;
+  };
 
   return {
     start(call, attempt, parentContext) {
       const parent = parentContext ?? context.active();
+      if (skips(call, attempt)) {
+        // No span of faultline's: the request carries the caller's context as it is.
+        const callerSpan = trace.getSpan(parent);
+        return {
+          span: trace.wrapSpanContext(callerSpan?.spanContext() ?? api.INVALID_SPAN_CONTEXT),
+          context: parent,
+          root: parentContext === undefined && callerSpan === undefined,
+        };
+      }
       const attributes: Attributes = callAttributes(call);
       // Only a route the caller gave: the guess from the path serves faultline's grouping.
       if (call.template !== undefined) attributes[ATTR.URL_TEMPLATE] = call.template;
       if (call.protocolVersion !== undefined) attributes[ATTR.NETWORK_PROTOCOL_VERSION] = call.protocolVersion;
       addAttemptAttributes(attributes, attempt);
+      if (startHook !== undefined && diagnostics !== undefined) {
+        const extra = callHook<SpanHooks | undefined, { call: CallInfo; attempt: number }, Attributes | undefined>(
+          diagnostics,
+          'spanHooks.start',
+          hooks,
+          startHook,
+          { call, attempt },
+          ATTRIBUTES_OR_NOTHING,
+          undefined,
+        );
+        if (extra != null) Object.assign(attributes, extra);
+      }
       const span = activeTracer.startSpan(spanNameOf(call), { kind: SpanKind.CLIENT, attributes }, parent);
       const spanContext = trace.setSpan(parent, span);
       return {
@@ -65,7 +110,7 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
       };
     },
     suppressed: (spanContext) => spanContext.setValue(suppressKey, true),
-    end({ span }, outcome) {
+    end({ span }, outcome, call) {
       if (!span.isRecording()) {
         span.end();
         return;
@@ -91,6 +136,8 @@ export function createSpanSignal(tracer?: Tracer): SpanSignal {
       } else if (outcome.stopReason !== undefined) {
         span.setAttribute(ATTR.STOP_REASON, outcome.stopReason);
       }
+      if (endHook !== undefined && diagnostics !== undefined)
+        callHook(diagnostics, 'spanHooks.end', hooks, endHook, { span, call, outcome }, NOT_A_PROMISE, undefined);
       span.end();
     },
   };
