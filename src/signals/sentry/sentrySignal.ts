@@ -55,7 +55,10 @@ export interface SentrySignal {
   traceIds(): TraceIds | undefined;
   /** True when a Sentry client is set up in this process. */
   present(): boolean;
-  /** True when Sentry is set up to record spans of its own (its undici integration would make one). */
+  /**
+   * True when Sentry is set up to record spans of its own (its undici integration would make
+   * one). Also redacts what a Sentry client set up after this one was made records.
+   */
   sendsOwnSpan(): boolean;
   /** Runs `fn` with Sentry's own tracing suppressed, when Sentry is loaded. */
   suppressTracing<T>(fn: () => T): T;
