@@ -1,5 +1,6 @@
 import type { Failure, FailureKind, FailurePhase } from '../types/failure.js';
 import type { DeadlineSource } from '../types/observers.js';
+import { markIfReported } from './reportedFailures.js';
 
 const BRAND = Symbol.for('faultline.RequestFailure');
 
@@ -78,6 +79,8 @@ export class RequestFailure extends Error {
     if (init.upstream !== undefined) this.upstream = init.upstream;
     if (init.deadlineSource !== undefined) this.deadlineSource = init.deadlineSource;
     this.#response = init.response ?? init.responseFactory;
+    // Told to Sentry already: Sentry's own handlers must not send it a second time.
+    markIfReported(this, failure);
   }
 
   /** The final response, body unread, when the failure was an HTTP status. */

@@ -37,7 +37,11 @@ export interface InitOptions<L extends FaultlineLogger = Logger> {
 export interface FaultlineRuntime<L extends FaultlineLogger = Logger> {
   /** The logger every client without its own uses: the one given, else the winston one built. */
   readonly logger: L;
-  /** True where init started the SDK itself (false when absent or already running). */
+  /**
+   * True where init started the SDK itself (false when absent or already running). Sentry
+   * is started one event-loop turn after init() resolves, so that an app setting up its
+   * own right after keeps it: `sentry` turns false then, and faultline uses the app's.
+   */
   readonly started: { readonly sentry: boolean; readonly openTelemetry: boolean };
   /** True where the application had already set the SDK up; faultline uses it as it is. */
   readonly found: { readonly sentry: boolean; readonly openTelemetry: boolean };
@@ -57,6 +61,9 @@ export interface FaultlineRuntime<L extends FaultlineLogger = Logger> {
    */
   shutdown(): Promise<void>;
 }
+
+/** True while an init()'s Sentry waits for its turn to start (see `init`). */
+let sentryStarting = false;
 
 interface NodeSdkLike {
   start(): void;
@@ -125,24 +132,41 @@ export async function init<L extends FaultlineLogger = Logger>(
   }
 
   let sentry: SentryApi | undefined = findSentry();
-  const sentryFound = sentry !== undefined;
   if (sentry !== undefined) assertSentrySupported(sentryVersionOf(sentry.getClient()), 'found');
+  // An earlier init()'s Sentry, about to start, counts as found.
+  const sentryFound = sentry !== undefined || sentryStarting;
   let closeSentry: ((timeoutMs: number) => PromiseLike<boolean>) | undefined;
+  let sentryStarted = false;
+  let pendingSentry: NodeJS.Immediate | undefined;
   const dsn = env['SENTRY_DSN'];
   if (!sentryFound && dsn !== undefined && dsn !== '') {
     const Sentry = await import('@sentry/node');
     assertSentrySupported(Sentry.SDK_VERSION, 'imported');
-    Sentry.init({
-      dsn,
-      ...(env['SENTRY_ENVIRONMENT'] === undefined ? {} : { environment: env['SENTRY_ENVIRONMENT'] }),
-      ...(env['SENTRY_RELEASE'] === undefined ? {} : { release: env['SENTRY_RELEASE'] }),
-      integrations: [Sentry.openTelemetryIntegration()],
-      ...options.sentryOptions,
+    sentryStarted = true;
+    sentryStarting = true;
+    // Started a turn later, not now: an app that sets up its own Sentry right after init()
+    // (`await init(); Sentry.init(…)`, or in a module loaded next) keeps its client, with
+    // no "init() was called more than once" warning and no client of faultline's beside it.
+    pendingSentry = setImmediate(() => {
+      pendingSentry = undefined;
+      sentryStarting = false;
+      sentry = findSentry();
+      if (sentry !== undefined) {
+        sentryStarted = false;
+        return;
+      }
+      Sentry.init({
+        dsn,
+        ...(env['SENTRY_ENVIRONMENT'] === undefined ? {} : { environment: env['SENTRY_ENVIRONMENT'] }),
+        ...(env['SENTRY_RELEASE'] === undefined ? {} : { release: env['SENTRY_RELEASE'] }),
+        integrations: [Sentry.openTelemetryIntegration()],
+        ...options.sentryOptions,
+      });
+      sentry = findSentry();
+      closeSentry = (ms) => Sentry.close(ms);
+      useSentry(sentry);
     });
-    sentry = findSentry();
-    closeSentry = (ms) => Sentry.close(ms);
   }
-  const sentryStarted = closeSentry !== undefined;
   useSentry(sentry);
 
   const timeoutMs = options.shutdownTimeoutMs ?? 5000;
@@ -151,9 +175,21 @@ export async function init<L extends FaultlineLogger = Logger>(
   let shuttingDown: Promise<void> | undefined;
   return {
     logger,
-    started: { sentry: sentryStarted, openTelemetry: sdk !== undefined },
+    started: {
+      // True from the start when faultline is to start Sentry; false again if the app did first.
+      get sentry() {
+        return sentryStarted;
+      },
+      openTelemetry: sdk !== undefined,
+    },
     found: { sentry: sentryFound, openTelemetry: openTelemetryFound },
     shutdown() {
+      if (pendingSentry !== undefined) {
+        clearImmediate(pendingSentry);
+        pendingSentry = undefined;
+        sentryStarting = false;
+        sentryStarted = false;
+      }
       shuttingDown ??= drainAndFlush({
         timeoutMs,
         sentry,

@@ -1,14 +1,13 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
-import type { Context, Meter, Span, Tracer } from '@opentelemetry/api';
+import type { Meter, Tracer } from '@opentelemetry/api';
 import type { LogLevel } from '../config/envConfig.js';
 import { markSelfGuarded } from '../guarded/observerFanout.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { ReportOptions } from '../types/client.js';
 import type { FaultlineLogger } from '../types/logger.js';
-import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
-import { asDiagnostics, type Diagnostics, type DiagnosticsSinkLike, enterGuarded, guard } from '../core/diagnostics.js';
+import type { CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
+import { asDiagnostics, type Diagnostics, type DiagnosticsSinkLike, guard } from '../core/diagnostics.js';
 import { logWriterFor } from './logs/logWriter.js';
-import { createLogSignal, type LogSamplingRule, type LogSignal, type TraceIds } from './logs/logSignal.js';
+import { createLogSignal, type LogSamplingRule, type TraceIds } from './logs/logSignal.js';
 import {
   type CircuitGauge,
   createMetricSignal,
@@ -16,12 +15,13 @@ import {
   type SharedStateHealth,
 } from './metrics/metricSignal.js';
 import { otelApi } from './otelApi.js';
-import { breadcrumbOf, type FailedAttempt } from './sentry/breadcrumbOf.js';
+import { breadcrumbOf } from './sentry/breadcrumbOf.js';
 import type { FleetCap } from '../shared/sharedCap.js';
-import { createSentrySignal, type FailedCall, type SentrySignal } from './sentry/sentrySignal.js';
+import { createSentrySignal, type FailedCall } from './sentry/sentrySignal.js';
 import { scrubAppSentry } from './sentry/scrubSentry.js';
-import { type AttemptSpan, createSpanSignal, type SpanSignal } from './spans/spanSignal.js';
-import { undiciRecordsDurations } from './metrics/undiciDurationRecorder.js';
+import { type AttemptSpan, createSpanSignal } from './spans/spanSignal.js';
+import { type FailedCallState, type Signals, SignalsScope } from './SignalsScope.js';
+import { sentryTraceIds, traceIdsOf } from './traceIdsOf.js';
 import type { SpanHooks } from '../types/spanHooks.js';
 
 /** What the signals are built from. */
@@ -56,28 +56,6 @@ export interface SignalsOptions {
   readonly spanHooks?: SpanHooks | undefined;
 }
 
-/** What a call's failed attempts leave for the attempts after them and for its end. */
-interface FailedCallState {
-  readonly attempts: FailedAttempt[];
-  last: AttemptSpan;
-  /**
-   * The first attempt's context when the caller had no span: later attempts start under
-   * it, so a retried call is one trace without a span of its own for the call.
-   */
-  root: Context | undefined;
-}
-
-interface Signals {
-  readonly spans: SpanSignal;
-  readonly metrics: MetricSignal;
-  readonly logs: LogSignal | undefined;
-  readonly sentry: SentrySignal | undefined;
-  readonly diagnostics: Diagnostics;
-  readonly failedCalls: WeakMap<CallInfo, FailedCallState>;
-  readonly propagate: (context: Context, headers: Record<string, string>) => void;
-  readonly withContext: <T>(context: Context, fn: () => T) => T;
-}
-
 /**
  * Every attempt and outcome told in four places at once: a CLIENT span and metrics per
  * attempt, log lines, and one Sentry event per failed call. One observer for all four
@@ -104,22 +82,22 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
         (call, kind) =>
           guard(diagnostics, 'metrics (log suppressed)', () => signals.metrics.logSuppressed(call, kind), undefined),
       ),
-    sentry:
-      options.report === false
-        ? undefined
-        : createSentrySignal(
-            options.report,
-            options.redactor,
-            (call, kind) =>
-              guard(
-                diagnostics,
-                'metrics (sentry suppressed)',
-                () => signals.metrics.sentrySuppressed(call, kind),
-                undefined,
-              ),
-            options.now ?? Date.now,
-            options.fleetCap,
-          ),
+    // Built with `report: false` too: the app's own Sentry still meets faultline's attempts
+    // (one span per attempt, headers naming it, a breadcrumb); only events are off.
+    sentry: createSentrySignal(
+      options.report || {},
+      options.redactor,
+      (call, kind) =>
+        guard(
+          diagnostics,
+          'metrics (sentry suppressed)',
+          () => signals.metrics.sentrySuppressed(call, kind),
+          undefined,
+        ),
+      options.now ?? Date.now,
+      options.fleetCap,
+    ),
+    reporting: options.report !== false,
     diagnostics,
     failedCalls: new WeakMap(),
     propagate: (context, headers) => api.propagation.inject(context, headers),
@@ -146,137 +124,32 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       const last = state?.last;
       let ids = last === undefined ? undefined : traceIdsOf(last.span);
       guard(diagnostics, 'metrics', () => signals.metrics.callEnded(call, outcome), undefined);
+      const told = outcome.failure !== undefined || state !== undefined;
+      // One set of ids for the line and the event: the last attempt's span, else (a call
+      // never sent, as under a remembered Retry-After) the caller's span, else Sentry's trace.
+      if (ids === undefined && told && (signals.reporting || signals.logs !== undefined)) {
+        const active = api.trace.getActiveSpan();
+        const fromSentry = () => (signals.reporting ? sentryTraceIds(signals.sentry, diagnostics) : undefined);
+        ids = active === undefined ? fromSentry() : (traceIdsOf(active) ?? fromSentry());
+      }
       let eventId: string | undefined;
-      // Sentry first: the call's line carries the id of the event and the trace it carries.
-      if (outcome.failure !== undefined && signals.sentry !== undefined) {
+      // Sentry first: the call's line carries the id of the event.
+      if (outcome.failure !== undefined && signals.reporting) {
+        const traced = ids;
         const reported = guard(
           diagnostics,
           'Sentry',
           () =>
-            signals.sentry?.report(call, outcome, () => failedCallOf(call, outcome, state, ids, signals.withContext)),
+            signals.sentry.report(call, outcome, () => failedCallOf(call, outcome, state, traced, signals.withContext)),
           undefined,
         );
         eventId = reported?.eventId;
-        ids ??= reported?.ids;
       }
       if (signals.logs === undefined) return;
-      // A success reaches here with state only when its debug line is written.
-      if (ids === undefined && (outcome.failure !== undefined || state !== undefined)) ids = sentryTraceIds(signals);
       guard(diagnostics, 'logger', () => signals.logs?.callEnded(call, outcome, ids, eventId), undefined);
     },
   };
   return markSelfGuarded(observer);
-}
-
-/** The channel OpenTelemetry's and Sentry's undici instrumentations subscribe to. */
-const undiciRequestChannel = diagnosticsChannel.channel('undici:request:create');
-
-/** One attempt as the signals see it. */
-class SignalsScope implements AttemptScope {
-  /** Set once the attempt reaches undici, where another instrumentation may record it. */
-  private sent = false;
-
-  constructor(
-    private readonly signals: Signals,
-    private readonly call: CallInfo,
-    private readonly attemptSpan: AttemptSpan,
-  ) {}
-
-  run<T>(fn: () => T): T {
-    return enterGuarded(
-      this.signals.diagnostics,
-      'context (run)',
-      (inner) => this.signals.withContext(this.attemptSpan.context, inner),
-      fn,
-    );
-  }
-
-  send<T>(fn: () => T): T {
-    this.sent = true;
-    // Only an instrumentation listening to undici's requests could add a second span;
-    // with none subscribed there is nothing to suppress and no context to enter.
-    if (!undiciRequestChannel.hasSubscribers) return fn();
-    const { sentry } = this.signals;
-    return enterGuarded(
-      this.signals.diagnostics,
-      'context (send)',
-      (inner) =>
-        this.signals.withContext(
-          this.signals.spans.suppressed(this.attemptSpan.context),
-          sentry === undefined ? inner : () => sentry.suppressTracing(inner),
-        ),
-      fn,
-    );
-  }
-
-  inject(headers: Record<string, string>): void {
-    try {
-      this.signals.propagate(this.attemptSpan.context, headers);
-    } catch (error) {
-      this.signals.diagnostics.report('propagator', error);
-    }
-  }
-
-  end(outcome: AttemptOutcome): void {
-    const { signals, call, attemptSpan } = this;
-    const { diagnostics } = signals;
-    try {
-      signals.spans.end(attemptSpan, outcome, call);
-    } catch (error) {
-      diagnostics.report('span', error);
-    }
-    try {
-      // One duration point per attempt across instrumentations: an attempt that reached
-      // undici is OpenTelemetry's undici instrumentation's to record when it listens.
-      signals.metrics.attemptEnded(call, outcome, !(this.sent && undiciRecordsDurations()));
-    } catch (error) {
-      diagnostics.report('metrics', error);
-    }
-    try {
-      this.remember(outcome);
-    } catch (error) {
-      diagnostics.report('logger', error);
-    }
-  }
-
-  hedged(): void {
-    try {
-      // The hedge's span joins this attempt's trace, as a retry's would.
-      const { signals, call, attemptSpan } = this;
-      if (signals.failedCalls.has(call)) return;
-      const root = attemptSpan.root ? attemptSpan.context : undefined;
-      signals.failedCalls.set(call, { attempts: [], last: attemptSpan, root });
-    } catch (error) {
-      this.signals.diagnostics.report('span', error);
-    }
-  }
-
-  /** Keeps what callEnded needs (the span, the breadcrumbs) and logs a retried attempt (its ids only if written). */
-  private remember(outcome: AttemptOutcome): void {
-    const { signals, call, attemptSpan } = this;
-    // A lost hedge race tells nothing of the call: its span and metrics said it all.
-    if (outcome.hedge?.outcome === 'lost') return;
-    if (outcome.failure === undefined) {
-      // A success is logged by callEnded, which needs this span's ids.
-      if (signals.logs?.logsSuccesses() === true)
-        signals.failedCalls.set(call, { attempts: [], last: attemptSpan, root: undefined });
-      return;
-    }
-    let state = signals.failedCalls.get(call);
-    if (state === undefined) {
-      state = { attempts: [], last: attemptSpan, root: attemptSpan.root ? attemptSpan.context : undefined };
-      signals.failedCalls.set(call, state);
-    }
-    state.last = attemptSpan;
-    if (signals.sentry !== undefined) state.attempts.push({ outcome, at: Date.now() });
-    // A failed attempt the call goes on after: retried, or raced by a hedge still in flight.
-    const goesOn = outcome.retry !== undefined || (outcome.hedge !== undefined && outcome.stopReason === undefined);
-    if (goesOn && signals.logs !== undefined) signals.logs.attemptRetried(call, outcome, this);
-  }
-
-  traceIds(): TraceIds | undefined {
-    return traceIdsOf(this.attemptSpan.span) ?? sentryTraceIds(this.signals);
-  }
 }
 
 /** What the Sentry signal is told of a failed call; the breadcrumbs are built only if an event is sent. */
@@ -295,24 +168,4 @@ function failedCallOf(
     ids,
     runInTrace: last === undefined ? (fn) => fn() : (fn) => withContext(last.context, fn),
   };
-}
-
-/**
- * Without OpenTelemetry a line is joined to Sentry by the trace Sentry's events carry
- * here (its propagation context); nothing when Sentry is not set up.
- */
-function sentryTraceIds(signals: Signals): TraceIds | undefined {
-  const { sentry } = signals;
-  if (sentry === undefined) return undefined;
-  try {
-    return sentry.traceIds();
-  } catch (error) {
-    signals.diagnostics.report('Sentry', error);
-    return undefined;
-  }
-}
-
-function traceIdsOf(span: Span): TraceIds | undefined {
-  const context = span.spanContext();
-  return otelApi().isSpanContextValid(context) ? { traceId: context.traceId, spanId: context.spanId } : undefined;
 }

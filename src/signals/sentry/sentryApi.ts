@@ -34,7 +34,14 @@ export interface SentryBreadcrumb {
 
 /** The part of a Sentry client faultline uses. */
 export interface SentryClientLike {
-  getOptions?(): { tracesSampleRate?: number | undefined; tracesSampler?: unknown };
+  getOptions?(): {
+    tracesSampleRate?: number | undefined;
+    tracesSampler?: unknown;
+    maxBreadcrumbs?: number | undefined;
+    beforeBreadcrumb?: ((breadcrumb: SentryBreadcrumb, hint?: unknown) => SentryBreadcrumb | null) | undefined;
+  };
+  /** Sentry's client hooks fire through it (`Client.emit`). */
+  emit?(hook: 'beforeAddBreadcrumb', breadcrumb: SentryBreadcrumb, hint?: unknown): unknown;
   /** Sentry's client hooks (`Client.on` in @sentry/core); faultline redacts through three. */
   on?(hook: 'beforeAddBreadcrumb' | 'beforeSendEvent' | 'processSpan', callback: (value: unknown) => void): unknown;
   flush?(timeout?: number): PromiseLike<boolean>;
@@ -46,6 +53,16 @@ export interface SentryApi {
   getClient(): SentryClientLike | undefined;
   /** Runs `callback` with a scope forked from the active one (the scope of one event). */
   withScope<T>(callback: (scope: SentryScopeLike) => T): T;
+  /**
+   * A copy of the scope active here, for one event: what is set on it stays on it, whatever
+   * async-context strategy (or none) Sentry runs with. `Scope.clone` is public API.
+   */
+  forkScope(): SentryScopeLike | undefined;
+  /**
+   * Adds a breadcrumb the way `Sentry.addBreadcrumb` does: the client's `beforeBreadcrumb`
+   * and `beforeAddBreadcrumb` hooks (faultline's redaction among them), then the isolation scope.
+   */
+  addBreadcrumb(breadcrumb: SentryBreadcrumb): void;
   /**
    * The trace an event captured on `scope` carries when no trace context is set on it:
    * the scope's Sentry span, else the external (OpenTelemetry) context, else the scope's
@@ -60,6 +77,7 @@ export interface SentryApi {
 /** What Sentry's async-context strategy offers (`setAsyncContextStrategy` in @sentry/core). */
 interface AsyncContextStrategy {
   getCurrentScope(): unknown;
+  getIsolationScope?(): unknown;
   withScope<T>(callback: (scope: SentryScopeLike) => T): T;
   suppressTracing?<T>(callback: () => T): T;
   getActiveSpan?(scope: SentryScopeLike): unknown;
@@ -70,6 +88,7 @@ interface VersionCarrier {
   acs?: unknown;
   stack?: { getScope?: () => unknown };
   defaultCurrentScope?: unknown;
+  defaultIsolationScope?: unknown;
   externalPropagationContextProvider?: () => unknown;
 }
 
@@ -156,6 +175,15 @@ function currentScope(carrier: VersionCarrier): SentryScopeLike | undefined {
   return asScope(carrier.defaultCurrentScope);
 }
 
+/** Where Sentry keeps breadcrumbs since v8: the isolation scope (the request's, under a server integration). */
+function isolationScope(carrier: VersionCarrier): SentryScopeLike | undefined {
+  const acs = strategyOf(carrier);
+  if (acs?.getIsolationScope !== undefined) return asScope(acs.getIsolationScope());
+  const stack = carrier.stack as { getIsolationScope?: () => unknown } | undefined;
+  if (isObject(stack) && typeof stack.getIsolationScope === 'function') return asScope(stack.getIsolationScope());
+  return asScope(carrier.defaultIsolationScope);
+}
+
 function clientOf(carrier: VersionCarrier): SentryClientLike | undefined {
   const client = currentScope(carrier)?.getClient();
   return isObject(client) ? client : undefined;
@@ -185,6 +213,17 @@ function carrierApi(carrier: VersionCarrier): SentryApi {
       const scope = currentScope(carrier);
       if (scope === undefined) throw new Error('Sentry has no current scope');
       return callback(scope.clone());
+    },
+    forkScope: () => currentScope(carrier)?.clone(),
+    addBreadcrumb(breadcrumb) {
+      const client = clientOf(carrier);
+      if (client === undefined) return;
+      const { beforeBreadcrumb, maxBreadcrumbs = 100 } = client.getOptions?.() ?? {};
+      if (maxBreadcrumbs <= 0) return;
+      const final = beforeBreadcrumb === undefined ? breadcrumb : beforeBreadcrumb(breadcrumb);
+      if (final === null) return;
+      client.emit?.('beforeAddBreadcrumb', final);
+      isolationScope(carrier)?.addBreadcrumb(final, maxBreadcrumbs);
     },
     traceOf(scope = currentScope(carrier)) {
       if (scope === undefined) return undefined;

@@ -4,7 +4,9 @@ import { createRequestFailure } from '../../errors/createRequestFailure.js';
 import type { Redactor } from '../../redaction/Redactor.js';
 import type { ReportOptions } from '../../types/client.js';
 import type { FailureKind } from '../../types/failure.js';
-import type { CallInfo, CallOutcome } from '../../types/observers.js';
+import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
+import { markReported } from '../../errors/reportedFailures.js';
+import { randomBytes } from 'node:crypto';
 import { addFailureAttributes, ATTR } from '../attributes.js';
 import type { TraceIds } from '../logs/logSignal.js';
 import type { FleetCap } from '../../shared/sharedCap.js';
@@ -24,7 +26,10 @@ export interface FailedCall {
   readonly outcome: CallOutcome;
   /** The attempts as breadcrumbs, built only for an event the cap lets through. */
   readonly breadcrumbs: () => readonly SentryBreadcrumb[];
-  /** The OpenTelemetry ids of the call's last attempt, when it had a valid span. */
+  /**
+   * The ids the call's log line carries (its last attempt's span, else the caller's, else
+   * Sentry's trace): the event carries exactly these, so the two join on trace and span.
+   */
   readonly ids: TraceIds | undefined;
   /** Runs the capture with the failing attempt's span active (links the event to the trace). */
   readonly runInTrace: <T>(fn: () => T) => T;
@@ -48,8 +53,21 @@ export interface SentrySignal {
   report(call: CallInfo, outcome: CallOutcome, describe: () => FailedCall): Reported | undefined;
   /** The trace an event captured here would carry, when Sentry is set up. */
   traceIds(): TraceIds | undefined;
+  /** True when a Sentry client is set up in this process. */
+  present(): boolean;
+  /**
+   * True when Sentry is set up to record spans of its own (its undici integration would make
+   * one). Also redacts what a Sentry client set up after this one was made records.
+   */
+  sendsOwnSpan(): boolean;
   /** Runs `fn` with Sentry's own tracing suppressed, when Sentry is loaded. */
   suppressTracing<T>(fn: () => T): T;
+  /**
+   * The HTTP breadcrumb Sentry's undici integration leaves for a request, for an attempt
+   * whose tracing faultline suppressed (Sentry then leaves none): `type`/`category` `http`,
+   * `url` (redacted), `method`, `status_code`.
+   */
+  breadcrumb(call: CallInfo, outcome: AttemptOutcome): void;
 }
 
 /**
@@ -90,8 +108,13 @@ export function createSentrySignal(
       attempts: outcome.attempts,
     });
 
-    return failed.runInTrace(() =>
-      api.withScope((scope): Reported => {
+    return failed.runInTrace((): Reported => {
+      // A copy of the active scope, never the active scope itself: under some set-ups (an
+      // OpenTelemetry context manager that is not Sentry's) `withScope` forks nothing, and
+      // what faultline set there would land on the application's own events.
+      const scope = api.forkScope();
+      if (scope === undefined) return { eventId: '', ids: failed.ids };
+      {
         const tags: Record<string, string> = addFailureAttributes(
           {
             [ATTR.HTTP_REQUEST_METHOD]: call.requestMethod,
@@ -134,13 +157,12 @@ export function createSentrySignal(
         if (outcome.fallback === true) context['fallback'] = true;
         if (suppressedBefore > 0) context['suppressed_events'] = suppressedBefore;
         scope.setContext('faultline', context);
-        let ids = failed.ids;
+        const { ids } = failed;
         if (ids !== undefined) scope.setContext('trace', { trace_id: ids.traceId, span_id: ids.spanId });
-        else ids = api.traceOf(scope);
         for (const breadcrumb of failed.breadcrumbs()) scope.addBreadcrumb(breadcrumb);
         return { eventId: scope.captureException(error), ids };
-      }),
-    );
+      }
+    });
   };
 
   return {
@@ -152,22 +174,45 @@ export function createSentrySignal(
       const client = api?.getClient();
       if (api === undefined || client === undefined) return undefined;
       const decision = cap.admit(`${call.upstream}\u0000${call.method}\u0000${call.route}\u0000${kind}`, now());
+      // The error the caller gets is built from this failure after this: it carries Sentry's
+      // captured mark, so the app's Express / Fastify / global handlers do not send it again.
+      // Held back by the cap too: the cap bounds what a storm sends to Sentry, and the next
+      // event let through says how many it held back (the metric counts them as well).
+      markReported(outcome.failure!);
       if (!decision.admitted) {
         onSuppressed(call, kind);
         return undefined;
       }
       return capture(api, client, describe(), decision.suppressedBefore);
     },
-    traceIds: () => findSentry()?.traceOf(),
-    suppressTracing(fn) {
+    traceIds() {
+      const ids = findSentry()?.traceOf();
+      // Sentry makes up a span id per event when it has none: one made here is on both.
+      return ids === undefined || ids.spanId !== undefined ? ids : { traceId: ids.traceId, spanId: randomSpanId() };
+    },
+    present: () => findSentry()?.getClient() !== undefined,
+    sendsOwnSpan() {
       const api = findSentry();
-      if (api === undefined) return fn();
+      if (api === undefined) return false;
       const client = api.getClient();
       // Sentry set up after this client was made: what it records of this request is redacted too.
       scrubSentryClient(client, redactor);
-      // Forking Sentry's scope costs; it only matters when Sentry makes spans itself.
-      if (client === undefined || !tracesWith(client)) return fn();
-      return api.suppressTracing(fn);
+      return client !== undefined && tracesWith(client);
+    },
+    suppressTracing(fn) {
+      const api = findSentry();
+      return api === undefined ? fn() : api.suppressTracing(fn);
+    },
+    breadcrumb(call, outcome) {
+      const data: Record<string, unknown> = { url: call.url, method: call.method };
+      if (outcome.status !== undefined) data['status_code'] = outcome.status;
+      findSentry()?.addBreadcrumb({
+        type: 'http',
+        category: 'http',
+        level: levelOf(outcome),
+        data,
+        timestamp: Date.now() / 1000,
+      });
     },
   };
 }
@@ -192,6 +237,16 @@ function withoutEventMark(event: SentryEventLike): SentryEventLike {
   const last: unknown = Array.isArray(fingerprint) ? fingerprint[fingerprint.length - 1] : undefined;
   if (typeof last === 'string' && last.startsWith(EVENT_MARK)) event.fingerprint = fingerprint!.slice(0, -1);
   return event;
+}
+
+/** As Sentry's `getBreadcrumbLogLevelFromHttpStatusCode`: 4xx a warning, 5xx (or no answer) an error. */
+function levelOf({ status, failure }: AttemptOutcome): 'info' | 'warning' | 'error' {
+  if (status === undefined) return failure === undefined ? 'info' : 'error';
+  return status >= 500 ? 'error' : status >= 400 ? 'warning' : 'info';
+}
+
+function randomSpanId(): string {
+  return randomBytes(8).toString('hex');
 }
 
 const tracing = new WeakMap<object, boolean>();

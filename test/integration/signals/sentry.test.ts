@@ -243,8 +243,11 @@ describe('Sentry events from the real SDK', () => {
 
   it("one attempt is one span even with Sentry's fetch/undici instrumentation tracing", async () => {
     const client = createClient({ name: 'traced', baseUrl: server.url, env: {}, logger: quiet });
+    // Events off is not tracing off: the app's Sentry still meets this client's attempts.
+    const silent = createClient({ name: 'traced-silent', baseUrl: server.url, env: {}, logger: quiet, report: false });
     await Sentry.startSpan({ name: 'root-with-faultline' }, async () => {
       await client.json('/dup');
+      await silent.json('/dup-silent');
       // A bare fetch in the same transaction proves Sentry's instrumentation is on.
       await (await fetch(`${server.url}/bare`)).arrayBuffer();
     });
@@ -256,6 +259,7 @@ describe('Sentry events from the real SDK', () => {
       `Sentry traced the bare fetch: ${urls.join(', ')}`,
     );
     assert.ok(!urls.some((url) => url.endsWith('/dup')), `no Sentry span for faultline's request: ${urls.join(', ')}`);
+    assert.ok(!urls.some((url) => url.endsWith('/dup-silent')), `none with report: false: ${urls.join(', ')}`);
     assert.equal(
       otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT && s.attributes['faultline.upstream'] === 'traced')
         .length,

@@ -64,7 +64,9 @@ describe('Sentry without OpenTelemetry: log lines join their events', () => {
   it("outside any request: the trace of Sentry's propagation context", async () => {
     const { event, lines } = await failOnce('sentry-only');
     assertJoined(event, lines);
-    assert.equal(lines[1]?.['span_id'], undefined, 'no span here: no span id to join on');
+    // No span here: the span id the event carries is made once and written on the line too.
+    assert.match(String(lines[1]?.['span_id']), /^[0-9a-f]{16}$/);
+    assert.equal(lines[1]?.['span_id'], event.contexts?.['trace']?.['span_id'], 'the line joins the event on span_id');
   });
 
   it('in a new trace (as for an incoming request): that trace, not the process-wide one', async () => {
