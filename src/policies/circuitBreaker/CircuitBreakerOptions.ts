@@ -1,8 +1,8 @@
-import type { FailureKind } from '../types/failure.js';
-import { ConfigError } from '../errors/ConfigError.js';
+import type { FailureKind } from '../../types/failure.js';
+import { ConfigError } from '../../errors/ConfigError.js';
 import type { CircuitRecord, CircuitState } from './circuitRecord.js';
 import type { RatioRule } from './ratioRule.js';
-import type { StateStore } from './stateStore.js';
+import type { StateStore } from '../stateStore.js';
 
 /**
  * Options of {@link circuitBreaker}. Two rules can open a circuit:
@@ -25,16 +25,10 @@ export interface CircuitBreakerOptions {
    */
   readonly failureThreshold?: number;
   /**
-   * How long the circuit stays open before half-opening (Polly's `BreakDuration`); the
-   * successor of `halfOpenAfterMs`, which it wins over.
-   * @default 5000 with the window rules, else `halfOpenAfterMs`
+   * How long the circuit stays open before half-opening (Polly's `BreakDuration`).
+   * @default 5000 with the window rules, else 30000
    */
   readonly breakDurationMs?: number;
-  /**
-   * The older name of `breakDurationMs`, still honoured.
-   * @default 30000
-   */
-  readonly halfOpenAfterMs?: number;
   /**
    * Share of failed calls (0 to 1) over the sampling window that opens the circuit.
    * @default 0.1
@@ -96,16 +90,22 @@ export interface CircuitBreakerOptions {
    * @default an in-memory store
    */
   readonly store?: StateStore<CircuitRecord>;
-  /** Milliseconds now; for tests. @default Date.now */
-  readonly now?: () => number;
+  /**
+   * Circuits to start from, as an earlier breaker's `toJSON()` gave them (in the manner of
+   * cockatiel): a process that restarts keeps an open circuit open for the rest of its break.
+   * @default every circuit closed
+   */
+  readonly initialState?: CircuitSnapshot;
 }
+
+/** What {@link CircuitBreakerPolicy.toJSON} gives and `initialState` takes: each known circuit's state. */
+export type CircuitSnapshot = Readonly<Record<string, { readonly state: CircuitState; readonly openedAt: number }>>;
 
 /** The defaults of {@link circuitBreaker}. */
 export const defaultCircuitBreakerOptions = {
   failureThreshold: 5,
-  halfOpenAfterMs: 30_000,
+  consecutiveBreakDurationMs: 30_000,
   tripOn: ['server', 'network', 'timeout'],
-  now: Date.now,
   failureRatio: 0.1,
   minimumThroughput: 100,
   samplingWindowMs: 30_000,
@@ -116,9 +116,7 @@ export const defaultCircuitBreakerOptions = {
   Pick<
     CircuitBreakerOptions,
     | 'failureThreshold'
-    | 'halfOpenAfterMs'
     | 'tripOn'
-    | 'now'
     | 'failureRatio'
     | 'minimumThroughput'
     | 'samplingWindowMs'
@@ -126,7 +124,7 @@ export const defaultCircuitBreakerOptions = {
     | 'slowCallRatio'
     | 'halfOpenTrials'
   >
->;
+> & { readonly consecutiveBreakDurationMs: number };
 
 /** A breaker's options with the defaults applied and the rules chosen. */
 export interface BreakerSettings {
@@ -160,8 +158,7 @@ export function settleBreaker(options: CircuitBreakerOptions): BreakerSettings {
         slowCallRatio: check('slowCallRatio', options.slowCallRatio ?? d.slowCallRatio, 'ratio'),
       }
     : undefined;
-  const breakDurationMs =
-    options.breakDurationMs ?? options.halfOpenAfterMs ?? (windowed ? d.breakDurationMs : d.halfOpenAfterMs);
+  const breakDurationMs = options.breakDurationMs ?? (windowed ? d.breakDurationMs : d.consecutiveBreakDurationMs);
   return {
     failureThreshold:
       windowed && options.failureThreshold === undefined ? undefined : (options.failureThreshold ?? d.failureThreshold),

@@ -31,7 +31,7 @@ export interface CircuitRecord {
   trialTicket?: boolean;
 }
 
-/** One change of state, as {@link CircuitBreakerStrategy.onStateChange} listeners hear it. */
+/** One change of state, as {@link CircuitBreakerPolicy.onStateChange} listeners hear it. */
 export interface CircuitStateChange {
   /**
    * The circuit's key, as `stateOf` takes it: the upstream (or the breaker's `name`), then

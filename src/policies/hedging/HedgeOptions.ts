@@ -1,5 +1,4 @@
 /** Hedging: a parallel attempt when an idempotent one is slow. */
-import type { RetryStrategy } from './strategies.js';
 
 /**
  * A hedge delay that follows the upstream: a percentile of its recent answers' latencies
@@ -40,27 +39,9 @@ export interface HedgeOptions {
    */
   readonly maxHedges?: number;
   /**
-   * The share of first attempts hedges may add per upstream when the call's retry strategy
-   * has no `retryBudget` of its own (with one, hedges draw from that budget instead).
+   * The share of first attempts hedges may add per upstream when the list has no
+   * `retryBudget` (with one, hedges draw from that budget instead).
    * @default `{ ratio: 0.1, minRetriesPerSecond: 10 }`, as retryBudget's defaults
    */
   readonly budget?: { readonly ratio?: number; readonly minRetriesPerSecond?: number };
-}
-
-/**
- * A hedging policy, made by `hedge()` and passed as a client's or a call's `hedge` option.
- * One policy may serve several clients: latencies are kept per upstream.
- */
-export interface HedgePolicy {
-  /** Hedges per attempt, at most. */
-  readonly maxHedges: number;
-  /** The wait before hedging a call to `upstream` now, in ms. */
-  delayFor(upstream: string): number;
-  /** Records how long an answer from `upstream` took (to its response headers), in ms. */
-  record(upstream: string, latencyMs: number): void;
-  /**
-   * The budget hedges draw from when the call's retry strategy holds no `retryBudget`
-   * (asked through `beforeAttempt` with `hedge: true`, as a strategy's own budget is).
-   */
-  readonly budget: RetryStrategy;
 }

@@ -1,7 +1,7 @@
-import { ConfigError } from '../errors/ConfigError.js';
-import type { HedgeOptions, HedgePercentileDelay, HedgePolicy } from '../types/hedge.js';
-import { noRetry } from './noRetry.js';
-import { retryBudget } from './retryBudget.js';
+import { ConfigError } from '../../errors/ConfigError.js';
+import type { HedgePlan, Policy, PolicyHooks } from '../Policy.js';
+import { retryBudget } from '../retryBudget/retryBudget.js';
+import type { HedgeOptions, HedgePercentileDelay } from './HedgeOptions.js';
 
 /** Latencies kept per upstream: the last this many answers. */
 export const HEDGE_SAMPLES = 128;
@@ -28,46 +28,62 @@ class LatencyRing {
 }
 
 /**
- * A hedging policy: when an idempotent attempt has not answered (response headers) after
- * `delayMs`, another attempt is sent in parallel; the first good answer wins and the others
- * are aborted. Hedges draw from the retry budget (the strategy's `retryBudget`, else one of
- * the policy's own), so hedging cannot double the traffic into a struggling upstream; a
- * throttled upstream (Retry-After) or an open circuit is never hedged. Off unless passed as
- * a client's or a call's `hedge` option.
+ * Hedging (as Polly v8 and Envoy do it): when a replayable attempt has not answered
+ * (response headers) after `delayMs`, another is sent in parallel, up to `maxHedges`; the
+ * first good answer wins and the others are aborted. `delayMs` is a number, or a
+ * percentile of the upstream's recent latencies. Every hedge must be let through by the
+ * other policies (a circuit that is not closed, a throttle and a spent `retryBudget` refuse
+ * it); without a `retryBudget` in the list, hedges draw from a budget of their own
+ * (`budget`). A call that is not replayable is never hedged.
  *
- * `delayMs` is a fixed delay, or `{ percentile, min, max, initialMs }`: the percentile of
- * the upstream's last {@link HEDGE_SAMPLES} answers (time from the first attempt to the
- * winning answer's headers, so a hedged call counts as slow), clamped to `[min, max]`;
- * `initialMs` (default 1000, clamped too) until {@link HEDGE_MIN_SAMPLES} answers are in.
- *
- * @throws {ConfigError} for a negative delay, a percentile outside (0, 100), or a
- * `maxHedges` that is not a whole number from 0.
  * @example
  * ```ts
- * const catalog = createClient({
- *   baseUrl: 'https://catalog.internal',
- *   retry: retryBudget(exponentialBackoff(), { ratio: 0.1 }),
- *   hedge: hedge({ delayMs: { percentile: 95, min: 5, max: 250 } }),
- * });
+ * createClient({ baseUrl, resilience: [retry(), hedge({ delayMs: { percentile: 95, min: 10, max: 500 } })] });
  * ```
  */
-export function hedge(options: HedgeOptions): HedgePolicy {
+export function hedge(options: HedgeOptions): Policy {
   const maxHedges = options.maxHedges ?? 1;
   if (!Number.isInteger(maxHedges) || maxHedges < 0)
     throw new ConfigError('hedge.maxHedges', maxHedges, 'is not a whole number', 'a whole number of hedges, 0 or more');
-  const budget = retryBudget(noRetry(), options.budget ?? {});
-  const { delayMs } = options;
+  const ownBudget = retryBudget(options.budget ?? {});
+  const delay = delayRule(options.delayMs);
+  return {
+    name: 'hedge',
+    build(context) {
+      const { upstream } = context;
+      const plan: HedgePlan = {
+        get delayMs() {
+          return delay.delayFor(upstream);
+        },
+        maxHedges,
+        answered: (latencyMs) => delay.record(upstream, latencyMs),
+      };
+      const hooks: PolicyHooks = { hedge: () => (maxHedges < 1 ? undefined : plan) };
+      // With a retryBudget in the list, it prices hedges; else this policy's own budget does.
+      const priced = ownBudget.build(context).beforeAttempt;
+      if (!context.policies.includes('retryBudget') && priced !== undefined) hooks.beforeAttempt = priced;
+      return hooks;
+    },
+    describe: () =>
+      `hedge(delayMs=${typeof options.delayMs === 'number' ? options.delayMs : `p${options.delayMs.percentile}`}, maxHedges=${maxHedges})`,
+  };
+}
+
+interface DelayRule {
+  delayFor(upstream: string): number;
+  record(upstream: string, latencyMs: number): void;
+}
+
+function delayRule(delayMs: HedgeOptions['delayMs']): DelayRule {
   if (typeof delayMs === 'number') {
     checkMs('hedge.delayMs', delayMs);
-    return builtIn({ maxHedges, budget, delayFor: () => delayMs, record: () => undefined });
+    return { delayFor: () => delayMs, record: () => undefined };
   }
   const rule = checkPercentile(delayMs);
   const rings = new Map<string, LatencyRing>();
   const clamp = (ms: number): number => Math.min(rule.max, Math.max(rule.min, ms));
   const initial = clamp(rule.initialMs);
-  return builtIn({
-    maxHedges,
-    budget,
+  return {
     delayFor(upstream) {
       const ring = rings.get(upstream);
       if (ring === undefined || ring.count < HEDGE_MIN_SAMPLES) return initial;
@@ -82,19 +98,7 @@ export function hedge(options: HedgeOptions): HedgePolicy {
       if (ring === undefined) rings.set(upstream, (ring = new LatencyRing()));
       ring.add(latencyMs);
     },
-  });
-}
-
-const builtInPolicies = new WeakSet<HedgePolicy>();
-
-function builtIn(policy: HedgePolicy): HedgePolicy {
-  builtInPolicies.add(policy);
-  return policy;
-}
-
-/** True for a policy `hedge()` made: it cannot throw, so the pipeline uses it unguarded. */
-export function isBuiltInHedge(policy: HedgePolicy): boolean {
-  return builtInPolicies.has(policy);
+  };
 }
 
 /** Scratch space for sorting a ring (one per process: sorts never interleave). */

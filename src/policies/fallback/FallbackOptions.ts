@@ -1,5 +1,5 @@
 /** Fallback: an answer for the caller when the upstream is unwell. */
-import type { Failure, FailureKind } from './failure.js';
+import type { Failure, FailureKind } from '../../types/failure.js';
 
 /** What a fallback function is told of the call it answers for. */
 export interface FallbackContext {
@@ -20,7 +20,7 @@ export interface FallbackContext {
   readonly mode: 'json' | 'response';
   /**
    * Aborts when the caller gives up, or when an async fallback has run for the call's
-   * total timeout (`timeoutMs`) without answering; then the fallback's answer is not used
+   * total timeout (`timeout.totalMs`) without answering; then the fallback's answer is not used
    * and the original failure is thrown. Pass it to any I/O the fallback does.
    */
   readonly signal: AbortSignal;
@@ -68,9 +68,3 @@ export type FallbackOptions<T = unknown> =
       readonly answer: FallbackAnswer<T>;
       readonly value?: never;
     });
-
-/**
- * The `fallback` option of a client or a call: a function (short for `{ answer }`), the
- * long form {@link FallbackOptions}, or `false` for none.
- */
-export type Fallback<T = unknown> = FallbackAnswer<T> | FallbackOptions<T> | false;
