@@ -2,7 +2,7 @@
 // package.json's exports point at. Why: Node resolves, reads and compiles each ES module
 // on its own, and faultline's ~100 small modules cost ~40 ms of `import 'faultline'` that
 // way; bundled, the same code loads in a few files. The entries share chunks (splitting),
-// so `faultline`, `faultline/testing`, `faultline/express` and `faultline/fastify` see one
+// so `faultline` and its subpaths (`/classification`, `/testing`, `/express`, `/fastify`) see one
 // copy of every class and every piece of state. Dependencies stay external: they load from
 // node_modules, lazily, as in dist/src.
 import { build } from 'esbuild';
@@ -14,6 +14,7 @@ await build({
   absWorkingDir: root,
   entryPoints: {
     index: 'dist/src/index.js',
+    classification: 'dist/src/classification/index.js',
     testing: 'dist/src/testing/index.js',
     express: 'dist/src/express/index.js',
     fastify: 'dist/src/fastify/index.js',

@@ -28,8 +28,8 @@ import { resolveClientConfig } from './resolveClientConfig.js';
 export function createClient(options: ClientOptions = {}): Client {
   const config = resolveClientConfig(options);
   const observers = [
-    ...(options.signals === false ? [] : defaultObservers(options, config)),
-    ...(options.observers ?? []),
+    ...(options.telemetry?.enabled === false ? [] : defaultObservers(options, config)),
+    ...(options.telemetry?.observers ?? []),
   ];
   const pipeline: PipelineConfig = { ...config, fanout: createObserverFanout(observers, config.diagnostics) };
   const send = (method: string) => (path: string | URL, init?: RequestOptions) =>

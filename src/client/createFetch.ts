@@ -44,8 +44,7 @@ async function normalizeInput(
   input: string | URL | Request,
   init: Parameters<FetchFunction>[1],
 ): Promise<{ url: string | URL; requestInit: RequestOptions }> {
-  if (typeof input === 'string' || input instanceof URL)
-    return { url: input, requestInit: (init ?? {}) as RequestOptions };
+  if (typeof input === 'string' || input instanceof URL) return { url: input, requestInit: asRequestOptions(init) };
   // A Request: its fields, overridden by init as fetch does. Its body is read once so
   // that it can be replayed.
   const body =
@@ -55,8 +54,16 @@ async function normalizeInput(
     headers: init?.headers ?? input.headers,
     signal: init?.signal ?? input.signal,
     redirect: init?.redirect ?? input.redirect,
-    ...(init?.dispatcher === undefined ? {} : { dispatcher: init.dispatcher }),
+    ...(init?.dispatcher === undefined ? {} : { transport: { dispatcher: init.dispatcher } }),
     ...(body === undefined || body === null ? {} : { body }),
   };
   return { url: input.url, requestInit: requestInit as RequestOptions };
+}
+
+/** fetch's init as a call's options: undici's own `dispatcher` extension becomes `transport.dispatcher`. */
+function asRequestOptions(init: Parameters<FetchFunction>[1]): RequestOptions {
+  if (init === undefined || init === null) return {};
+  if (init.dispatcher === undefined) return init as RequestOptions;
+  const { dispatcher, ...rest } = init;
+  return { ...rest, transport: { dispatcher } } as RequestOptions;
 }

@@ -2,7 +2,6 @@ import { MAX_LOG_SAMPLE } from '../config/envConfig.js';
 import { DEFAULTS, settle } from '../core/defaults.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import type { ClientConfig } from './resolveClientConfig.js';
-import { watchBreakers } from './watchBreakers.js';
 import type { ClientOptions, LogSamplingOptions } from '../types/client.js';
 import type { LogSamplingRule } from '../signals/logs/logSampler.js';
 import type { RequestObserver } from '../types/observers.js';
@@ -11,12 +10,13 @@ import { createSignalsObserver } from '../signals/createSignalsObserver.js';
 /** The observers a client gets when its options name none: every signal faultline has. */
 export function defaultObservers(options: ClientOptions, config: ClientConfig): RequestObserver[] {
   const { env } = config;
+  const telemetry = options.telemetry;
   const report =
-    options.report === false
+    telemetry?.report === false
       ? false
       : {
-          kinds: settle(options.report?.kinds, env.reportKinds, DEFAULTS.reportKinds),
-          capPerMinute: settle(options.report?.capPerMinute, env.reportCapPerMinute, DEFAULTS.reportCapPerMinute),
+          kinds: settle(telemetry?.report?.kinds, env.reportKinds, DEFAULTS.reportKinds),
+          capPerMinute: settle(telemetry?.report?.capPerMinute, env.reportCapPerMinute, DEFAULTS.reportCapPerMinute),
         };
   return [
     createSignalsObserver({
@@ -25,12 +25,12 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
       report,
       redactor: config.redactor,
       diagnostics: config.diagnostics,
-      circuits: watchBreakers(config.strategy, config.diagnostics),
+      circuits: config.circuits,
       now: () => config.clock.now(),
-      logSampling: logSamplingOf(options.logSampling, config),
+      logSampling: logSamplingOf(telemetry?.logSampling, config),
       fleetCap: config.fleetCap,
       sharedState: config.sharedHealthy && { upstream: config.name, healthy: config.sharedHealthy },
-      spanHooks: options.spanHooks,
+      spanHooks: telemetry?.spanHooks,
     }),
   ];
 }
@@ -43,13 +43,13 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
 function logSamplingOf(option: LogSamplingOptions | false | undefined, { env }: ClientConfig): LogSamplingRule | false {
   if (option === false) return false;
   const initial = settle(
-    checkSample('logSampling.initial', option?.initial),
+    checkSample('telemetry.logSampling.initial', option?.initial),
     env.logSampleInitial,
     DEFAULTS.logSampleInitial,
   );
   if (initial === 0) return false;
   const thereafter = settle(
-    checkSample('logSampling.thereafter', option?.thereafter),
+    checkSample('telemetry.logSampling.thereafter', option?.thereafter),
     env.logSampleThereafter,
     DEFAULTS.logSampleThereafter,
   );

@@ -7,19 +7,17 @@ import { withoutUndefined } from '../core/withoutUndefined.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { guardAuth } from '../guarded/guardAuth.js';
 import { guardClock } from '../guarded/guardClock.js';
-import { guardHedge } from '../guarded/guardHedge.js';
-import { type GuardedFallback, guardFallback } from '../guarded/guardFallback.js';
-import { guardStrategy } from '../guarded/guardStrategy.js';
 import { lowerCaseHeaders } from '../pipeline/lowerCaseHeaders.js';
 import type { PipelineConfig } from '../pipeline/PipelineConfig.js';
 import { targetOf } from '../pipeline/resolveTarget.js';
-import { exponentialBackoff } from '../policies/exponentialBackoff.js';
-import { fallbackPolicy } from '../policies/fallbackPolicy.js';
-import { shareStates } from '../policies/sharing.js';
-import { strategyChain } from '../policies/strategyChain.js';
-import { throttleGate, throttleKey } from '../policies/throttleGate.js';
+import { type Resilience } from '../policies/composePolicies.js';
+import type { CircuitInfo } from '../policies/circuitBreaker/circuits.js';
+import type { Policy } from '../policies/Policy.js';
+import { retry } from '../policies/retry/retry.js';
+import { throttle } from '../policies/throttle/throttle.js';
 import type { FleetCap } from '../shared/sharedCap.js';
 import { internalsOf } from '../shared/sharedState.js';
+import { resilienceBuilder } from './resilienceBuilder.js';
 import { sharedStateFor } from '../shared/sharedStateFor.js';
 import type { SharedState } from '../types/shared.js';
 import { createRedactor } from '../redaction/Redactor.js';
@@ -28,13 +26,11 @@ import { logWriterFor } from '../signals/logs/logWriter.js';
 import { createUndiciTransport } from '../transport/undiciTransport.js';
 import type { ClientOptions } from '../types/client.js';
 import type { FaultlineLogger } from '../types/logger.js';
-import type { RetryStrategy } from '../types/strategies.js';
-import type { Fallback } from '../types/fallback.js';
 
 /** Everything a client needs, resolved once when it is created; the observers come next. */
 export interface ClientConfig extends Omit<PipelineConfig, 'fanout'> {
-  /** The strategy as the user gave it (its breakers report their state to the metrics). */
-  readonly strategy: RetryStrategy;
+  /** The circuits of the client's breakers, as the `faultline.circuit.state` gauge reads them. */
+  readonly circuits: ReadonlyMap<string, CircuitInfo>;
   readonly logger: FaultlineLogger;
   readonly env: EnvConfig;
   /** The fleet's share of the Sentry cap, when replicas share state. */
@@ -56,42 +52,39 @@ export function resolveClientConfig(given: ClientOptions): ClientConfig {
   const options = checkClientOptions(given);
   const env = readEnvConfig(options.env ?? process.env);
   const base = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl);
-  const timeoutMs = settle(options.timeoutMs, env.timeoutMs, DEFAULTS.timeoutMs);
-  const attemptTimeoutMs = settle(options.attemptTimeoutMs, env.attemptTimeoutMs, DEFAULTS.attemptTimeoutMs);
-  const maxRedirects = settle(options.maxRedirects, undefined, DEFAULTS.maxRedirects);
+  const timeoutMs = settle(options.timeout?.totalMs, env.timeoutMs, DEFAULTS.timeoutMs);
+  const attemptTimeoutMs = settle(options.timeout?.attemptMs, env.attemptTimeoutMs, DEFAULTS.attemptTimeoutMs);
+  const maxRedirects = settle(options.transport?.maxRedirects, undefined, DEFAULTS.maxRedirects);
   const baseHeaders = lowerCaseHeaders(options.headers);
   if (base?.authorization !== undefined && baseHeaders['authorization'] === undefined) {
     baseHeaders['authorization'] = base.authorization;
   }
   const name = options.name ?? base?.url.hostname ?? 'http';
   if (name.trim() === '') throw new ConfigError('name', name, 'is empty', 'a non-empty upstream name');
-  const logger = options.logger ?? defaultLogger(env);
+  const logger = options.telemetry?.logger ?? defaultLogger(env);
   const redactor = createRedactor({
-    headers: options.redactHeaders ?? env.redactHeaders ?? [],
-    query: options.redactQuery ?? env.redactQuery ?? [],
+    headers: options.redact?.headers ?? env.redactHeaders ?? [],
+    query: options.redact?.query ?? env.redactQuery ?? [],
   });
   // Told at warn through the same writer as the log lines, whichever logger it is.
   const log = logWriterFor(logger, env.logLevel);
   const diagnostics = createDiagnostics((message, meta) => log.write('warn', message, meta), Date.now, redactor.text);
-  const strategy =
-    options.retry ??
-    exponentialBackoff(
-      withoutUndefined({
-        maxAttempts: env.retryMaxAttempts,
-        baseDelayMs: env.retryBaseDelayMs,
-        maxDelayMs: env.retryMaxDelayMs,
-        maxRetryAfterMs: env.retryMaxRetryAfterMs,
-      }),
-    );
   const fromEnv =
     options.shared === undefined && env.redisUrl !== undefined
       ? sharedStateFor(env.redisUrl, env.redisPrefix)
       : undefined;
   const fleet = sharedStateOf(options.shared, fromEnv?.shared);
   fleet?.reportTo(diagnostics);
-  if (fleet !== undefined) shareStates(strategyChain(strategy), (request) => fleet.store(request));
-  // Asking once makes a shared gate watch this upstream's routes before the first call.
-  fleet?.throttleStore.get(throttleKey(name, ''));
+  // Every wait of the client passes through this clock: the one place delays are clamped.
+  const clock = guardClock(options.clock ?? systemClock, diagnostics);
+  const circuits = new Map<string, CircuitInfo>();
+  const resilienceFor = resilienceBuilder({
+    upstream: name,
+    clock,
+    diagnostics,
+    ...(fleet === undefined ? {} : { fleetStore: fleet.store }),
+    circuitState: (circuit) => circuits.set(circuit.key, circuit),
+  });
   return {
     name,
     baseOrigin: base?.url.origin,
@@ -109,24 +102,21 @@ export function resolveClientConfig(given: ClientOptions): ClientConfig {
     timeoutMs,
     attemptTimeoutMs,
     maxRedirects,
-    maxJsonBytes: settle(options.maxJsonBytes, undefined, DEFAULTS.maxJsonBytes),
-    strategy,
-    retry: guardStrategy(strategy, diagnostics),
-    hedge: options.hedge === undefined ? undefined : guardHedge(options.hedge, diagnostics),
+    maxJsonBytes: settle(options.transport?.maxJsonBytes, undefined, DEFAULTS.maxJsonBytes),
+    resilience: resilienceFor(options.resilience ?? defaultResilience(env)),
+    resilienceFor,
+    circuits,
     auth: options.auth === undefined ? undefined : guardAuth(options.auth, diagnostics),
-    fallback: guardedFallbackOf(options.fallback, diagnostics),
-    // Every wait of the client passes through this clock: the one place delays are clamped.
-    clock: guardClock(options.clock ?? systemClock, diagnostics),
+    clock,
     transport: createUndiciTransport({
       connectTimeoutMs: attemptTimeoutMs,
-      dispatcher: options.dispatcher,
+      dispatcher: options.transport?.dispatcher,
       proxy: env.proxySettings,
     }),
     redactor,
     diagnostics,
     logger,
     env,
-    throttle: throttleGate(fleet?.throttleStore),
     fleetCap: fleet?.cap,
     sharedHealthy: fleet?.healthy,
     releaseShared: fromEnv?.release,
@@ -134,12 +124,20 @@ export function resolveClientConfig(given: ClientOptions): ClientConfig {
 }
 
 /** The client's `fallback` option, checked and guarded once; undefined for none. */
-function guardedFallbackOf(option: Fallback | undefined, diagnostics: Diagnostics): GuardedFallback | undefined {
-  const policy = option === undefined ? undefined : fallbackPolicy(option);
-  return policy === undefined ? undefined : guardFallback(policy, diagnostics);
+/**
+ * The list a client gets when its options give none: a retry configured from
+ * FAULTLINE_RETRY_* and the throttle that honours Retry-After.
+ */
+export function defaultResilience(env: EnvConfig): readonly Policy[] {
+  const options = withoutUndefined({
+    maxAttempts: env.retryMaxAttempts,
+    baseDelayMs: env.retryBaseDelayMs,
+    maxDelayMs: env.retryMaxDelayMs,
+    maxRetryAfterMs: env.retryMaxRetryAfterMs,
+  });
+  return [retry(options), throttle()];
 }
 
-/** The client's `shared` option, else `FAULTLINE_REDIS_URL`'s one shared state per process. */
 function sharedStateOf(option: SharedState | false | undefined, fromEnv: SharedState | undefined) {
   if (option === false) return undefined;
   if (option !== undefined) {

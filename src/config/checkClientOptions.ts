@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors/ConfigError.js';
 import type { ClientOptions } from '../types/client.js';
 import { CLIENT_OPTION_CHECKS, SIGNALS_LOGGER } from './clientOptionChecks.js';
+import { MOVED_CLIENT_OPTIONS, rejectMoved } from './movedOptions.js';
 import { readMember, shown } from './optionChecks.js';
 
 const KEYS = Object.keys(CLIENT_OPTION_CHECKS) as (keyof ClientOptions)[];
@@ -15,6 +16,7 @@ export function checkClientOptions(options: unknown): ClientOptions {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object')
     throw new ConfigError('options', shown(options), 'is not an object', 'an object of client options');
+  rejectMoved(options, MOVED_CLIENT_OPTIONS);
   const checked: Record<string, unknown> = {};
   const problems: ConfigError[] = [];
   for (const key of KEYS) {
@@ -29,9 +31,10 @@ export function checkClientOptions(options: unknown): ClientOptions {
     }
   }
   // The one rule across options: the log signal writes through the logger's log().
-  if (checked['logger'] !== undefined && checked['signals'] !== false) {
+  const telemetry = checked['telemetry'] as { logger?: unknown; enabled?: unknown } | undefined;
+  if (telemetry?.logger !== undefined && telemetry.enabled !== false) {
     try {
-      SIGNALS_LOGGER(checked['logger'], 'logger');
+      SIGNALS_LOGGER(telemetry.logger, 'telemetry.logger');
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(error);

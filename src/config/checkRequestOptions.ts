@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors/ConfigError.js';
 import type { RequestOptions } from '../types/client.js';
-import { dispatcher, hedgePolicy, retryStrategy } from './clientOptionChecks.js';
-import { boolean, type Check, fallback, headers, milliseconds, oneOf, orFalse, shown } from './optionChecks.js';
+import { dispatcher, policies, timeout } from './clientOptionChecks.js';
+import { MOVED_REQUEST_OPTIONS } from './movedOptions.js';
+import { boolean, type Check, group, headers, oneOf, shown } from './optionChecks.js';
 
 /** `RequestInit` members fetch knows and faultline does not use: accepted as they are. */
 type IgnoredInitKey =
@@ -41,11 +42,9 @@ export const REQUEST_OPTION_CHECKS: { readonly [K in Exclude<keyof RequestOption
     if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint')
       throw new ConfigError(option, shown(value), 'cannot be written as JSON', 'a value JSON.stringify can write');
   },
-  timeoutMs: milliseconds,
-  attemptTimeoutMs: milliseconds,
-  retry: retryStrategy,
-  hedge: orFalse(hedgePolicy),
-  fallback,
+  timeout,
+  resilience: policies,
+  transport: group({ dispatcher }, '{ dispatcher }'),
   idempotent: boolean,
   route: (value, option) => {
     if (typeof value !== 'string')
@@ -53,7 +52,6 @@ export const REQUEST_OPTION_CHECKS: { readonly [K in Exclude<keyof RequestOption
   },
   throwHttpErrors: boolean,
   redirect: oneOf('follow', 'manual', 'error'),
-  dispatcher,
   signal: (value, option) => {
     if (value !== null && !(value instanceof AbortSignal))
       throw new ConfigError(option, shown(value), 'is not an AbortSignal', 'an AbortSignal, or null');
@@ -84,7 +82,13 @@ export function checkRequestOptions(init: unknown): void {
 
 function checkOne(init: object, key: string): void {
   const check = CHECKS.get(key);
-  if (check === undefined) return;
+  if (check === undefined) {
+    // Only an option of 0.1 is an error among the keys faultline does not know.
+    const moved = MOVED_REQUEST_OPTIONS[key];
+    if (moved !== undefined && Object.prototype.hasOwnProperty.call(MOVED_REQUEST_OPTIONS, key))
+      throw new ConfigError(key, 'given', 'moved in 0.2 (see the CHANGELOG: Migrating from 0.1)', moved);
+    return;
+  }
   let value: unknown;
   try {
     value = (init as Record<string, unknown>)[key];

@@ -6,7 +6,6 @@ import {
   boolean,
   type Check,
   failureKinds,
-  fallback,
   group,
   headers,
   hidden,
@@ -20,18 +19,22 @@ import {
   wholeNumber,
 } from './optionChecks.js';
 
-const STRATEGY = 'a retry strategy: an object with nextDelay(context) (and optional beforeAttempt, onSuccess)';
-export const retryStrategy = shaped(['nextDelay'], ['beforeAttempt', 'onSuccess'], STRATEGY);
-export const hedgePolicy = shaped(['delayFor', 'record'], [], 'a hedging policy, what hedge() returns');
+/** A `resilience` list: each entry a policy (what retry(), circuitBreaker()… return, or `{ name, build }`). */
+export const policies = listOf(
+  shaped(['build'], ['describe'], 'a policy: what retry(), circuitBreaker()… return, or { name, build(context) }'),
+  'a list of policies, outermost first',
+);
+/** A `timeout` group. */
+export const timeout = group({ totalMs: milliseconds, attemptMs: milliseconds }, '{ totalMs, attemptMs }');
 export const dispatcher = shaped(['dispatch'], [], 'an undici Dispatcher such as an Agent, ProxyAgent or MockAgent');
 
 /**
  * A logger of a shape the writer knows (winston, pino, console: the rule the writer uses,
  * so the check and the writer never disagree), or with `warnAlone` an object with `warn`
- * alone: all diagnostics need when `signals: false`.
+ * alone: all diagnostics need when `telemetry.enabled` is false.
  */
 function loggerCheck(warnAlone: boolean): Check {
-  const accepted = warnAlone ? `${LOGGER_ACCEPTED}; with signals: false, warn alone` : LOGGER_ACCEPTED;
+  const accepted = warnAlone ? `${LOGGER_ACCEPTED}; with telemetry.enabled false, warn alone` : LOGGER_ACCEPTED;
   return (value, option) => {
     // A string where an object belongs may well be a credential: shown by its type only.
     if ((typeof value !== 'object' && typeof value !== 'function') || value === null)
@@ -42,7 +45,7 @@ function loggerCheck(warnAlone: boolean): Check {
   };
 }
 
-/** The logger faultline's own log lines are written to (unless `signals: false`). */
+/** The logger faultline's own log lines are written to (unless `telemetry.enabled` is false). */
 export const SIGNALS_LOGGER = loggerCheck(false);
 
 const names = (what: string): Check => listOf(text, `a list of ${what}`);
@@ -59,46 +62,48 @@ export const CLIENT_OPTION_CHECKS: { readonly [K in keyof ClientOptions]-?: Chec
       throw new ConfigError(option, hidden(value), 'is not a URL', 'an http: or https: URL, as a string or URL');
   },
   headers,
-  timeoutMs: milliseconds,
-  attemptTimeoutMs: milliseconds,
-  retry: retryStrategy,
-  hedge: hedgePolicy,
   auth: shaped(
     ['apply'],
     ['onUnauthorized'],
     'an auth strategy: an object with apply(context) (and optional onUnauthorized)',
   ),
-  fallback,
-  // Only warn is needed with signals off; with them on, see SIGNALS_LOGGER.
-  logger: loggerCheck(true),
-  report: orFalse(
-    group(
-      { kinds: failureKinds, capPerMinute: wholeNumber('events per minute', 1_000_000) },
-      '{ kinds, capPerMinute } or false',
-    ),
+  timeout,
+  resilience: policies,
+  telemetry: group(
+    {
+      enabled: boolean,
+      // Only warn is needed with signals off; with them on, see SIGNALS_LOGGER.
+      logger: loggerCheck(true),
+      report: orFalse(
+        group(
+          { kinds: failureKinds, capPerMinute: wholeNumber('events per minute', 1_000_000) },
+          '{ kinds, capPerMinute } or false',
+        ),
+      ),
+      logSampling: orFalse(
+        group(
+          { initial: wholeNumber('lines', MAX_LOG_SAMPLE), thereafter: wholeNumber('lines', MAX_LOG_SAMPLE) },
+          '{ initial, thereafter } or false',
+        ),
+      ),
+      observers: listOf(
+        shaped([], ['attemptStarted', 'callEnded'], 'an observer: an object with attemptStarted and callEnded'),
+        'a list of observers',
+      ),
+      spanHooks: shaped(
+        [],
+        ['start', 'end', 'ignore'],
+        'span hooks: an object with optional start, end and ignore functions',
+      ),
+    },
+    '{ enabled, logger, report, logSampling, observers, spanHooks }',
   ),
-  logSampling: orFalse(
-    group(
-      { initial: wholeNumber('lines', MAX_LOG_SAMPLE), thereafter: wholeNumber('lines', MAX_LOG_SAMPLE) },
-      '{ initial, thereafter } or false',
-    ),
+  redact: group({ headers: names('header names'), query: names('query parameter names') }, '{ headers, query }'),
+  transport: group(
+    { dispatcher, maxRedirects: wholeNumber('redirects'), maxJsonBytes: wholeNumber('bytes') },
+    '{ dispatcher, maxRedirects, maxJsonBytes }',
   ),
-  maxRedirects: wholeNumber('redirects'),
-  maxJsonBytes: wholeNumber('bytes'),
   clock: shaped(['now', 'sleep'], [], 'a clock: an object with now() and sleep(ms, signal)'),
-  dispatcher,
-  redactHeaders: names('header names'),
-  redactQuery: names('query parameter names'),
-  observers: listOf(
-    shaped([], ['attemptStarted', 'callEnded'], 'an observer: an object with attemptStarted and callEnded'),
-    'a list of observers',
-  ),
-  spanHooks: shaped(
-    [],
-    ['start', 'end', 'ignore'],
-    'span hooks: an object with optional start, end and ignore functions',
-  ),
-  signals: boolean,
   // Whether it is a shared state is known only where shared states are made (a layer up).
   shared: orFalse(shaped([], [], 'what sharedState() returns, or false')),
   env: (value, option) => {

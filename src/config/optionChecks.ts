@@ -1,8 +1,6 @@
 import { FAILURE_KINDS, isFailureKind } from '../core/failureKinds.js';
 import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 import { ConfigError } from '../errors/ConfigError.js';
-import { fallbackPolicy } from '../policies/fallbackPolicy.js';
-import type { Fallback } from '../types/fallback.js';
 import { checkHeaders } from './checkHeaders.js';
 
 /**
@@ -148,8 +146,3 @@ export const failureKinds: Check = (value, option) => {
 
 /** Headers as undici would take them: token names, values without CR, LF, NUL or other controls. */
 export const headers: Check = (value, option) => checkHeaders(value, option);
-
-/** A `fallback`: checked by the same code that shapes it, so the two never disagree. */
-export const fallback: Check = (value, option) => {
-  fallbackPolicy(value as Fallback, option);
-};

@@ -1,17 +1,20 @@
 import type { Failure } from '../types/failure.js';
-import type { RetryVerdict } from '../types/strategies.js';
+import type { Verdict } from '../policies/Policy.js';
 import { scrubberOf } from './callSecrets.js';
 import type { Call } from './prepareCall.js';
 
-/** Per call: whether the auth strategy's one replay has been used. */
-export interface ReplayState {
+/** What a call remembers across its attempts. */
+export interface CallState {
+  /** Whether the auth strategy's one replay has been used. */
   authReplayed: boolean;
+  /** Until when (client clock) the call has waited at a server's request (a Retry-After of its own). */
+  waitedUntil: number;
 }
 
 /**
  * Whether a failed attempt is tried again, after how long, and why: a cancelled or
  * timed-out call stops; a 401 may be replayed once with fresh credentials; otherwise the
- * strategy decides, and a delay the body or the deadline cannot allow stops the call.
+ * policies decide, and a delay the body or the deadline cannot allow stops the call.
  * Synchronous when the strategy is, which spares a failure a promise.
  */
 export function decideNext(
@@ -19,36 +22,37 @@ export function decideNext(
   attempt: number,
   failure: Failure,
   previousDelayMs: number,
-  replay: ReplayState,
+  state: CallState,
   /** How long the failed attempt took (for a breaker's slow-call rule). */
   durationMs?: number,
-): RetryVerdict | Promise<RetryVerdict> {
+): Verdict | Promise<Verdict> {
   const { control } = call;
   if (failure.kind === 'cancelled' || control.aborted)
     return { delayMs: null, reason: failure.kind === 'cancelled' ? 'cancelled' : 'deadline' };
   const { auth } = call.config;
-  if (failure.kind === 'unauthorized' && auth !== undefined && !replay.authReplayed && call.body.replayable) {
+  if (failure.kind === 'unauthorized' && auth !== undefined && !state.authReplayed && call.body.replayable) {
     const answer = auth.replay({ attempt, failure, call, signal: control.signal }, scrubberOf(call));
-    const afterReplay = (replayed: boolean): RetryVerdict | Promise<RetryVerdict> => {
-      if (!replayed) return askStrategy(call, attempt, failure, previousDelayMs, durationMs);
-      replay.authReplayed = true;
+    const afterReplay = (replayed: boolean): Verdict | Promise<Verdict> => {
+      if (!replayed) return askPolicies(call, attempt, failure, previousDelayMs, durationMs, state);
+      state.authReplayed = true;
       return { delayMs: 0, reason: 'auth_refresh', delaySource: 'backoff' };
     };
     return typeof answer === 'boolean' ? afterReplay(answer) : answer.then(afterReplay);
   }
-  return askStrategy(call, attempt, failure, previousDelayMs, durationMs);
+  return askPolicies(call, attempt, failure, previousDelayMs, durationMs, state);
 }
 
-function askStrategy(
+function askPolicies(
   call: Call,
   attempt: number,
   failure: Failure,
   previousDelayMs: number,
   durationMs: number | undefined,
-): RetryVerdict | Promise<RetryVerdict> {
+  state: CallState,
+): Verdict | Promise<Verdict> {
   const { config, control, info } = call;
   const now = config.clock.now();
-  const verdict = call.strategy.decide(
+  const verdict = call.resilience.afterFailure(
     {
       attempt,
       failure,
@@ -56,12 +60,13 @@ function askStrategy(
       url: info.url,
       upstream: info.upstream,
       route: info.route,
-      ...(durationMs === undefined ? {} : { durationMs }),
+      waitedUntil: state.waitedUntil,
+      durationMs: durationMs ?? 0,
       replayable: call.replayable,
       elapsedMs: now - info.startedAt,
       previousDelayMs,
       remainingMs: call.deadline - now,
-      // Made on demand: most strategies never look at it.
+      // Made on demand: most policies never look at it.
       get signal() {
         return control.signal;
       },
@@ -72,7 +77,7 @@ function askStrategy(
 }
 
 /** A delay is granted only for a body that can be sent again and within the deadline. */
-function withinLimits(call: Call, verdict: RetryVerdict): RetryVerdict {
+function withinLimits(call: Call, verdict: Verdict): Verdict {
   if (verdict.delayMs === null) return verdict;
   if (!call.body.replayable) return { delayMs: null, reason: 'stream_body' };
   if (verdict.delayMs >= call.deadline - call.config.clock.now()) return { delayMs: null, reason: 'deadline' };

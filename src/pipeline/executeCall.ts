@@ -1,18 +1,16 @@
 import type { RequestOptions } from '../types/client.js';
 import type { Failure } from '../types/failure.js';
 import type { AttemptOutcome } from '../types/observers.js';
-import type { RetryVerdict } from '../types/strategies.js';
+import type { AttemptInfo, Verdict } from '../policies/Policy.js';
 import { UNEXPECTED_REDIRECT } from '../transport/followRedirects.js';
-import { throttleHold } from '../policies/throttleGate.js';
 import { attemptOnce, type AttemptResult } from './attemptOnce.js';
 import { raceHedges } from './raceHedges.js';
 import { failureError, responseOf } from './callResults.js';
 import { followBody } from './followBody.js';
 import { hasNullBody } from '../transport/LazyResponse.js';
 import { scrubberOf, withoutSecrets } from './callSecrets.js';
-import { decideNext, type ReplayState } from './decideNext.js';
-import { type FallbackAnswered, fallbackAnswer, fallbackOf } from './fallbackAnswer.js';
-import type { GuardedFallback } from '../guarded/guardFallback.js';
+import { type CallState, decideNext } from './decideNext.js';
+import { type FallbackAnswered, fallbackAnswer } from './fallbackAnswer.js';
 import type { PipelineConfig } from './PipelineConfig.js';
 import { type Call, type CallMode, prepareCall } from './prepareCall.js';
 import { parseJson } from './readBody.js';
@@ -31,7 +29,6 @@ export async function executeCall(
   init: RequestOptions | undefined,
   mode: CallMode,
 ): Promise<unknown> {
-  const fallback = fallbackOf(config, init);
   const prepared = prepareCall(config, method, path, init, mode);
   const call = prepared instanceof Promise ? await prepared : prepared;
   if (callsInFlight.closing()) throw shutdownRefusal(call);
@@ -39,21 +36,24 @@ export async function executeCall(
   // Durations on the monotonic clock (sub-millisecond, for the histogram); deadlines and
   // Retry-After dates on the client's clock (which tests may fake).
   const started = performance.now();
-  const replay: ReplayState = { authReplayed: false };
+  const state: CallState = { authReplayed: false, waitedUntil: 0 };
   let previousDelayMs = 0;
   let detached = false;
-  const throttle: ThrottleState = { waitedUntil: 0 };
   let hedges = 0;
   try {
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = performance.now();
-      const refusal = admit(call, attempt, throttle);
+      const refusal = admit(call, attempt, state);
+      const plan =
+        refusal === undefined && call.replayable
+          ? call.resilience.hedge?.(info(call, attempt, state), scrubberOf(call))
+          : undefined;
       const result: AttemptResult =
         refusal !== undefined
           ? { failure: refusal }
-          : call.hedge === undefined
+          : plan === undefined
             ? await attemptOnce(call, attempt)
-            : await raceHedges(call, attempt, call.hedge, (hedge) => admit(call, hedge, throttle, true));
+            : await raceHedges(call, attempt, plan, (hedge) => admit(call, hedge, state, true));
       if (result.lastAttempt !== undefined) {
         // The race sent hedges: they are attempts too, numbered on.
         attempt = result.lastAttempt;
@@ -61,11 +61,13 @@ export async function executeCall(
       }
       const durationMs = performance.now() - attemptStarted;
       const { failure } = result;
-      if (failure?.retryAfterMs !== undefined) learnThrottle(call, result, failure.retryAfterMs, throttle);
+      // The server asked this call to wait: a throttle does not hold it again once it has.
+      if (failure?.retryAfterMs !== undefined)
+        state.waitedUntil = Math.max(state.waitedUntil, call.config.clock.now() + failure.retryAfterMs);
       const status = result.response?.statusCode;
 
       if (failure === null) {
-        tellSuccess(call, attempt, status ?? 0, durationMs);
+        tellSuccess(call, attempt, status ?? 0, durationMs, state);
         const last = { attempt, status, durationMs };
         if (mode === 'json') {
           finish(call, result, last, performance.now() - started, hedges);
@@ -75,12 +77,12 @@ export async function executeCall(
         return handOver(call, result, last, { attemptStarted, started, hedges });
       }
 
-      const decided = decideNext(call, attempt, failure, previousDelayMs, replay, durationMs);
-      const verdict: RetryVerdict = decided instanceof Promise ? await decided : decided;
+      const decided = decideNext(call, attempt, failure, previousDelayMs, state, durationMs);
+      const verdict: Verdict = decided instanceof Promise ? await decided : decided;
       const { delayMs } = verdict;
       if (delayMs === null) {
         const last = { attempt, status, failure, durationMs, stopReason: verdict.reason };
-        const ended = endFailed(call, { ...result, failure }, last, performance.now() - started, fallback, hedges);
+        const ended = endFailed(call, { ...result, failure }, last, performance.now() - started, hedges);
         return ended instanceof Promise ? await ended : ended;
       }
       const delaySource = verdict.delaySource ?? 'backoff';
@@ -98,7 +100,7 @@ export async function executeCall(
           const stopped = withoutSecrets(call, call.control.failureOf(error, config.clock.now()));
           const stopReason = 'aborted_while_waiting';
           const last = { attempt, failure: stopped, durationMs: 0, stopReason };
-          const ended = endFailed(call, { failure: stopped }, last, performance.now() - started, fallback, hedges);
+          const ended = endFailed(call, { failure: stopped }, last, performance.now() - started, hedges);
           return ended instanceof Promise ? await ended : ended;
         }
       }
@@ -113,58 +115,28 @@ export async function executeCall(
   }
 }
 
-/** Per call: the throttle this call has already waited out (its own Retry-After, or a hold). */
-interface ThrottleState {
-  waitedUntil: number;
-}
-
 /**
- * The admission step: the route's throttle gate (a Retry-After another call learned —
- * in this process, or in the fleet — holds this attempt back unsent), then the strategy's
- * own check (a circuit breaker's). A refusal is the attempt's failure.
+ * The admission step: every policy's `beforeAttempt`, outermost first (a throttle's hold,
+ * an open circuit, a spent budget for a hedge). A refusal is the attempt's failure.
  */
-function admit(call: Call, attempt: number, throttle: ThrottleState, hedge?: true): Failure | undefined {
-  const gate = call.config.throttle;
-  if (gate !== undefined) {
-    const until = gate.holdUntil(call.info.upstream, call.info.route);
-    // A call that has waited out this very throttle goes (timers may end a hair early).
-    if (until > throttle.waitedUntil) {
-      const waitMs = until - call.config.clock.now();
-      if (waitMs > 0) return throttleHold(call.info.upstream, waitMs);
-    }
-  }
-  const { admit } = call.strategy;
-  if (admit === undefined) return undefined;
-  const { info } = call;
-  const context = { attempt, method: call.method, url: info.url, upstream: info.upstream, route: info.route };
-  return admit(hedge === undefined ? context : { ...context, hedge }, scrubberOf(call));
+function admit(call: Call, attempt: number, state: CallState, hedge?: true): Failure | undefined {
+  const { beforeAttempt } = call.resilience;
+  if (beforeAttempt === undefined) return undefined;
+  return beforeAttempt(info(call, attempt, state, hedge), scrubberOf(call));
 }
 
-/** A server's Retry-After holds back the upstream's next calls; this call waits it out itself. */
-function learnThrottle(call: Call, result: AttemptResult, retryAfterMs: number, throttle: ThrottleState): void {
-  const until = call.config.clock.now() + retryAfterMs;
-  if (until > throttle.waitedUntil) throttle.waitedUntil = until;
-  if (result.response !== undefined) call.config.throttle?.learn(call.info.upstream, call.info.route, until);
+/** The attempt as policies see it. */
+function info(call: Call, attempt: number, state: CallState, hedge?: true): AttemptInfo {
+  const { upstream, url, route } = call.info;
+  const seen = { attempt, method: call.method, url, upstream, route, waitedUntil: state.waitedUntil };
+  return hedge === undefined ? seen : { ...seen, hedge };
 }
 
-function tellSuccess(call: Call, attempt: number, status: number, durationMs: number): void {
-  const { succeeded } = call.strategy;
-  if (succeeded === undefined) return;
-  const { info, config } = call;
-  const elapsedMs = config.clock.now() - info.startedAt;
-  succeeded(
-    {
-      attempt,
-      method: call.method,
-      url: info.url,
-      upstream: info.upstream,
-      route: info.route,
-      status,
-      elapsedMs,
-      durationMs,
-    },
-    scrubberOf(call),
-  );
+function tellSuccess(call: Call, attempt: number, status: number, durationMs: number, state: CallState): void {
+  const { onSuccess } = call.resilience;
+  if (onSuccess === undefined) return;
+  const elapsedMs = call.config.clock.now() - call.info.startedAt;
+  onSuccess({ ...info(call, attempt, state), status, elapsedMs, durationMs }, scrubberOf(call));
 }
 
 /**
@@ -178,10 +150,10 @@ function endFailed(
   result: AttemptResult & { failure: Failure },
   last: AttemptOutcome,
   callDurationMs: number,
-  fallback: GuardedFallback | undefined,
   hedges: number,
 ): unknown {
-  const answered = fallback === undefined ? undefined : fallbackAnswer(call, fallback, result.failure, last.attempt);
+  const { answer } = call.resilience;
+  const answered = answer === undefined ? undefined : fallbackAnswer(call, answer, result.failure, last.attempt);
   return answered instanceof Promise
     ? answered.then((settled) => settleFailed(call, result, last, callDurationMs, settled, hedges))
     : settleFailed(call, result, last, callDurationMs, answered, hedges);

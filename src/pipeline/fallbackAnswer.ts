@@ -1,14 +1,13 @@
 import type { Scrub } from '../core/diagnostics.js';
 import { isResponseLike } from '../core/isResponseLike.js';
-import { untilAborted } from '../core/promises.js';
-import { type GuardedFallback, guardFallback, NO_ANSWER } from '../guarded/guardFallback.js';
-import { fallbackPolicy } from '../policies/fallbackPolicy.js';
+import { isPromiseLike, untilAborted } from '../core/promises.js';
+import type { Resilience } from '../policies/composePolicies.js';
+import type { Answer, FailedCall } from '../policies/Policy.js';
+import { deadlineSweep } from '../transport/deadlineSweep.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
-import type { RequestOptions } from '../types/client.js';
-import type { FallbackContext } from '../types/fallback.js';
 import type { Failure } from '../types/failure.js';
 import { scrubberOf } from './callSecrets.js';
-import type { PipelineConfig } from './PipelineConfig.js';
+import { FallbackLimit } from './FallbackLimit.js';
 import type { Call } from './prepareCall.js';
 
 /** The header on a Response faultline built from a fallback value. */
@@ -20,20 +19,6 @@ export interface FallbackAnswered {
 }
 
 /**
- * The fallback in force for a call: the call's own option when it gives one (`false`:
- * none), else the client's. Checked before the call starts, so a wrong option is a
- * ConfigError at once, not in the first outage.
- *
- * @throws {ConfigError} for a call option that is not a fallback.
- */
-export function fallbackOf(config: PipelineConfig, init: RequestOptions | undefined): GuardedFallback | undefined {
-  const option = init?.fallback;
-  if (option === undefined) return config.fallback;
-  const policy = fallbackPolicy(option);
-  return policy === undefined ? undefined : guardFallback(policy, config.diagnostics);
-}
-
-/**
  * The fallback's answer to a call's final failure, in the call's mode, or undefined: a
  * kind it does not answer for (never `cancelled`), a caller who aborted, or a fallback
  * that failed (reported through the diagnostics; the caller gets the original failure).
@@ -41,20 +26,41 @@ export function fallbackOf(config: PipelineConfig, init: RequestOptions | undefi
  */
 export function fallbackAnswer(
   call: Call,
-  fallback: GuardedFallback,
+  answer: NonNullable<Resilience['answer']>,
   failure: Failure,
   attempts: number,
 ): FallbackAnswered | undefined | Promise<FallbackAnswered | undefined> {
-  if (!fallback.kinds.has(failure.kind)) return undefined;
   const { callerSignal } = call.control;
+  // The caller who aborted is not waiting for an answer.
+  if (failure.kind === 'cancelled' || callerSignal?.aborted === true) return undefined;
   const scrub = scrubberOf(call);
   // The call's total timeout again (none without one): a fallback that never settles
   // cannot hold the call, and its span, open for ever.
-  const limitMs = call.deadline - call.info.startedAt;
-  const answer = fallback.answer(failure, contextOf(call, attempts), scrub, callerSignal, limitMs);
-  return answer instanceof Promise
-    ? answer.then((settled) => shaped(call, settled, scrub))
-    : shaped(call, answer, scrub);
+  const limit = new FallbackLimit(callerSignal, call.deadline - call.info.startedAt, deadlineSweep);
+  const { info } = call;
+  const failed: FailedCall = {
+    failure,
+    method: call.method,
+    url: info.url,
+    upstream: info.upstream,
+    route: info.route,
+    attempts,
+    mode: call.mode,
+    // Made on demand: most fallbacks never look at it.
+    get signal() {
+      return limit.signal;
+    },
+  };
+  const given = answer(failed, scrub);
+  // Nothing was armed for a sync answer: only an async one has a limit to keep.
+  if (!isPromiseLike(given)) return given === undefined ? undefined : shaped(call, given.value, scrub);
+  return limit.wait(given).then(
+    (settled: Answer | undefined) => (settled === undefined ? undefined : shaped(call, settled.value, scrub)),
+    (error: unknown) => {
+      if (callerSignal?.aborted !== true) call.config.diagnostics.report('fallback', error, scrub);
+      return undefined;
+    },
+  );
 }
 
 /**
@@ -66,7 +72,6 @@ function shaped(
   answer: unknown,
   scrub: Scrub,
 ): FallbackAnswered | undefined | Promise<FallbackAnswered | undefined> {
-  if (answer === NO_ANSWER) return undefined;
   const { diagnostics } = call.config;
   const { callerSignal } = call.control;
   if (call.mode === 'json') {
@@ -102,16 +107,4 @@ function jsonResponse(call: Call, value: unknown): Response {
     call.target.href,
     (error) => error,
   );
-}
-
-function contextOf(call: Call, attempts: number): Omit<FallbackContext, 'signal'> {
-  const { info } = call;
-  return {
-    method: call.method,
-    url: info.url,
-    upstream: info.upstream,
-    route: info.route,
-    attempts,
-    mode: call.mode,
-  };
 }

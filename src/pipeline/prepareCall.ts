@@ -3,11 +3,9 @@ import { ConfigError } from '../errors/ConfigError.js';
 import { lowerCaseHeaders } from './lowerCaseHeaders.js';
 import { semconvMethod } from '../core/semconvMethod.js';
 import { templatePath } from '../core/templatePath.js';
-import { guardStrategy, type GuardedStrategy } from '../guarded/guardStrategy.js';
 import { NO_BODY, type PreparedBody, prepareBody } from '../transport/prepareBody.js';
 import type { DispatcherLike, RequestOptions } from '../types/client.js';
-import type { HedgePolicy } from '../types/hedge.js';
-import { guardHedge } from '../guarded/guardHedge.js';
+import type { Resilience } from '../policies/composePolicies.js';
 import type { CallInfo } from '../types/observers.js';
 import { CallControl } from './CallControl.js';
 import { callerBudget } from './callerBudget.js';
@@ -29,9 +27,8 @@ export interface Call {
   readonly body: PreparedBody;
   /** Idempotent (or opted in) and a body that can be sent again. */
   readonly replayable: boolean;
-  readonly strategy: GuardedStrategy;
-  /** Hedging, for a replayable call with hedges allowed; undefined otherwise (the common case). */
-  readonly hedge: HedgePolicy | undefined;
+  /** The call's policies: the client's, or the call's own list. */
+  readonly resilience: Resilience;
   readonly attemptTimeoutMs: number;
   readonly followRedirects: boolean;
   /** `redirect: 'error'`: a redirect status fails the call. */
@@ -70,10 +67,11 @@ export function prepareCall(
   if (target.authorization !== undefined && headers['authorization'] === undefined)
     headers['authorization'] = target.authorization;
   if (mode === 'json' && headers['accept'] === undefined) headers['accept'] = 'application/json';
-  const budget = callerBudget(init?.timeoutMs ?? config.timeoutMs, init?.signal, headers);
+  const budget = callerBudget(init?.timeout?.totalMs ?? config.timeoutMs, init?.signal, headers);
   const { timeoutMs } = budget;
   const startedAt = config.clock.now();
-  const protocolVersion = config.transport.protocolVersion?.(init?.dispatcher);
+  const dispatcher = init?.transport?.dispatcher;
+  const protocolVersion = config.transport.protocolVersion?.(dispatcher);
   const replayable = init?.idempotent ?? IDEMPOTENT_METHODS.has(method);
   const call: Call = {
     config,
@@ -83,12 +81,11 @@ export function prepareCall(
     headers,
     body: NO_BODY,
     replayable,
-    strategy: init?.retry === undefined ? config.retry : guardStrategy(init.retry, config.diagnostics),
-    hedge: replayable ? hedgeOf(config, init) : undefined,
-    attemptTimeoutMs: init?.attemptTimeoutMs ?? config.attemptTimeoutMs,
+    resilience: init?.resilience === undefined ? config.resilience : config.resilienceFor(init.resilience),
+    attemptTimeoutMs: init?.timeout?.attemptMs ?? config.attemptTimeoutMs,
     followRedirects: config.maxRedirects > 0 && init?.redirect !== 'manual' && init?.redirect !== 'error',
     rejectRedirects: init?.redirect === 'error',
-    dispatcher: init?.dispatcher,
+    dispatcher,
     returnHttpErrors: init?.throwHttpErrors === false,
     deadline: timeoutMs > 0 ? startedAt + timeoutMs : Number.POSITIVE_INFINITY,
     control: new CallControl(budget.signal, timeoutMs),
@@ -111,7 +108,7 @@ export function prepareCall(
     (body) => {
       const { contentType } = body;
       if (contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = contentType;
-      return body.replayable ? { ...call, body } : { ...call, body, replayable: false, hedge: undefined };
+      return body.replayable ? { ...call, body } : { ...call, body, replayable: false };
     },
     init.json === undefined ? undefined : unwritableJson,
   );
@@ -126,13 +123,4 @@ function unwritableJson(error: unknown): never {
     `cannot be written as JSON (${error.message})`,
     'a value JSON.stringify can write',
   );
-}
-
-/** The call's hedging: its own option, else the client's; none that allows no hedge. */
-function hedgeOf(config: PipelineConfig, init: RequestOptions | undefined): HedgePolicy | undefined {
-  const own = init?.hedge;
-  if (own === false) return undefined;
-  // The client's policy was guarded when the client was built; a call's own is guarded here.
-  const policy = own === undefined ? config.hedge : guardHedge(own, config.diagnostics);
-  return policy === undefined || policy.maxHedges < 1 ? undefined : policy;
 }

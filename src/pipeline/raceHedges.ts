@@ -1,6 +1,6 @@
 import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 import type { Failure } from '../types/failure.js';
-import type { HedgePolicy } from '../types/hedge.js';
+import type { HedgePlan } from '../policies/Policy.js';
 import type { AttemptOutcome, AttemptScope, HedgeMark } from '../types/observers.js';
 import { AttemptLane } from './AttemptLane.js';
 import { attemptOnce, type AttemptResult } from './attemptOnce.js';
@@ -13,21 +13,21 @@ const ignore = (): void => undefined;
 
 /**
  * One attempt, hedged: sent, and if it has not answered (response headers) after the
- * policy's delay, sent again in parallel (up to `maxHedges` times, each hedge admitted by
- * `admitHedge` — throttle gate, circuit, retry budget — and, when the call's strategy has no
- * retry budget, by the policy's own). The first good answer wins and the other attempts are
- * aborted; a failed attempt ends the race only when no other is in flight, and that last
- * failure is the race's (the strategy decides on it as on any attempt's).
+ * plan's delay, sent again in parallel (up to `maxHedges` times, each hedge admitted by
+ * every policy's `beforeAttempt` through `admitHedge`: throttle, circuit, budget). The
+ * first good answer wins and the other attempts are aborted; a failed attempt ends the
+ * race only when no other is in flight, and that last failure is the race's (the policies
+ * decide on it as on any attempt's).
  *
  * The result's `lastAttempt` and `hedges` are set when hedges were sent: attempts are
- * numbered on from `attempt`, so the strategy's `attempt` counts every request sent. The
+ * numbered on from `attempt`, so the policies' `attempt` counts every request sent. The
  * returned scope marks the attempt's part in the race; the losers' scopes are ended here,
  * when they settle.
  */
 export function raceHedges(
   call: Call,
   attempt: number,
-  policy: HedgePolicy,
+  plan: HedgePlan,
   admitHedge: (attempt: number) => Failure | undefined,
 ): Promise<AttemptResult> {
   const { info, control } = call;
@@ -64,13 +64,11 @@ export function raceHedges(
     }
     if (result.failure === null) {
       for (const other of lanes) if (other !== lane) other.abort(LOST);
-      policy.record(info.upstream, (lane.answeredAt || performance.now()) - (lanes[0]?.startedAt ?? 0));
+      plan.answered?.((lane.answeredAt || performance.now()) - (lanes[0]?.startedAt ?? 0));
       finish(end(lane, result, 'won'));
       return;
     }
     const { failure, response } = result;
-    if (failure.retryAfterMs !== undefined && response !== undefined)
-      call.config.throttle?.learn(info.upstream, info.route, call.config.clock.now() + failure.retryAfterMs);
     if (inFlight === 0) {
       finish(end(lane, result, 'failed'));
       return;
@@ -92,26 +90,13 @@ export function raceHedges(
     void attemptOnce(call, lane.attempt, lane).then((result) => settle(lane, result));
   };
 
-  const admitted = (next: number): boolean => {
-    if (admitHedge(next) !== undefined) return false;
-    if (call.strategy.budgeted) return true;
-    const refused = policy.budget.beforeAttempt?.({
-      attempt: next,
-      method: call.method,
-      url: info.url,
-      upstream: info.upstream,
-      hedge: true,
-    });
-    return refused === undefined || refused === null;
-  };
-
   const hedgeLater = (): void => {
-    if (lanes.length > policy.maxHedges) return;
+    if (lanes.length > plan.maxHedges) return;
     // Longer than a timer can wait would be Node's 1 ms overflow: a hedge at once.
-    const delayMs = Math.min(MAX_TIMER_MS, policy.delayFor(info.upstream));
+    const delayMs = Math.min(MAX_TIMER_MS, plan.delayMs);
     call.config.clock.sleep(delayMs, timer.signal).then(() => {
       if (settled || control.aborted || lanes.some((lane) => lane.answered)) return;
-      if (!admitted(attempt + lanes.length)) return;
+      if (admitHedge(attempt + lanes.length) !== undefined) return;
       lanes[0]?.scope?.hedged?.();
       launch();
       hedgeLater();
@@ -120,9 +105,6 @@ export function raceHedges(
 
   return new Promise<AttemptResult>((resolve) => {
     resolveRace = resolve;
-    // The policy's own budget counts first attempts, as a strategy's budget does.
-    if (attempt === 1 && !call.strategy.budgeted)
-      policy.budget.beforeAttempt?.({ attempt, method: call.method, url: info.url, upstream: info.upstream });
     launch();
     hedgeLater();
   });

@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.js';
 import type { Diagnostics } from '../core/diagnostics.js';
 import type { Failure } from '../types/failure.js';
 import type { StateStore } from './stateStore.js';
+import type { CircuitInfo } from './circuitBreaker/circuits.js';
 
 /** Which state a policy keeps, so a shared (Redis) store can keep it for the fleet. */
 export interface StoreRequest {
@@ -31,6 +32,8 @@ export interface PolicyContext {
    * client built from the same policy object, keyed by upstream).
    */
   fleetStore?<T>(request: StoreRequest): StateStore<T>;
+  /** Hears a circuit's state when it is first seen and at every change (the `faultline.circuit.state` gauge). */
+  circuitState?(circuit: CircuitInfo): void;
 }
 
 /** An attempt about to be sent. */

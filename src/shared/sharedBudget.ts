@@ -1,4 +1,4 @@
-import type { BudgetRecord } from '../policies/retryBudget.js';
+import type { BudgetRecord } from '../policies/retryBudget/retryBudget.js';
 import type { StateStore } from '../policies/stateStore.js';
 import { keyPart, numberOf, type Participant, RecentMap } from './participant.js';
 import type { RedisCommand } from './redisBackend.js';

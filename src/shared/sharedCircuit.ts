@@ -1,4 +1,4 @@
-import type { CircuitRecord } from '../policies/circuitBreaker.js';
+import type { CircuitRecord } from '../policies/circuitBreaker/circuitRecord.js';
 import type { StateStore } from '../policies/stateStore.js';
 import { keyPart, numberOf, type Participant, RecentMap } from './participant.js';
 import type { RedisCommand } from './redisBackend.js';

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { type Diagnostics, processDiagnostics } from '../core/diagnostics.js';
-import type { ShareRequest } from '../policies/sharing.js';
+import type { StoreRequest } from '../policies/Policy.js';
 import type { StateStore } from '../policies/stateStore.js';
-import type { ThrottleRecord } from '../policies/throttleGate.js';
+import type { ThrottleRecord } from '../policies/throttle/throttleHold.js';
 import type { SharedState } from '../types/shared.js';
 import { outageOf } from './outageOf.js';
 import type { Participant } from './participant.js';
@@ -62,7 +62,7 @@ export interface SharedStateOptions {
 export interface SharedInternals {
   readonly throttleStore: StateStore<ThrottleRecord>;
   readonly cap: FleetCap;
-  store<T>(request: ShareRequest): StateStore<T>;
+  store<T>(request: StoreRequest): StateStore<T>;
   /** Where trouble is told: the first client's logger. */
   reportTo(diagnostics: Diagnostics): void;
   /** Whether the last round reached Redis (what the `faultline.shared_state.healthy` gauge reads). */
@@ -187,17 +187,25 @@ export function sharedState(options: SharedStateOptions): SharedState {
       return closing;
     },
   };
+  const stores = new WeakMap<StoreRequest, StateStore<unknown>>();
   internals.set(shared, {
     throttleStore: throttle.store,
     cap: cap.cap,
-    // One store per policy, as in memory: two budgets never mix their counts here.
-    store<T>({ kind, settings }: ShareRequest): StateStore<T> {
-      const made =
-        kind === 'budget'
-          ? sharedBudget(prefix, settings['windowMs'] ?? 10_000, settings['buckets'] ?? 10)
-          : sharedCircuit(prefix, replicaId, fleetCircuitSettings(settings, options));
-      participants.push(made.participant);
-      return made.store as StateStore<T>;
+    // One store per policy (its request), as in memory: two budgets never mix their counts
+    // here, and every client built from one policy shares its store and participant.
+    store<T>(request: StoreRequest): StateStore<T> {
+      if (request.kind === 'throttle') return throttle.store as StateStore<T>;
+      let store = stores.get(request);
+      if (store === undefined) {
+        const { kind, settings } = request;
+        const made =
+          kind === 'budget'
+            ? sharedBudget(prefix, settings['windowMs'] ?? 10_000, settings['buckets'] ?? 10)
+            : sharedCircuit(prefix, replicaId, fleetCircuitSettings(settings, options));
+        participants.push(made.participant);
+        stores.set(request, (store = made.store));
+      }
+      return store as StateStore<T>;
     },
     reportTo(to) {
       if (diagnostics === processDiagnostics) diagnostics = to;

@@ -1,5 +1,5 @@
 import type { StateStore } from '../policies/stateStore.js';
-import { throttleKey, type ThrottleRecord } from '../policies/throttleGate.js';
+import { throttleKey, type ThrottleRecord } from '../policies/throttle/throttleHold.js';
 import { keyPart, numberOf, type Participant, RecentMap } from './participant.js';
 import type { RedisCommand } from './redisBackend.js';
 

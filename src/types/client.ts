@@ -3,11 +3,9 @@ import type { FailureKind } from '../core/failureKinds.js';
 import type { FaultlineLogger } from './logger.js';
 import type { Clock } from '../core/clock.js';
 import type { AuthStrategy } from './auth.js';
-import type { HedgePolicy } from './hedge.js';
-import type { Fallback } from './fallback.js';
 import type { RequestObserver } from './observers.js';
 import type { SpanHooks } from './spanHooks.js';
-import type { RetryStrategy } from './strategies.js';
+import type { Policy } from '../policies/Policy.js';
 import type { SharedState } from './shared.js';
 
 export type { Clock };
@@ -48,106 +46,64 @@ export interface LogSamplingOptions {
   readonly thereafter?: number;
 }
 
-/** What {@link createClient} takes. Options left out come from the environment, then defaults. */
-export interface ClientOptions {
+/** Deadlines, in milliseconds; 0 disables one. */
+export interface TimeoutOptions {
   /**
-   * The upstream's name in every signal.
-   * @default the host of `baseUrl`
-   */
-  readonly name?: string;
-  /** Relative paths are resolved against it. */
-  readonly baseUrl?: string | URL;
-  /** Headers sent with every request. */
-  readonly headers?: HeadersInput;
-  /**
-   * Deadline for the whole call, retries and waits included (ms; 0 disables).
+   * The whole call: every attempt, wait and fallback.
    * @default FAULTLINE_TIMEOUT_MS, else 30000
    */
-  readonly timeoutMs?: number;
+  readonly totalMs?: number;
   /**
-   * Deadline for each attempt, from sending to the end of the body (ms; 0 disables).
+   * Each attempt, from sending to the end of the body.
    * @default FAULTLINE_ATTEMPT_TIMEOUT_MS, else 10000
    */
-  readonly attemptTimeoutMs?: number;
+  readonly attemptMs?: number;
+}
+
+/** Where and how faultline tells what happened: logs, spans, metrics, Sentry, observers. */
+export interface TelemetryOptions {
   /**
-   * The retry policy.
-   * @default exponentialBackoff() configured from FAULTLINE_RETRY_*
+   * faultline's own signals (logs, spans, metrics, Sentry); `false` turns them all off
+   * (observers are still called).
+   * @default true
    */
-  readonly retry?: RetryStrategy;
-  /**
-   * Hedging of slow idempotent calls (see `hedge()`).
-   * @default none (off)
-   * @example
-   * ```ts
-   * createClient({ baseUrl, hedge: hedge({ delayMs: { percentile: 95 } }) });
-   * ```
-   */
-  readonly hedge?: HedgePolicy;
-  /** Credentials for every attempt. */
-  readonly auth?: AuthStrategy;
-  /**
-   * An answer for the caller when the upstream is unwell, instead of throwing: a function
-   * `(failure, call) => answer` (sync or async), `{ value }`, or `{ answer }`, each long form
-   * with `on`, the kinds it answers for (default `timeout`, `network`, `server`,
-   * `throttled`, `circuit_open`; `cancelled` never, even when listed). `json()` resolves to
-   * the answer; the Response methods and `createFetch` get a Response the function returns,
-   * or the value as a JSON Response (status 200, header `x-faultline-fallback: true`). A
-   * fallback answers before `throwHttpErrors: false` would hand back the failed Response.
-   * The failure is still told by every signal, marked `faultline.fallback: true` (the Sentry
-   * event and the log line at warning level; counted in `faultline.fallbacks`). A fallback
-   * that throws or rejects is reported through the logger and the original failure is
-   * thrown; one still pending when the caller aborts is not used.
-   * @default none
-   * @example
-   * ```ts
-   * const rates = createClient({
-   *   baseUrl: 'https://rates.internal',
-   *   // Serve the last known rates while the upstream is down; a bad request still throws.
-   *   fallback: { answer: () => cache.get('rates'), on: ['timeout', 'network', 'server'] },
-   * });
-   * const flags = createClient({ baseUrl: 'https://flags.internal', fallback: { value: { beta: false } } });
-   * ```
-   */
-  readonly fallback?: Fallback;
+  readonly enabled?: boolean;
   /**
    * Where faultline's log lines go: a winston logger, a pino logger or `console`, as they
-   * are (see {@link FaultlineLogger} for how each is called). Otherwise one is built from
-   * the environment: JSON lines on stdout.
+   * are (see {@link FaultlineLogger}).
    * @default winston, JSON lines on stdout at `FAULTLINE_LOG_LEVEL` / `LOG_LEVEL` (else info)
    */
   readonly logger?: FaultlineLogger;
-  /** Sentry reporting, or `false` for no Sentry events. */
+  /** Sentry reporting, or `false` for no Sentry events. @default FAULTLINE_REPORT_* */
   readonly report?: ReportOptions | false;
   /**
-   * Storm sampling of failure log lines, or `false` to write every line. The next line
-   * written for a fingerprint carries `faultline.log.suppressed`: how many were held back.
-   * @default `{ initial: 100, thereafter: 100 }`, from FAULTLINE_LOG_SAMPLE_INITIAL /
-   * FAULTLINE_LOG_SAMPLE_THEREAFTER
+   * Storm sampling of failure log lines, or `false` to write every line.
+   * @default `{ initial: 100, thereafter: 100 }`, from FAULTLINE_LOG_SAMPLE_*
    * @example
    * ```ts
-   * // In each second: the first 20 lines of an endpoint's failure, then one in 1000.
-   * createClient({ baseUrl, logSampling: { initial: 20, thereafter: 1000 } });
+   * createClient({ baseUrl, telemetry: { logSampling: { initial: 20, thereafter: 1000 } } });
    * ```
    */
   readonly logSampling?: LogSamplingOptions | false;
+  /** More observers of attempts and outcomes, called after faultline's own signals. @default none */
+  readonly observers?: readonly RequestObserver[];
+  /** Hooks into each attempt's CLIENT span (see {@link SpanHooks}). @default none */
+  readonly spanHooks?: SpanHooks;
+}
+
+/** What never leaves the process, in addition to the defaults. */
+export interface RedactOptions {
+  /** Header names. @default FAULTLINE_REDACT_HEADERS */
+  readonly headers?: readonly string[];
+  /** Query parameter names. @default FAULTLINE_REDACT_QUERY */
+  readonly query?: readonly string[];
+}
+
+/** How requests travel. */
+export interface TransportOptions {
   /**
-   * Follow redirects (up to this many); 0 returns 3xx responses as they are.
-   * @default 10
-   */
-  readonly maxRedirects?: number;
-  /**
-   * The largest body `json()` reads into memory; a larger one is `invalid_response`
-   * (code `BODY_TOO_LARGE`). Streamed Responses are not limited.
-   * @default 33554432 (32 MiB)
-   */
-  readonly maxJsonBytes?: number;
-  /** Time source for backoff waits and Retry-After dates; for tests. */
-  readonly clock?: Clock;
-  /**
-   * The undici dispatcher every request of this client goes through: a `MockAgent` in
-   * tests, a `ProxyAgent`, an `Agent` with the app's TLS settings, one composed with
-   * interceptors. faultline never closes it (the app owns it). Timeouts, retries,
-   * redirects and signals work as they do without it.
+   * The undici dispatcher requests go through: a `MockAgent` in tests, a `ProxyAgent`, an
+   * `Agent` with the app's TLS settings. faultline never closes it.
    * @default the dispatcher the app installed with undici's `setGlobalDispatcher`, else a
    * proxy from `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` (unless `FAULTLINE_PROXY=off`),
    * else faultline's own keep-alive pool per origin
@@ -155,49 +111,52 @@ export interface ClientOptions {
    * ```ts
    * const mock = new MockAgent();
    * mock.disableNetConnect();
-   * mock.get('https://payments.internal').intercept({ path: '/v1/charges/42' }).reply(200, { id: 42 });
-   * const payments = createClient({ baseUrl: 'https://payments.internal', dispatcher: mock });
+   * createClient({ baseUrl: 'https://payments.internal', transport: { dispatcher: mock } });
    * ```
    */
   readonly dispatcher?: DispatcherLike;
+  /** Redirects followed, at most; 0 returns 3xx responses as they are. @default 10 */
+  readonly maxRedirects?: number;
+  /** The largest body `json()` reads (`invalid_response`, `BODY_TOO_LARGE` beyond). @default 33554432 (32 MiB) */
+  readonly maxJsonBytes?: number;
+}
+
+/** What {@link createClient} takes, grouped by concern. Options left out come from the environment, then defaults. */
+export interface ClientOptions {
+  /** The upstream's name in every signal. @default the host of `baseUrl` */
+  readonly name?: string;
+  /** Relative paths are resolved against it. */
+  readonly baseUrl?: string | URL;
+  /** Headers sent with every request. */
+  readonly headers?: HeadersInput;
+  /** Credentials for every attempt. */
+  readonly auth?: AuthStrategy;
+  /** The call's and each attempt's deadline. */
+  readonly timeout?: TimeoutOptions;
   /**
-   * Headers, in addition to the defaults, whose values never leave the process.
-   * @default FAULTLINE_REDACT_HEADERS
+   * The resilience policies, outermost first; `[]` for none.
+   * @default `[retry(FAULTLINE_RETRY_*), throttle()]`
+   * @example
+   * ```ts
+   * createClient({ baseUrl, resilience: [retry({ maxAttempts: 4 }), retryBudget(), circuitBreaker({ failureRatio: 0.2 })] });
+   * ```
    */
-  readonly redactHeaders?: readonly string[];
+  readonly resilience?: readonly Policy[];
+  /** Logs, spans, metrics, Sentry and observers. */
+  readonly telemetry?: TelemetryOptions;
+  /** Secrets in addition to the defaults. */
+  readonly redact?: RedactOptions;
+  /** Dispatcher, redirects and body limits. */
+  readonly transport?: TransportOptions;
   /**
-   * Query parameters, in addition to the defaults, whose values never leave the process.
-   * @default FAULTLINE_REDACT_QUERY
-   */
-  readonly redactQuery?: readonly string[];
-  /**
-   * More observers of attempts and outcomes, called after faultline's own signals.
-   * @default none
-   */
-  readonly observers?: readonly RequestObserver[];
-  /**
-   * Hooks into each attempt's CLIENT span: attributes at its start and end, or no span for
-   * a call (see {@link SpanHooks}). A flat option for now; it will move into the grouped
-   * signals options when they come.
-   * @default none
-   */
-  readonly spanHooks?: SpanHooks;
-  /**
-   * faultline's own signals (logs, spans, metrics, Sentry); `false` turns them all off.
-   * @default true
-   */
-  readonly signals?: boolean;
-  /**
-   * State shared with the service's other replicas through Redis (see `sharedState`): the
-   * throttle learned from Retry-After, the retry budget and circuits of the strategy's
-   * policies that keep their default store, and the Sentry cap. `false` keeps it all local.
+   * State shared with the service's other replicas through Redis (see `sharedState`);
+   * `false` keeps it all local.
    * @default FAULTLINE_REDIS_URL's shared state, else none (in-process state)
    */
   readonly shared?: SharedState | false;
-  /**
-   * Environment to read options from.
-   * @default process.env
-   */
+  /** Time source for waits, deadlines and policies; for tests. @default the system clock */
+  readonly clock?: Clock;
+  /** Environment to read options from. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -231,26 +190,12 @@ export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'h
   readonly body?: RequestBody;
   /** A value to send as JSON (sets `content-type: application/json`). */
   readonly json?: unknown;
-  /** Overrides the client's `timeoutMs` for this call. */
-  readonly timeoutMs?: number;
-  /** Overrides the client's `attemptTimeoutMs` for this call. */
-  readonly attemptTimeoutMs?: number;
-  /** Overrides the client's retry strategy for this call. */
-  readonly retry?: RetryStrategy;
-  /** Overrides the client's hedging for this call; `false` turns it off. */
-  readonly hedge?: HedgePolicy | false;
-  /**
-   * This call's fallback (see the client's `fallback`), in place of the client's — its `on`
-   * included. `false` turns the client's off for this call; left out (or `undefined`), the
-   * client's applies.
-   * @default the client's `fallback`
-   * @example
-   * ```ts
-   * const beta = await flags.json<boolean>('/v1/flags/beta', { fallback: { value: false } });
-   * const strict = await flags.json('/v1/flags', { fallback: false });
-   * ```
-   */
-  readonly fallback?: Fallback | undefined;
+  /** This call's deadlines, each in place of the client's. */
+  readonly timeout?: TimeoutOptions;
+  /** This call's policies in place of the client's list (`[]`: none). @default the client's */
+  readonly resilience?: readonly Policy[];
+  /** This call's dispatcher, in place of the client's (as fetch takes one). */
+  readonly transport?: Pick<TransportOptions, 'dispatcher'>;
   /**
    * Treat this call as safe to repeat (e.g. a POST with an idempotency key).
    * @default true for GET, HEAD, OPTIONS, PUT, DELETE, TRACE
@@ -265,19 +210,13 @@ export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'h
    */
   readonly throwHttpErrors?: boolean;
   /**
-   * As fetch: `'follow'` follows redirects (up to the client's `maxRedirects`),
+   * As fetch: `'follow'` follows redirects (up to the client's `transport.maxRedirects`),
    * `'manual'` returns the 3xx Response, `'error'` fails the call on any redirect status
    * with an `InvalidResponseError` of code `UNEXPECTED_REDIRECT` (never retried by the
    * default strategy; `throwHttpErrors: false` does not turn it into a Response).
    * @default 'follow'
    */
   readonly redirect?: 'follow' | 'manual' | 'error';
-  /**
-   * The undici dispatcher for this call only (as fetch takes one), redirects included;
-   * wins over the client's.
-   * @default the client's dispatcher
-   */
-  readonly dispatcher?: DispatcherLike;
 }
 
 /** A client bound to one upstream. */

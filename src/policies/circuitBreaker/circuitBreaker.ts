@@ -83,6 +83,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
         },
         listeners,
         initialState: options.initialState,
+        tell: context.circuitState?.bind(context),
       });
     },
     stateOf: (upstream, route) => stateOfKey(route === undefined ? upstream : `${upstream} ${route}`),

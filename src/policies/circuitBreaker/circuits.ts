@@ -39,6 +39,8 @@ export interface CircuitsSetup {
   readonly noteKey: (key: string, guarded: Guarded) => void;
   readonly listeners: ReadonlySet<(change: CircuitStateChange) => void>;
   readonly initialState: CircuitSnapshot | undefined;
+  /** Hears each circuit when first seen and at every change (the client's gauge). */
+  readonly tell: ((circuit: CircuitInfo) => void) | undefined;
 }
 
 /**
@@ -47,7 +49,8 @@ export interface CircuitsSetup {
  * lets `halfOpenTrials` trials through, whose outcome closes it or opens it again.
  */
 export function circuits(setup: CircuitsSetup): PolicyHooks {
-  const { settings, tripOn, perRoute, store, clock, diagnostics, known, noteKey, listeners, initialState } = setup;
+  const { settings, tripOn, perRoute, store, clock, diagnostics, known, noteKey, listeners, initialState, tell } =
+    setup;
   const { failureThreshold, window: rule, breakDurationMs, halfOpenTrials } = settings;
   const now = () => clock.now();
 
@@ -55,7 +58,16 @@ export function circuits(setup: CircuitsSetup): PolicyHooks {
     const upstream = setup.name ?? attempt.upstream;
     const route = perRoute ? attempt.route : undefined;
     const key = route === undefined ? upstream : `${upstream} ${route}`;
-    if (!known.has(key)) noteKey(key, { upstream, route });
+    if (!known.has(key)) {
+      noteKey(key, { upstream, route });
+      if (tell !== undefined)
+        guard(
+          diagnostics,
+          'circuit gauge',
+          () => tell({ key, upstream, route, state: store.get(key)?.state ?? 'closed' }),
+          undefined,
+        );
+    }
     return key;
   };
   const recordOf = (key: string): CircuitRecord => {
@@ -87,6 +99,13 @@ export function circuits(setup: CircuitsSetup): PolicyHooks {
       ...(where === undefined ? {} : { upstream: where.upstream }),
       ...(where?.route === undefined ? {} : { route: where.route }),
     };
+    if (tell !== undefined && where !== undefined)
+      guard(
+        diagnostics,
+        'circuit gauge',
+        () => tell({ key, upstream: where.upstream, route: where.route, state: next }),
+        undefined,
+      );
     for (const listener of listeners) guard(diagnostics, 'circuit breaker listener', () => listener(change), undefined);
   };
   const open = (key: string, record: CircuitRecord, because: string, at = now()): void => {

@@ -79,11 +79,11 @@ export function retryBudget(options: RetryBudgetOptions = {}): RetryBudgetPolicy
   const o = { ...defaultRetryBudgetOptions, ...withoutUndefined(options) };
   const built = new Map<string, (upstream: string) => number>();
   const own = options.store ?? memoryStore<BudgetRecord>();
+  const fleetRequest = shareRequest(o.windowMs);
   return {
     name: 'retryBudget',
     build(context) {
-      const shared =
-        options.store === undefined ? context.fleetStore?.<BudgetRecord>(shareRequest(o.windowMs)) : undefined;
+      const shared = options.store === undefined ? context.fleetStore?.<BudgetRecord>(fleetRequest) : undefined;
       const { hooks, available } = buildBudget(o, shared ?? own, context);
       built.set(context.upstream, available);
       return hooks;

@@ -1,6 +1,9 @@
-import type { Policy } from '../Policy.js';
+import type { Policy, StoreRequest } from '../Policy.js';
 import { memoryStore } from '../stateStore.js';
 import { type ThrottleRecord, throttleHold, throttleKey } from './throttleHold.js';
+
+/** The fleet's throttle store is one for every client. */
+const THROTTLE_REQUEST: StoreRequest = { kind: 'throttle', settings: {} };
 
 /**
  * Honours a Retry-After (or RateLimit-Reset) the upstream sent: later attempts to that
@@ -20,7 +23,7 @@ export function throttle(): Policy {
   return {
     name: 'throttle',
     build({ upstream, clock, fleetStore }) {
-      const store = fleetStore?.<ThrottleRecord>({ kind: 'throttle', settings: {} }) ?? own;
+      const store = fleetStore?.<ThrottleRecord>(THROTTLE_REQUEST) ?? own;
       // Asking once makes a shared store watch this upstream's routes before the first call.
       store.get(throttleKey(upstream, ''));
       return {

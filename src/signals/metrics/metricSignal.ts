@@ -1,5 +1,6 @@
 import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
-import type { CircuitInfo, CircuitState } from '../../policies/circuitBreaker.js';
+import type { CircuitInfo } from '../../policies/circuitBreaker/circuits.js';
+import type { CircuitState } from '../../policies/circuitBreaker/circuitRecord.js';
 import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
 import { ATTR, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
 import { otelApi } from '../otelApi.js';
