@@ -23,7 +23,6 @@ const LAYERS = [
   ['transport', 'policies', 'auth'],
   ['config'],
   ['shared'],
-  ['guarded'],
   ['pipeline'],
   ['signals'],
   ['client'],

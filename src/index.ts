@@ -34,7 +34,7 @@ export { createClient } from './client/createClient.js';
 export { createFetch, type FetchFunction } from './client/createFetch.js';
 
 // Resilience: one ordered list of policies
-export type { AttemptInfo, FailedAttempt, Policy, PolicyContext, PolicyHooks, Verdict } from './policies/Policy.js';
+export type { AttemptInfo, FailedAttempt, Policy, PolicyContext, PolicyHooks, Verdict } from './types/policy.js';
 export { retry, type RetryOptions } from './policies/retry/retry.js';
 export { type RetryBudgetOptions, retryBudget } from './policies/retryBudget/retryBudget.js';
 export { type CircuitBreakerPolicy, circuitBreaker } from './policies/circuitBreaker/circuitBreaker.js';

@@ -1,4 +1,4 @@
-import { createObserverFanout } from '../guarded/observerFanout.js';
+import { createObserverFanout } from '../pipeline/observerFanout.js';
 import { executeCall } from '../pipeline/executeCall.js';
 import type { PipelineConfig } from '../pipeline/PipelineConfig.js';
 import { defaultObservers } from './defaultObservers.js';

@@ -1,5 +1,5 @@
 import { composePolicies, type Resilience } from '../policies/composePolicies.js';
-import type { Policy, PolicyContext } from '../policies/Policy.js';
+import type { Policy, PolicyContext } from '../types/policy.js';
 
 /** Lists built per client, at most: a call passing a new array each time is built each time. */
 const MAX_LISTS = 64;

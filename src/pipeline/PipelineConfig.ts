@@ -1,7 +1,7 @@
 import type { Diagnostics } from '../core/diagnostics.js';
-import type { GuardedAuth } from '../guarded/guardAuth.js';
-import type { ObserverFanout } from '../guarded/observerFanout.js';
-import type { Policy } from '../policies/Policy.js';
+import type { GuardedAuth } from '../auth/guardAuth.js';
+import type { ObserverFanout } from '../pipeline/observerFanout.js';
+import type { Policy } from '../types/policy.js';
 import type { Resilience } from '../policies/composePolicies.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { Transport } from '../transport/undiciTransport.js';

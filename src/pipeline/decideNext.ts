@@ -1,5 +1,5 @@
 import type { Failure } from '../types/failure.js';
-import type { Verdict } from '../policies/Policy.js';
+import type { Verdict } from '../types/policy.js';
 import { scrubberOf } from './callSecrets.js';
 import type { Call } from './prepareCall.js';
 

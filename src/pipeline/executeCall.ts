@@ -1,7 +1,7 @@
 import type { RequestOptions } from '../types/client.js';
 import type { Failure } from '../types/failure.js';
 import type { AttemptOutcome } from '../types/observers.js';
-import type { AttemptInfo, Verdict } from '../policies/Policy.js';
+import type { AttemptInfo, Verdict } from '../types/policy.js';
 import { UNEXPECTED_REDIRECT } from '../transport/followRedirects.js';
 import { attemptOnce, type AttemptResult } from './attemptOnce.js';
 import { raceHedges } from './raceHedges.js';

@@ -2,7 +2,7 @@ import type { Scrub } from '../core/diagnostics.js';
 import { isResponseLike } from '../core/isResponseLike.js';
 import { isPromiseLike, untilAborted } from '../core/promises.js';
 import type { Resilience } from '../policies/composePolicies.js';
-import type { Answer, FailedCall } from '../policies/Policy.js';
+import type { Answer, FailedCall } from '../types/policy.js';
 import { deadlineSweep } from '../transport/deadlineSweep.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
 import type { Failure } from '../types/failure.js';

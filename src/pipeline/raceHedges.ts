@@ -1,6 +1,6 @@
 import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 import type { Failure } from '../types/failure.js';
-import type { HedgePlan } from '../policies/Policy.js';
+import type { HedgePlan } from '../types/policy.js';
 import type { AttemptOutcome, AttemptScope, HedgeMark } from '../types/observers.js';
 import { AttemptLane } from './AttemptLane.js';
 import { attemptOnce, type AttemptResult } from './attemptOnce.js';

@@ -15,7 +15,7 @@ import {
   type SucceededAttempt,
   UNDECIDED,
   type Verdict,
-} from './Policy.js';
+} from '../types/policy.js';
 
 /**
  * A client's `resilience` list as the pipeline calls it: each policy built once, every hook

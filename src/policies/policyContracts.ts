@@ -1,5 +1,5 @@
-import { FAILURE_OR_NOTHING, type Contract } from '../guarded/hookContracts.js';
-import type { Verdict } from './Policy.js';
+import { FAILURE_OR_NOTHING, type Contract } from '../core/hookContracts.js';
+import type { Verdict } from '../types/policy.js';
 
 export { FAILURE_OR_NOTHING };
 

@@ -1,11 +1,6 @@
-/**
- * Where a policy keeps its state for each key (an upstream's name, or upstream and route).
- * The in-memory store is the default; a store shared between replicas fits the same seam.
- */
-export interface StateStore<T> {
-  get(key: string): T | undefined;
-  set(key: string, value: T): void;
-}
+import type { StateStore } from '../types/policy.js';
+
+export type { StateStore };
 
 /** Keys one in-memory store keeps before it forgets the least recently written. */
 const DEFAULT_MAX_KEYS = 10_000;

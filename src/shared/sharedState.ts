@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { type Diagnostics, processDiagnostics } from '../core/diagnostics.js';
-import type { StoreRequest } from '../policies/Policy.js';
+import type { StoreRequest } from '../types/policy.js';
 import type { StateStore } from '../policies/stateStore.js';
 import type { ThrottleRecord } from '../policies/throttle/throttleHold.js';
 import type { SharedState } from '../types/shared.js';

@@ -1,6 +1,6 @@
 import type { Meter, Tracer } from '@opentelemetry/api';
 import type { LogLevel } from '../config/envConfig.js';
-import { markSelfGuarded } from '../guarded/observerFanout.js';
+import { markSelfGuarded } from '../pipeline/observerFanout.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { ReportOptions } from '../types/client.js';
 import type { FaultlineLogger } from '../types/logger.js';

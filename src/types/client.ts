@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import type { AuthStrategy } from './auth.js';
 import type { RequestObserver } from './observers.js';
 import type { SpanHooks } from './spanHooks.js';
-import type { Policy } from '../policies/Policy.js';
+import type { Policy } from '../types/policy.js';
 import type { SharedState } from './shared.js';
 
 export type { Clock };

@@ -1,5 +1,5 @@
 import type { FailureKind } from '../../types/failure.js';
-import type { Policy, StoreRequest } from '../Policy.js';
+import type { Policy, StoreRequest } from '../../types/policy.js';
 import { memoryStore } from '../stateStore.js';
 import {
   type CircuitBreakerOptions,

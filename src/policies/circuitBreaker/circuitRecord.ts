@@ -1,7 +1,7 @@
-import type { SamplingWindow } from './samplingWindow.js';
+import type { CircuitState } from '../../types/policy.js';
 
-/** `closed`: traffic flows. `open`: attempts fail fast. `half-open`: trial attempts are let through. */
-export type CircuitState = 'closed' | 'open' | 'half-open';
+export type { CircuitState };
+import type { SamplingWindow } from './samplingWindow.js';
 
 /** A breaker's state for one key (an upstream, or upstream and route), as its store keeps it. */
 export interface CircuitRecord {

@@ -1,21 +1,22 @@
 import { type Diagnostics, guard } from '../../core/diagnostics.js';
 import type { Clock } from '../../core/clock.js';
 import type { Failure, FailureKind } from '../../types/failure.js';
-import type { AttemptInfo, FailedAttempt, PolicyHooks, SucceededAttempt, Verdict } from '../Policy.js';
+import type {
+  AttemptInfo,
+  CircuitInfo,
+  FailedAttempt,
+  PolicyHooks,
+  SucceededAttempt,
+  Verdict,
+} from '../../types/policy.js';
+
+export type { CircuitInfo };
 import type { StateStore } from '../stateStore.js';
 import { THROTTLE_HOLD } from '../throttle/throttleHold.js';
 import type { BreakerSettings, CircuitSnapshot } from './CircuitBreakerOptions.js';
 import type { CircuitRecord, CircuitState, CircuitStateChange } from './circuitRecord.js';
 import { ratioMessage, ratioRule } from './ratioRule.js';
 import { SamplingWindow } from './samplingWindow.js';
-
-/** One circuit with what it guards: what the `faultline.circuit.state` gauge labels. */
-export interface CircuitInfo {
-  readonly key: string;
-  readonly upstream: string;
-  readonly route: string | undefined;
-  readonly state: CircuitState;
-}
 
 /** What a circuit guards. */
 export interface Guarded {

@@ -3,7 +3,7 @@ import { FAILURE_KINDS, type FailureKind, isFailureKind } from '../../core/failu
 import { isResponseLike } from '../../core/isResponseLike.js';
 import { ConfigError } from '../../errors/ConfigError.js';
 import { isPromiseLike } from '../../core/promises.js';
-import type { Answer, Policy } from '../Policy.js';
+import type { Answer, Policy } from '../../types/policy.js';
 import type { FallbackAnswer, FallbackOptions } from './FallbackOptions.js';
 
 /**

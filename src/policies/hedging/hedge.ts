@@ -1,5 +1,5 @@
 import { ConfigError } from '../../errors/ConfigError.js';
-import type { HedgePlan, Policy, PolicyHooks } from '../Policy.js';
+import type { HedgePlan, Policy, PolicyHooks } from '../../types/policy.js';
 import { retryBudget } from '../retryBudget/retryBudget.js';
 import type { HedgeOptions, HedgePercentileDelay } from './HedgeOptions.js';
 

@@ -1,7 +1,7 @@
 import type { Failure, FailureKind } from '../../types/failure.js';
 import { DEFAULTS } from '../../core/defaults.js';
 import { withoutUndefined } from '../../core/withoutUndefined.js';
-import { type FailedAttempt, type Policy, UNDECIDED, type Verdict } from '../Policy.js';
+import { type FailedAttempt, type Policy, UNDECIDED, type Verdict } from '../../types/policy.js';
 
 /** How randomness spreads the delays (see AWS's "Exponential Backoff And Jitter"). */
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';

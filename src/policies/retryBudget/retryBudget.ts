@@ -1,8 +1,8 @@
 import type { Failure } from '../../types/failure.js';
 import { withoutUndefined } from '../../core/withoutUndefined.js';
-import type { AttemptInfo, FailedAttempt, Policy, PolicyContext, PolicyHooks, Verdict } from '../Policy.js';
+import type { AttemptInfo, FailedAttempt, Policy, PolicyContext, PolicyHooks, Verdict } from '../../types/policy.js';
 import { memoryStore, type StateStore } from '../stateStore.js';
-import type { StoreRequest } from '../Policy.js';
+import type { StoreRequest } from '../../types/policy.js';
 import { THROTTLE_HOLD } from '../throttle/throttleHold.js';
 
 /** Options of {@link retryBudget}. */

@@ -1,4 +1,4 @@
-import type { Policy, StoreRequest } from '../Policy.js';
+import type { Policy, StoreRequest } from '../../types/policy.js';
 import { memoryStore } from '../stateStore.js';
 import { type ThrottleRecord, throttleHold, throttleKey } from './throttleHold.js';
 

@@ -1,5 +1,5 @@
 import { isPromiseLike } from '../../core/promises.js';
-import type { Contract } from '../../guarded/hookContracts.js';
+import type { Contract } from '../../core/hookContracts.js';
 
 /** A span hook's `start`: attributes to add, or nothing. */
 export const ATTRIBUTES_OR_NOTHING: Contract = {

@@ -1,7 +1,7 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { Diagnostics } from '../../core/diagnostics.js';
-import { callHook } from '../../guarded/callHook.js';
-import { BOOLEAN } from '../../guarded/hookContracts.js';
+import { callHook } from '../../core/callHook.js';
+import { BOOLEAN } from '../../core/hookContracts.js';
 import type { AttemptOutcome, CallInfo } from '../../types/observers.js';
 import type { SpanHooks } from '../../types/spanHooks.js';
 import {

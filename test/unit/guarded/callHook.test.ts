@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createDiagnostics } from '../../../src/core/diagnostics.js';
-import { callHook, checkedAnswer } from '../../../src/guarded/callHook.js';
-import { BOOLEAN, FAILURE_OR_NOTHING, SCOPE_OR_NOTHING } from '../../../src/guarded/hookContracts.js';
+import { callHook, checkedAnswer } from '../../../src/core/callHook.js';
+import { BOOLEAN, FAILURE_OR_NOTHING, SCOPE_OR_NOTHING } from '../../../src/core/hookContracts.js';
 
 function recording() {
   const reports: { message: string; error: unknown }[] = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createObserverFanout, markSelfGuarded } from '../../../src/guarded/observerFanout.js';
+import { createObserverFanout, markSelfGuarded } from '../../../src/pipeline/observerFanout.js';
 import type { AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../../../src/types/observers.js';
 import { recordingDiagnostics } from '../helpers/recordingDiagnostics.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
-import { guardAuth } from '../../../src/guarded/guardAuth.js';
+import { guardAuth } from '../../../src/auth/guardAuth.js';
 import { guardStrategy } from '../../../src/guarded/guardStrategy.js';
 import { decideNext, type ReplayState } from '../../../src/pipeline/decideNext.js';
 import { type Call, prepareCall } from '../../../src/pipeline/prepareCall.js';

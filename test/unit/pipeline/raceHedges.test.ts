@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, it, type TestContext } from 'node:test';
 import { guardStrategy } from '../../../src/guarded/guardStrategy.js';
-import type { ObserverFanout } from '../../../src/guarded/observerFanout.js';
+import type { ObserverFanout } from '../../../src/pipeline/observerFanout.js';
 import { executeCall } from '../../../src/pipeline/executeCall.js';
 import { prepareCall } from '../../../src/pipeline/prepareCall.js';
 import { raceHedges } from '../../../src/pipeline/raceHedges.js';

@@ -1,5 +1,5 @@
-import { isFailureKind } from '../core/failureKinds.js';
-import { isPromiseLike } from '../core/promises.js';
+import { isFailureKind } from './failureKinds.js';
+import { isPromiseLike } from './promises.js';
 
 /**
  * What a user hook may answer. A hook's answer outside its contract is treated as if the

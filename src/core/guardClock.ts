@@ -1,6 +1,6 @@
-import { type Clock, systemClock } from '../core/clock.js';
-import type { Diagnostics } from '../core/diagnostics.js';
-import { withinTimerCeiling } from '../core/timerCeiling.js';
+import { type Clock, systemClock } from './clock.js';
+import type { Diagnostics } from './diagnostics.js';
+import { withinTimerCeiling } from './timerCeiling.js';
 import { callHook, checkedAnswer } from './callHook.js';
 import { PROMISE, TIME } from './hookContracts.js';
 

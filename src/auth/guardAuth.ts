@@ -1,7 +1,7 @@
 import { type Diagnostics, guard, type Scrub } from '../core/diagnostics.js';
 import { isPromiseLike, untilAborted } from '../core/promises.js';
-import { callHook, checkedAnswer } from './callHook.js';
-import { BOOLEAN, orPromise } from './hookContracts.js';
+import { callHook, checkedAnswer } from '../core/callHook.js';
+import { BOOLEAN, orPromise } from '../core/hookContracts.js';
 import type { AuthContext, AuthStrategy, UnauthorizedContext } from '../types/auth.js';
 
 const BOOLEAN_OR_PROMISE = orPromise(BOOLEAN);

@@ -5,9 +5,24 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { Diagnostics } from '../core/diagnostics.js';
-import type { Failure } from '../types/failure.js';
-import type { StateStore } from './stateStore.js';
-import type { CircuitInfo } from './circuitBreaker/circuits.js';
+import type { Failure } from './failure.js';
+
+/** Where a policy keeps its state, keyed per upstream (and route); get and set only, so Redis can back it. */
+export interface StateStore<T> {
+  get(key: string): T | undefined;
+  set(key: string, value: T): void;
+}
+
+/** `closed`: traffic flows. `open`: attempts fail fast. `half-open`: trial attempts are let through. */
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/** One circuit with what it guards: what the `faultline.circuit.state` gauge labels. */
+export interface CircuitInfo {
+  readonly key: string;
+  readonly upstream: string;
+  readonly route: string | undefined;
+  readonly state: CircuitState;
+}
 
 /** Which state a policy keeps, so a shared (Redis) store can keep it for the fleet. */
 export interface StoreRequest {

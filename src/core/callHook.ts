@@ -1,4 +1,4 @@
-import type { Diagnostics, Scrub } from '../core/diagnostics.js';
+import type { Diagnostics, Scrub } from './diagnostics.js';
 import type { Contract } from './hookContracts.js';
 
 /**

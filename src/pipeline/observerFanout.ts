@@ -1,7 +1,7 @@
 import type { AttemptOutcome, AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
 import { type Diagnostics, enterGuarded, type Scrub } from '../core/diagnostics.js';
-import { checkedAnswer } from './callHook.js';
-import { SCOPE_OR_NOTHING } from './hookContracts.js';
+import { checkedAnswer } from '../core/callHook.js';
+import { SCOPE_OR_NOTHING } from '../core/hookContracts.js';
 
 /**
  * Observers that catch and report their own errors at every step (faultline's signals).
