@@ -2,19 +2,15 @@ import { checkClientOptions } from '../config/checkClientOptions.js';
 import { type EnvConfig, readEnvConfig } from '../config/envConfig.js';
 import { systemClock } from '../core/clock.js';
 import { DEFAULTS, settle } from '../core/defaults.js';
-import { createDiagnostics, type Diagnostics } from '../core/diagnostics.js';
-import { withoutUndefined } from '../core/withoutUndefined.js';
+import { createDiagnostics } from '../core/diagnostics.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { guardAuth } from '../auth/guardAuth.js';
 import { guardClock } from '../core/guardClock.js';
 import { lowerCaseHeaders } from '../pipeline/lowerCaseHeaders.js';
 import type { PipelineConfig } from '../pipeline/PipelineConfig.js';
 import { targetOf } from '../pipeline/resolveTarget.js';
-import { type Resilience } from '../policies/composePolicies.js';
-import type { CircuitInfo } from '../policies/circuitBreaker/circuits.js';
-import type { Policy } from '../types/policy.js';
-import { retry } from '../policies/retry/retry.js';
-import { throttle } from '../policies/throttle/throttle.js';
+import type { CircuitInfo } from '../types/policy.js';
+import { defaultResilience } from '../config/defaultResilience.js';
 import type { FleetCap } from '../shared/sharedCap.js';
 import { internalsOf } from '../shared/sharedState.js';
 import { resilienceBuilder } from './resilienceBuilder.js';
@@ -124,20 +120,6 @@ export function resolveClientConfig(given: ClientOptions): ClientConfig {
 }
 
 /** The client's `fallback` option, checked and guarded once; undefined for none. */
-/**
- * The list a client gets when its options give none: a retry configured from
- * FAULTLINE_RETRY_* and the throttle that honours Retry-After.
- */
-export function defaultResilience(env: EnvConfig): readonly Policy[] {
-  const options = withoutUndefined({
-    maxAttempts: env.retryMaxAttempts,
-    baseDelayMs: env.retryBaseDelayMs,
-    maxDelayMs: env.retryMaxDelayMs,
-    maxRetryAfterMs: env.retryMaxRetryAfterMs,
-  });
-  return [retry(options), throttle()];
-}
-
 function sharedStateOf(option: SharedState | false | undefined, fromEnv: SharedState | undefined) {
   if (option === false) return undefined;
   if (option !== undefined) {

@@ -1,5 +1,6 @@
 import { createRedactor, DEFAULT_REDACTED_HEADERS, DEFAULT_REDACTED_QUERY } from '../redaction/Redactor.js';
 import { DEFAULTS } from '../core/defaults.js';
+import { defaultResilience, describeResilience } from './defaultResilience.js';
 import { readEnvConfig } from './envConfig.js';
 import { maskProxyCredentials, PROXY_VARIABLES, proxyVariable } from './proxySettings.js';
 
@@ -66,6 +67,8 @@ export function effectiveConfig(env: Readonly<Record<string, string | undefined>
     setting('FAULTLINE_REDIS_URL', config.redisUrl?.replace(/\/\/([^:@/]*):[^@/]*@/, `//$1:${MASK}@`), undefined),
     setting('FAULTLINE_REDIS_PREFIX', config.redisPrefix, DEFAULTS.redisPrefix),
   ];
+  // The policies a client gets without a `resilience` option of its own.
+  list.push({ name: 'resilience', value: describeResilience(defaultResilience(config)), source: 'default' });
   // The proxies in force (the variable that supplies each, as undici picks it), credentials masked.
   for (const names of Object.values(PROXY_VARIABLES)) {
     const variable = proxyVariable(env, names);

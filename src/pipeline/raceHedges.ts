@@ -30,7 +30,7 @@ export function raceHedges(
   plan: HedgePlan,
   admitHedge: (attempt: number) => Failure | undefined,
 ): Promise<AttemptResult> {
-  const { info, control } = call;
+  const { control } = call;
   const lanes: AttemptLane[] = [];
   const timer = new AbortController();
   let inFlight = 0;
