@@ -6,10 +6,10 @@ import type { Client, ClientOptions, RequestOptions } from '../types/client.js';
 import { resolveClientConfig } from './resolveClientConfig.js';
 
 /**
- * Creates a client for one upstream. Every call is classified, retried by the strategy,
- * authenticated, and told to the signals. Options left out come from the environment
- * (`FAULTLINE_*`), then from the defaults. The composition root: user code (strategy,
- * auth, observers) is guarded here, once, so the pipeline never has to.
+ * Creates a client for one upstream. Every call goes through the `resilience` policies,
+ * is authenticated, classified, and told to the signals. Options left out come from the
+ * environment (`FAULTLINE_*`), then from the defaults. The composition root: user code
+ * (policies, auth, observers) is built and guarded here, once, so the pipeline never has to.
  *
  * @throws {ConfigError} for an invalid option or environment variable.
  * @example
@@ -17,9 +17,8 @@ import { resolveClientConfig } from './resolveClientConfig.js';
  * const payments = createClient({
  *   name: 'payments',
  *   baseUrl: 'https://payments.internal',
- *   timeoutMs: 10_000,
- *   attemptTimeoutMs: 3_000,
- *   retry: exponentialBackoff({ maxAttempts: 4 }),
+ *   timeout: { totalMs: 10_000, attemptMs: 3_000 },
+ *   resilience: [retry({ maxAttempts: 4 }), retryBudget({ ratio: 0.1 }), circuitBreaker({ failureRatio: 0.2 })],
  *   auth: bearerToken({ getToken, refresh }),
  * });
  * const charge = await payments.json<Charge>('/v1/charges/42', { route: '/v1/charges/{id}' });

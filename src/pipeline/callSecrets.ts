@@ -13,7 +13,7 @@ export function withoutSecrets(call: Call, failure: Failure): Failure {
 }
 
 /**
- * Scrubs a diagnostic message about this call's hooks (observers, strategy, auth,
+ * Scrubs a diagnostic message about this call's hooks (observers, policies, auth,
  * fallback): its secret values, and whatever the redactor hides in any text. The values
  * are gathered only when a message is scrubbed, which is rare.
  */

@@ -15,7 +15,7 @@ export interface CallState {
  * Whether a failed attempt is tried again, after how long, and why: a cancelled or
  * timed-out call stops; a 401 may be replayed once with fresh credentials; otherwise the
  * policies decide, and a delay the body or the deadline cannot allow stops the call.
- * Synchronous when the strategy is, which spares a failure a promise.
+ * Synchronous when every policy is, which spares a failure a promise.
  */
 export function decideNext(
   call: Call,

@@ -11,7 +11,7 @@ const DEFAULT_MAX_KEYS = 10_000;
  *
  * @example
  * ```ts
- * const breaker = circuitBreaker(exponentialBackoff(), { store: memoryStore() });
+ * const breaker = circuitBreaker({ store: memoryStore() });
  * ```
  */
 export function memoryStore<T>(maxKeys: number = DEFAULT_MAX_KEYS): StateStore<T> {

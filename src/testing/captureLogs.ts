@@ -25,7 +25,7 @@ export interface CapturedLogs {
  * @example
  * ```ts
  * const logs = captureLogs();
- * const client = createClient({ baseUrl, logger: logs.logger });
+ * const client = createClient({ baseUrl, telemetry: { logger: logs.logger } });
  * ```
  */
 export function captureLogs(level = 'debug'): CapturedLogs {

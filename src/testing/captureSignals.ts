@@ -85,7 +85,7 @@ export interface CapturedSignals {
  * const signals = await captureSignals();
  * Sentry.init({ dsn: signals.sentry?.dsn });
  * const upstream = await startFaultServer({ '/v1/rates': { status: 429, headers: { 'retry-after': '1' } } });
- * const payments = createClient({ name: 'payments', baseUrl: upstream.url, retry: noRetry() });
+ * const payments = createClient({ name: 'payments', baseUrl: upstream.url, resilience: [] });
  * await payments.get('/v1/rates').catch(() => {});
  * await signals.flush();
  * expectFailure(signals.events, { kind: 'throttled', upstream: 'payments' });

@@ -18,7 +18,7 @@ export interface FakeClock extends Clock {
  * @example
  * ```ts
  * const clock = fakeClock();
- * const client = createClient({ baseUrl: upstream.url, clock, retry: exponentialBackoff({ maxAttempts: 3 }) });
+ * const client = createClient({ baseUrl: upstream.url, clock, resilience: [retry({ maxAttempts: 3 }), throttle()] });
  * await client.get('/v1/rates'); // 429 Retry-After: 2, then 200
  * assert.deepEqual(clock.sleeps, [2000]);
  * ```

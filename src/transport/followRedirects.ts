@@ -17,7 +17,7 @@ export const UNEXPECTED_REDIRECT = 'UNEXPECTED_REDIRECT';
 /**
  * What `redirect: 'error'` makes of a response: fetch fails on any redirect status (its
  * cause says "unexpected redirect"), Location or not. Told as `invalid_response` — the
- * upstream answered, but not as the caller required — so the default strategy does not
+ * upstream answered, but not as the caller required — so the default `retry` does not
  * retry it. Null for any other status.
  */
 export function unexpectedRedirect(status: number): Failure | null {

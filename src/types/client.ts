@@ -213,7 +213,7 @@ export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'h
    * As fetch: `'follow'` follows redirects (up to the client's `transport.maxRedirects`),
    * `'manual'` returns the 3xx Response, `'error'` fails the call on any redirect status
    * with an `InvalidResponseError` of code `UNEXPECTED_REDIRECT` (never retried by the
-   * default strategy; `throwHttpErrors: false` does not turn it into a Response).
+   * default `retry`; `throwHttpErrors: false` does not turn it into a Response).
    * @default 'follow'
    */
   readonly redirect?: 'follow' | 'manual' | 'error';

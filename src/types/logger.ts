@@ -47,9 +47,9 @@ export interface ConsoleStyleLogger {
  *
  * @example
  * ```ts
- * createClient({ baseUrl, logger: pino() });
- * createClient({ baseUrl, logger: winston.createLogger({ transports: [new winston.transports.Console()] }) });
- * createClient({ baseUrl, logger: console });
+ * createClient({ baseUrl, telemetry: { logger: pino() } });
+ * createClient({ baseUrl, telemetry: { logger: winston.createLogger({ transports: [new winston.transports.Console()] }) } });
+ * createClient({ baseUrl, telemetry: { logger: console } });
  * ```
  */
 export type FaultlineLogger = WinstonStyleLogger | PinoStyleLogger | ConsoleStyleLogger;

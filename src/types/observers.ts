@@ -56,7 +56,7 @@ export interface AttemptOutcome {
         readonly delaySource: 'server' | 'backoff';
       }
     | undefined;
-  /** When it will not be: why the strategy stopped. */
+  /** When it will not be: why the policies stopped (`max_attempts`, `circuit_opened`, `retry_budget_exhausted`…). */
   readonly stopReason?: string | undefined;
   /**
    * On the last attempt of a failed call: true when the call's `fallback` answered the
