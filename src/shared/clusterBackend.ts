@@ -15,7 +15,7 @@ export interface NodeRedisClusterLike {
 
 /** A round's commands by slot: each group the indexes of its commands in the round. */
 interface SlotGroups {
-  /** Indexes of the keyless commands (PING): sent with the first group, to any node. */
+  /** Indexes of the keyless commands (PING): sent to any node. */
   readonly keyless: number[];
   readonly bySlot: Map<number, number[]>;
 }
@@ -39,17 +39,21 @@ function groupBySlot(commands: readonly RedisCommand[]): SlotGroups {
   return { keyless, bySlot };
 }
 
-/** The groups to send, keyless commands riding with the first (a round of PING alone is one group). */
+/**
+ * The pipelines to send: one per slot, and the keyless commands (PING) in one of their own.
+ * ioredis follows a MOVED or ASK for a pipeline only when every command that failed got the
+ * same redirection and every other was read-only: PING (not flagged read-only) answered by
+ * any node beside a slot's redirected commands would stop it for good.
+ */
 function batchesOf({ keyless, bySlot }: SlotGroups): number[][] {
   const batches = [...bySlot.values()];
-  if (batches[0] === undefined) return keyless.length > 0 ? [keyless] : [];
-  batches[0] = [...keyless, ...batches[0]];
+  if (keyless.length > 0) batches.push(keyless);
   return batches;
 }
 
 /**
- * A backend over the app's ioredis `Cluster`: one pipeline per slot, sent in parallel, the
- * replies put back in the round's order. ioredis refuses a pipeline whose keys are not all
+ * A backend over the app's ioredis `Cluster`: one pipeline per slot (and PING in its own),
+ * sent in parallel, the replies put back in the round's order. ioredis refuses a pipeline whose keys are not all
  * served by one node, follows MOVED and ASK by itself and re-sends after a failover; what
  * it cannot — a slot no master serves (CLUSTERDOWN), a migration under way (TRYAGAIN) —
  * comes back as the group's errors, which make the round an outage (`outageOf`).
