@@ -5,8 +5,7 @@ import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { Agent, type Dispatcher } from 'undici';
 import { type FaultServer, startFaultServer } from '../../src/testing/index.js';
-import { type Client, createClient, noRetry, type SharedState, sharedState } from '../../src/index.js';
-import { slotOf } from '../../src/shared/slotOf.js';
+import { type Client, createClient, noRetry, retryBudget, type SharedState, sharedState } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
 import { pointsOf } from '../helpers/otel.js';
 import { useOtel } from '../helpers/suiteUpstream.js';
@@ -104,14 +103,17 @@ describe('shared state when the Redis Cluster fails', () => {
             name,
             clock,
             env: {},
-            retry: noRetry(),
+            // A budget writes a key per second: rounds send new keys as well as known ones.
+            retry: retryBudget(noRetry(), { now: clock.now }),
             shared,
             dispatcher: wire,
           });
           made.push({ shared, client });
         }
         const [one, peer] = made as [(typeof made)[0], (typeof made)[0]];
-        return { one, peer, tag: `{${prefix}${name}}` };
+        const tag = `{${prefix}${name}}`;
+        // Asked while every node runs: the slot of every key of this upstream.
+        return { one, peer, tag, slot: Number(await cluster.cli(cluster.nodes[0]!, 'CLUSTER', 'KEYSLOT', tag)) };
       };
       let slowestRound = 0;
       /** One round, timed: it never outlasts its bound (plus the timer's own slip on a loaded machine). */
@@ -161,7 +163,7 @@ describe('shared state when the Redis Cluster fails', () => {
         await call(fleet.one.client, '/fine', 'healthy');
         await call(fleet.peer.client, '/fine', 'healthy');
         assert.equal(await gauge('failover'), 1);
-        const victim = await cluster.masterOf(slotOf(fleet.tag));
+        const victim = await cluster.masterOf(fleet.slot);
         await cluster.kill(victim);
         t.after(() => restarted(victim));
         // Until its replica takes over, the upstream's slot has no master: rounds fail.
@@ -171,7 +173,7 @@ describe('shared state when the Redis Cluster fails', () => {
         assert.equal(await gauge('failover'), 0);
         await call(fleet.one.client, '/fine', 'master down');
         await cluster.untilOk();
-        assert.notEqual((await cluster.masterOf(slotOf(fleet.tag))).port, victim.port, 'its replica took over');
+        assert.notEqual((await cluster.masterOf(fleet.slot)).port, victim.port, 'its replica took over');
         await until(fleet.one.shared, true, 'failed over');
         await until(fleet.peer.shared, true, 'failed over');
         assert.equal(await gauge('failover'), 1);
@@ -180,23 +182,41 @@ describe('shared state when the Redis Cluster fails', () => {
         assert.deepEqual(unhandled, []);
       });
 
-      it('a slot migrating under the rounds: calls go on, what was shared moves with it', async () => {
+      it('a slot migrating under the rounds: calls go on, what was shared moves with it', async (t) => {
         const fleet = await replicas('migrating');
         await until(fleet.one.shared, true, 'start');
         await until(fleet.peer.shared, true, 'start');
         await shares(fleet, '/before-migration');
-        const migration = await cluster.startMigration(slotOf(fleet.tag));
-        // The keys move one by one in real migrations; here all at once: every command is ASKed.
+        const migration = await cluster.startMigration(fleet.slot);
+        const reached: boolean[] = [];
+        const rounds = async (phase: string) => {
+          for (let i = 0; i < 3; i++) {
+            // A new budget bucket (a key the source does not hold: ASK) in the round that
+            // writes a new Retry-After into the throttle's hash (which the source may still hold).
+            clock.advance(1000);
+            await call(fleet.one.client, '/fine', phase);
+            const route = `/limited-${reached.length}`;
+            upstream.script(route, { status: 429, headers: { 'retry-after': '30' } });
+            await assert.rejects(fleet.peer.client.json(route));
+            reached.push(await round(fleet.peer.shared), await round(fleet.one.shared));
+            await assert.rejects(fleet.one.client.json(route), { code: 'THROTTLE_HOLD' }, `${phase}: shared`);
+          }
+        };
+        // Half migrated: the throttle still on the source, new keys only on the target.
+        await rounds('migrating, keys not moved yet');
         assert.ok((await migration.moveKeys()) > 0, 'the upstream’s keys moved');
-        for (let i = 0; i < 3; i++) {
-          await round(fleet.one.shared);
-          await round(fleet.peer.shared);
-          await call(fleet.one.client, '/fine', 'migrating');
-        }
+        // Every key on the target, the slot still the source's: every command is ASKed.
+        await rounds('migrating, keys moved');
+        t.diagnostic(`rounds while the slot was migrating: ${reached.join(',')}`);
+        assert.deepEqual(
+          reached.filter((r) => !r),
+          [],
+          'every round followed the ASK redirections',
+        );
         await migration.finish();
         await until(fleet.one.shared, true, 'migrated');
         await until(fleet.peer.shared, true, 'migrated');
-        assert.equal((await cluster.masterOf(slotOf(fleet.tag))).port, migration.to.port);
+        assert.equal((await cluster.masterOf(fleet.slot)).port, migration.to.port);
         // The throttle learned before the move still holds, read from its new master.
         await assert.rejects(fleet.one.client.json('/before-migration'), { code: 'THROTTLE_HOLD' });
         await shares(fleet, '/after-migration');
