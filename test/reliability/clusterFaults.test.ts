@@ -5,7 +5,15 @@ import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { Agent, type Dispatcher } from 'undici';
 import { type FaultServer, startFaultServer } from '../../src/testing/index.js';
-import { type Client, createClient, noRetry, retryBudget, type SharedState, sharedState } from '../../src/index.js';
+import {
+  type Client,
+  createClient,
+  noRetry,
+  retryBudget,
+  type SharedState,
+  sharedState,
+  type SharedStateOptions,
+} from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
 import { pointsOf } from '../helpers/otel.js';
 import { useOtel } from '../helpers/suiteUpstream.js';
@@ -16,7 +24,7 @@ const TIMEOUT_MS = 300;
 
 interface Library {
   readonly name: string;
-  connect(cluster: RedisCluster): Promise<{ client: object; close(): Promise<void> }>;
+  connect(cluster: RedisCluster): Promise<{ client: NonNullable<SharedStateOptions['redis']>; close(): Promise<void> }>;
 }
 
 const libraries: Library[] = [
@@ -90,7 +98,7 @@ describe('shared state when the Redis Cluster fails', () => {
         for (const id of ['one', 'peer']) {
           const connection = await library.connect(cluster);
           const shared = sharedState({
-            redis: connection.client as never,
+            redis: connection.client,
             prefix,
             replicaId: id,
             timeoutMs: TIMEOUT_MS,

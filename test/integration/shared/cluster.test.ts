@@ -11,6 +11,7 @@ import {
   retryBudget,
   type SharedState,
   sharedState,
+  type SharedStateOptions,
   ThrottledError,
 } from '../../../src/index.js';
 import { internalsOf } from '../../../src/shared/sharedState.js';
@@ -22,7 +23,7 @@ import { useFlakyUpstream } from '../../helpers/suiteUpstream.js';
 /** A cluster client of each library the app may give, and how to let it go. */
 interface Library {
   readonly name: string;
-  connect(cluster: RedisCluster): Promise<{ client: object; close(): Promise<void> }>;
+  connect(cluster: RedisCluster): Promise<{ client: NonNullable<SharedStateOptions['redis']>; close(): Promise<void> }>;
 }
 
 const libraries: Library[] = [
@@ -73,7 +74,7 @@ describe('shared state on a real Redis Cluster (3 masters, 3 replicas)', () => {
         for (let i = 0; i < count; i++) {
           const { client, close } = await library.connect(cluster);
           const shared = sharedState({
-            redis: client as never,
+            redis: client,
             prefix,
             replicaId: `r${i}`,
             now,
