@@ -6,14 +6,7 @@ import type { ThrottleRecord } from '../policies/throttleGate.js';
 import type { SharedState } from '../types/shared.js';
 import { outageOf } from './outageOf.js';
 import type { Participant } from './participant.js';
-import {
-  backendOf,
-  connectRedis,
-  type IoredisLike,
-  type NodeRedisLike,
-  type RedisBackend,
-  type RedisCommand,
-} from './redisBackend.js';
+import { type AppRedisClient, backendOf, connectRedis, type RedisBackend, type RedisCommand } from './redisBackend.js';
 import { sharedBudget } from './sharedBudget.js';
 import { type FleetCap, sharedCap } from './sharedCap.js';
 import { sharedCircuit } from './sharedCircuit.js';
@@ -21,8 +14,12 @@ import { sharedThrottle } from './sharedThrottle.js';
 
 /** Options of {@link sharedState}. */
 export interface SharedStateOptions {
-  /** The app's own ioredis / iovalkey or node-redis client (faultline never closes it). */
-  readonly redis?: IoredisLike | NodeRedisLike;
+  /**
+   * The app's own client (faultline never closes it): ioredis / iovalkey `Redis` or
+   * `Cluster`, node-redis `createClient()` or `createCluster()`. A Sentinel set-up works
+   * through it too (ioredis `new Redis({ sentinels, name })`).
+   */
+  readonly redis?: AppRedisClient;
   /** Or a `redis://` URL faultline connects to itself with ioredis. */
   readonly url?: string;
   /**
@@ -110,16 +107,27 @@ export function sharedState(options: SharedStateOptions): SharedState {
   let closed = false;
   let closing: Promise<void> | undefined;
 
+  /** The commands a round gave up on, while Redis has not answered or refused them yet. */
+  let unsettled: Promise<unknown> | undefined;
   const round = async (): Promise<boolean> => {
     if (backend === undefined || closed) return false;
-    const at = now();
-    const batches = participants.map((p) => p.collect(at));
-    // PING first: a quiet replica still learns whether Redis is there.
-    const commands: RedisCommand[] = [['PING'], ...batches.flat()];
     let timer: NodeJS.Timeout | undefined;
     try {
+      // A client that queues while disconnected, or a paused node that has them on its
+      // socket, would otherwise get one more round every interval, all sent at once later.
+      if (unsettled !== undefined) throw new Error('the last round is still waiting on Redis');
+      const at = now();
+      const batches = participants.map((p) => p.collect(at));
+      // PING first: a quiet replica still learns whether Redis is there.
+      const commands: RedisCommand[] = [['PING'], ...batches.flat()];
+      const sent = backend.exec(commands);
+      unsettled = sent;
+      const settle = () => {
+        if (unsettled === sent) unsettled = undefined;
+      };
+      sent.then(settle, settle);
       const replies = await Promise.race([
-        backend.exec(commands),
+        sent,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
           timer.unref?.();
