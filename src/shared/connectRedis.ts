@@ -75,23 +75,27 @@ export function connectRedis(target: string | RedisTarget, timeoutMs: number): R
     const { host, port, db, ...redisOptions } = options;
     void db;
     const seeds = [...(host === undefined ? [] : [{ host, port }]), ...clusterNodes];
+    const refreshMs = Math.max(timeoutMs, 1000);
     const cluster = new ioredis.Cluster(seeds, {
       // Connected below, once the listeners that unref every node's socket are in place.
       lazyConnect: true,
       enableOfflineQueue: false,
-      clusterRetryStrategy: (times: number) => Math.min(100 * times, 2000),
-      slotsRefreshTimeout: Math.max(timeoutMs, 1000),
+      // Each attempt to reach a lost cluster leaves timers ioredis does not unref (asking a
+      // seed for its slots, ending the seed's socket) running up to refreshMs when the seed
+      // cannot be reached: waiting longer between attempts lets the process exit meanwhile.
+      clusterRetryStrategy: (times: number) => refreshMs + Math.min(100 * times, 2000),
+      slotsRefreshTimeout: refreshMs,
       // Managed clusters (ElastiCache, Memorystore) name their nodes in their certificates:
       // connect to the names the cluster gives, not their addresses, so TLS can verify them.
       ...(redisOptions.tls === undefined
         ? {}
         : { dnsLookup: (address: string, callback: (e: null, a: string) => void) => callback(null, address) }),
-      redisOptions,
+      redisOptions: { ...redisOptions, disconnectTimeout: refreshMs },
     });
     cluster.on('node error', quiet);
     cluster.on('+node', (node: IoredisClient) => unrefConnection(node));
-    // The cluster's own timers (the periodic slot refresh, the reconnection after it lost
-    // every node) are replaced as it goes: each one is unref'd as it is set.
+    // The cluster's own timers (the reconnection after it lost every node, a periodic slot
+    // refresh if one is configured) are replaced as it goes: each is unref'd as it is set.
     for (const field of ['slotsTimer', 'reconnectTimeout']) unrefEachTimer(cluster, field);
     cluster.on('error', quiet);
     cluster.connect().catch(quiet);

@@ -177,7 +177,7 @@ describe('shared state over TLS with credentials, from the environment', () => {
       assert.ok(held instanceof ThrottledError, String(held));
       assert.equal(held.code, 'THROTTLE_HOLD');
       assert.equal(suite.server.hits('/tls-ra'), 1, 'the other replica did not send');
-      assert.ok((await probe.keys('tls1:*')).length > 0, 'the fleet’s state is in the TLS Redis');
+      assert.ok((await probe.keys('*tls1:*')).length > 0, 'the fleet’s state is in the TLS Redis');
       assert.deepEqual(await healthGauge('tls-ra'), [1]);
       assert.deepEqual(sharedStateLinesOf(logs.lines), [], 'nothing to report');
     } finally {
@@ -222,7 +222,7 @@ describe('shared state over TLS with credentials, from the environment', () => {
         assert.match(String(reported[0]!['error']), cause);
         const everything = JSON.stringify(logs.lines);
         assert.doesNotMatch(everything, new RegExp(PASSWORD), 'neither the right password nor the wrong one');
-        assert.deepEqual(await probe.keys(`${prefix}*`), [], 'nothing written');
+        assert.deepEqual(await probe.keys(`*${prefix}*`), [], 'nothing written');
       } finally {
         await client.close();
         await lease.release();
@@ -342,6 +342,13 @@ describe('a Redis Cluster from FAULTLINE_REDIS_CLUSTER_NODES', () => {
     const result = await runChild(envFor('env-cluster-exit:'), suite.server.url);
     assert.deepEqual(result, { code: 0, answer: { ok: true }, healthy: true });
   });
+
+  it('a process whose cluster seeds are all unreachable exits by itself too (a reconnection pending)', async () => {
+    const closed = [await freePort(), await freePort()];
+    const env = { FAULTLINE_REDIS_CLUSTER_NODES: closed.map((port) => `127.0.0.1:${port}`).join(',') };
+    const result = await runChild(env, suite.server.url, 3);
+    assert.deepEqual(result, { code: 0, answer: { ok: true }, healthy: false });
+  });
 });
 
 function sharedStateLinesOf(lines: readonly Record<string, unknown>[]) {
@@ -351,8 +358,8 @@ function sharedStateLinesOf(lines: readonly Record<string, unknown>[]) {
 // Far above the child's own work (about a second), far below "kept alive".
 const EXIT_BOUND_MS = 10_000;
 
-async function runChild(env: Record<string, string>, upstream: string) {
-  const proc = spawn(process.execPath, [child, upstream], {
+async function runChild(env: Record<string, string>, upstream: string, rounds = 100) {
+  const proc = spawn(process.execPath, [child, upstream, String(rounds)], {
     env: { PATH: process.env['PATH'] ?? '', ...env, FAULTLINE_LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
