@@ -84,8 +84,11 @@ export function resolveClientConfig(given: ClientOptions): ClientConfig {
       }),
     );
   const fromEnv =
-    options.shared === undefined && env.redisUrl !== undefined
-      ? sharedStateFor(env.redisUrl, env.redisPrefix)
+    options.shared === undefined && (env.redisUrl !== undefined || env.redisClusterNodes !== undefined)
+      ? sharedStateFor(
+          withoutUndefined({ url: env.redisUrl, clusterNodes: env.redisClusterNodes, tls: env.redisTls }),
+          env.redisPrefix,
+        )
       : undefined;
   const fleet = sharedStateOf(options.shared, fromEnv?.shared);
   fleet?.reportTo(diagnostics);

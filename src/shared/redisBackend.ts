@@ -1,4 +1,3 @@
-import { lazyRequire } from '../core/lazyRequire.js';
 import type { RedisBackend } from './redisCommand.js';
 import {
   type IoredisClusterLike,
@@ -51,61 +50,5 @@ export function backendOf(client: AppRedisClient): RedisBackend {
       return settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as unknown)));
     },
     close: () => Promise.resolve(),
-  };
-}
-
-interface Unrefable {
-  unref?(): unknown;
-}
-interface IoredisClient extends IoredisLike {
-  on(event: string, listener: (arg: unknown) => void): void;
-  quit(): Promise<unknown>;
-  disconnect(): void;
-  /** The current socket (a new one after each reconnect). */
-  readonly stream?: Unrefable;
-  /** The timer of the next reconnection, while one is due. */
-  readonly reconnectTimeout?: Unrefable | null;
-}
-type IoredisConstructor = new (url: string, options: Record<string, unknown>) => IoredisClient;
-
-// Loaded on first use only: `import 'faultline'` never loads a Redis client.
-const loadIoredis = lazyRequire<{ default?: IoredisConstructor } & IoredisConstructor>('ioredis');
-
-/**
- * A backend that connects to `url` with ioredis (an optional peer dependency). Commands
- * fail at once while disconnected instead of queueing, and give up after `timeoutMs`, so
- * a down or paused Redis never holds anything up; ioredis reconnects by itself. The
- * connection does not keep the process alive; `close()` ends it.
- *
- * @throws {Error} when ioredis is not installed.
- */
-export function connectRedis(url: string, timeoutMs: number): RedisBackend {
-  const module = loadIoredis();
-  const Redis = module.default ?? module;
-  const client = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: timeoutMs,
-    connectTimeout: Math.max(timeoutMs, 1000),
-    retryStrategy: (times: number) => Math.min(100 * times, 2000),
-    lazyConnect: false,
-  });
-  // Health is judged by the sync rounds; the connection's own errors are expected noise.
-  client.on('error', () => undefined);
-  // Shared state is never a reason for a process to stay alive: neither its socket nor the
-  // wait before a reconnection holds the event loop (a command waiting for its answer
-  // does, until its commandTimeout). ioredis emits these after it set the socket or timer.
-  client.on('connect', () => client.stream?.unref?.());
-  client.on('reconnecting', () => client.reconnectTimeout?.unref?.());
-  const backend = backendOf(client);
-  return {
-    exec: backend.exec,
-    async close() {
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
-    },
   };
 }

@@ -6,7 +6,8 @@ import type { ThrottleRecord } from '../policies/throttleGate.js';
 import type { SharedState } from '../types/shared.js';
 import { outageOf } from './outageOf.js';
 import type { Participant } from './participant.js';
-import { type AppRedisClient, backendOf, connectRedis, type RedisBackend, type RedisCommand } from './redisBackend.js';
+import { connectRedis, type RedisTarget } from './connectRedis.js';
+import { type AppRedisClient, backendOf, type RedisBackend, type RedisCommand } from './redisBackend.js';
 import { sharedBudget } from './sharedBudget.js';
 import { type FleetCap, sharedCap } from './sharedCap.js';
 import { sharedCircuit } from './sharedCircuit.js';
@@ -88,6 +89,17 @@ export function internalsOf(shared: SharedState): SharedInternals | undefined {
  * ```
  */
 export function sharedState(options: SharedStateOptions): SharedState {
+  return sharedStateTo(options.url, options);
+}
+
+/**
+ * {@link sharedState} over a connection faultline makes itself to `target` (what the
+ * environment asks for: TLS files, cluster seeds) instead of `options.url`.
+ */
+export function sharedStateTo(
+  target: string | RedisTarget | undefined,
+  options: Omit<SharedStateOptions, 'url'>,
+): SharedState {
   const prefix = options.prefix ?? 'faultline:';
   const intervalMs = options.syncIntervalMs ?? 100;
   const timeoutMs = options.timeoutMs ?? 500;
@@ -97,7 +109,7 @@ export function sharedState(options: SharedStateOptions): SharedState {
   let backend: RedisBackend | undefined;
   try {
     if (options.redis !== undefined) backend = backendOf(options.redis);
-    else if (options.url !== undefined) backend = connectRedis(options.url, timeoutMs);
+    else if (target !== undefined) backend = connectRedis(target, timeoutMs);
   } catch (error) {
     diagnostics.report('shared state (loading the Redis client)', error);
   }
