@@ -167,7 +167,7 @@ export function sharedState(options: SharedStateOptions): SharedState {
   const timer = setInterval(() => void sync(), intervalMs);
   timer.unref?.();
 
-  const throttle = sharedThrottle(prefix, kick);
+  const throttle = sharedThrottle(prefix, kick, now);
   const cap = sharedCap(prefix);
   participants.push(throttle.participant, cap.participant);
   const shared: SharedState = {
