@@ -1,19 +1,14 @@
 import { lazyRequire } from '../core/lazyRequire.js';
+import type { RedisBackend } from './redisCommand.js';
+import {
+  type IoredisClusterLike,
+  ioredisClusterBackend,
+  type NodeRedisClusterLike,
+  nodeRedisClusterBackend,
+} from './clusterBackend.js';
 
-/** One Redis command: its name, then its arguments. */
-export type RedisCommand = readonly [string, ...(string | number)[]];
-
-/**
- * What shared state needs of a Redis connection: a batch of commands sent in one round
- * trip, each reply (or the command's own error) in order. It may reject when the batch
- * could not be sent at all; whether errors among the replies mean Redis is out is decided
- * in one place for every backend (`outageOf`), not here.
- */
-export interface RedisBackend {
-  exec(commands: readonly RedisCommand[]): Promise<unknown[]>;
-  /** Closes a connection faultline opened itself; the app's own client is left alone. */
-  close(): Promise<void>;
-}
+// The contract lives apart so that the backends can use it without importing this file.
+export type { RedisBackend, RedisCommand } from './redisCommand.js';
 
 /** The part of an ioredis (or iovalkey) client faultline calls. */
 export interface IoredisLike {
@@ -25,8 +20,18 @@ export interface NodeRedisLike {
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-/** A backend over the app's own ioredis / iovalkey or node-redis client (never closed by faultline). */
-export function backendOf(client: IoredisLike | NodeRedisLike): RedisBackend {
+/** Every client the app can give faultline. */
+export type AppRedisClient = IoredisLike | NodeRedisLike | IoredisClusterLike | NodeRedisClusterLike;
+
+/**
+ * A backend over the app's own client (never closed by faultline): an ioredis / iovalkey
+ * client or `Cluster`, a node-redis client or cluster (`createCluster()`).
+ */
+export function backendOf(client: AppRedisClient): RedisBackend {
+  if ((client as Partial<IoredisClusterLike>).isCluster === true)
+    return ioredisClusterBackend(client as IoredisClusterLike);
+  if (typeof (client as Partial<NodeRedisClusterLike>).getMasters === 'function')
+    return nodeRedisClusterBackend(client as NodeRedisClusterLike);
   if (typeof (client as IoredisLike).pipeline === 'function') {
     const io = client as IoredisLike;
     return {

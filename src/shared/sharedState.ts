@@ -6,14 +6,7 @@ import type { ThrottleRecord } from '../policies/throttleGate.js';
 import type { SharedState } from '../types/shared.js';
 import { outageOf } from './outageOf.js';
 import type { Participant } from './participant.js';
-import {
-  backendOf,
-  connectRedis,
-  type IoredisLike,
-  type NodeRedisLike,
-  type RedisBackend,
-  type RedisCommand,
-} from './redisBackend.js';
+import { type AppRedisClient, backendOf, connectRedis, type RedisBackend, type RedisCommand } from './redisBackend.js';
 import { sharedBudget } from './sharedBudget.js';
 import { type FleetCap, sharedCap } from './sharedCap.js';
 import { sharedCircuit } from './sharedCircuit.js';
@@ -21,8 +14,12 @@ import { sharedThrottle } from './sharedThrottle.js';
 
 /** Options of {@link sharedState}. */
 export interface SharedStateOptions {
-  /** The app's own ioredis / iovalkey or node-redis client (faultline never closes it). */
-  readonly redis?: IoredisLike | NodeRedisLike;
+  /**
+   * The app's own client (faultline never closes it): ioredis / iovalkey `Redis` or
+   * `Cluster`, node-redis `createClient()` or `createCluster()`. A Sentinel set-up works
+   * through it too (ioredis `new Redis({ sentinels, name })`).
+   */
+  readonly redis?: AppRedisClient;
   /** Or a `redis://` URL faultline connects to itself with ioredis. */
   readonly url?: string;
   /**

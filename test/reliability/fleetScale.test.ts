@@ -112,7 +112,7 @@ describe('Redis load follows replicas and upstreams, not the call rate', () => {
       await Promise.all(Array.from({ length: calls }, () => api.get('/quota').catch(() => undefined)));
       await new Promise((resolve) => setTimeout(resolve, 50));
       const kicked = rounds.pipelines - before;
-      const hold = await client.hgetall('storm:throttle:api');
+      const hold = await client.hgetall('{storm:api}:throttle');
       assert.ok(Number(hold['/quota']) > Date.now(), `the hold reached Redis: ${JSON.stringify(hold)}`);
       // One round for the news that the route is held; later ends of the same hold wait for
       // the next timed round (here never), so the answers' count drives no rounds.
