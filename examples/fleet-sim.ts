@@ -103,6 +103,7 @@ try {
         { title: 'breaker opened by the fleet → closed after the heal', maxWidth: 22 },
         { title: 'Sentry events (cap 10/min + 1 per replica)', maxWidth: 16 },
         { title: 'Redis ops/s (per replica)', maxWidth: 14 },
+        { title: 'rounds/s, ops a round (per replica)', maxWidth: 16 },
       ],
       results.map((r) => [
         String(r.replicas),
@@ -111,6 +112,7 @@ try {
         `${r.breakerOpened} in ${r.openSpreadMs} ms → ${r.breakerClosed} in ${r.closeSpreadMs} ms, ${r.trialRequests} trial`,
         `${r.sentryMostInAMinute} (≤ ${r.capPerMinute + r.replicas})`,
         `${r.redisOpsPerSecond.toFixed(0)} (${r.redisOpsPerSecondPerReplica.toFixed(0)})`,
+        roundsOf(r),
       ]),
     ))
       console.log(line);
@@ -126,4 +128,12 @@ try {
   await cluster?.close();
   await Sentry.close(2000);
   await sink.close();
+}
+
+/** One PING per round: rounds per second per replica, and the commands each round sent. */
+function roundsOf(r: FleetSimResult): string {
+  const rounds = r.redisByCommand['ping'] ?? 0;
+  const total = Object.values(r.redisByCommand).reduce((a, b) => a + b, 0);
+  const seconds = total / r.redisOpsPerSecond;
+  return `${(rounds / seconds / r.replicas).toFixed(1)}, ${(total / rounds).toFixed(1)}`;
 }
