@@ -187,7 +187,7 @@ export function sharedStateTo(
   const timer = setInterval(() => void sync(), intervalMs);
   timer.unref?.();
 
-  const throttle = sharedThrottle(prefix, kick);
+  const throttle = sharedThrottle(prefix, kick, now);
   const cap = sharedCap(prefix);
   participants.push(throttle.participant, cap.participant);
   const shared: SharedState = {

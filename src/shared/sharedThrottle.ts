@@ -7,8 +7,8 @@ import type { RedisCommand } from './redisBackend.js';
 const MAX_HOLD_MS = 3_600_000;
 
 /**
- * The throttle gate's store for the fleet: a Retry-After learned here is pushed at once
- * (`onNews`) into one hash per upstream, `{<prefix><upstream>}:throttle`, field the route,
+ * The throttle gate's store for the fleet: a hold the fleet does not know of yet is pushed
+ * at once (`onNews`) into one hash per upstream, `{<prefix><upstream>}:throttle`, field the route,
  * value until when (the hash expires when its throttle ends); every upstream this replica
  * calls is read back whole, so a throttle another replica learned holds here too, on any
  * route.
@@ -16,6 +16,7 @@ const MAX_HOLD_MS = 3_600_000;
 export function sharedThrottle(
   prefix: string,
   onNews: () => void,
+  clock: () => number,
 ): { store: StateStore<ThrottleRecord>; participant: Participant } {
   const local = new RecentMap<ThrottleRecord>();
   const pushed = new RecentMap<number>();
@@ -32,7 +33,11 @@ export function sharedThrottle(
       },
       set(key, record) {
         local.set(key, record);
-        if (record.until > (pushed.get(key) ?? 0)) onNews();
+        // At once only when the fleet holds nothing here yet: in a storm every 429 answered
+        // moves the end of the hold on, and a round per answer would make Redis load follow
+        // the traffic. A later end of a hold the fleet keeps waits for the next round.
+        const told = pushed.get(key) ?? 0;
+        if (record.until > told && told <= clock()) onNews();
       },
     },
     participant: {
