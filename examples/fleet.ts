@@ -7,20 +7,36 @@
 // Retry-After learned by one replica holding back all, a circuit opened on evidence from
 // several replicas (never by one sick replica alone), and one Sentry cap for the fleet.
 //
-// Run: npm run build && node dist/examples/fleet.js [replicas]   (needs redis-server on PATH)
+// With --cluster the replicas share state through a real Redis Cluster (3 masters, 3
+// replicas, created here with redis-cli --cluster create), each replica handing faultline
+// its own ioredis client as a managed cluster (ElastiCache, Memorystore) is reached:
+//
+//   import { Cluster } from 'ioredis';
+//   const shared = sharedState({ redis: new Cluster([{ host, port }, …]), prefix: 'checkout:' });
+//
+// Run: npm run build && node dist/examples/fleet.js [--cluster] [replicas]
+//   (needs redis-server, and redis-cli for --cluster, on PATH)
+// For 4, 16 and 64 replicas and the Redis load per call rate: examples/fleet-sim.ts.
 import { startFleetUpstream } from '../fixtures/fleetUpstream.js';
 import { type FleetRun, runFleet } from '../fixtures/runFleet.js';
-import { startRedis } from '../fixtures/redisServer.js';
+import { type RedisCluster, startRedisCluster } from '../fixtures/redisCluster.js';
+import { type RedisServer, startRedis } from '../fixtures/redisServer.js';
 import { renderTable } from './support/textTable.js';
 
-const replicas = Number(process.argv[2] ?? 4);
+const args = process.argv.slice(2);
+const replicas = Number(args.find((a) => /^\d+$/.test(a)) ?? 4);
 const durationMs = 6000;
 const upstream = await startFleetUpstream();
-const redis = await startRedis();
+let redis: RedisServer | undefined;
+let cluster: RedisCluster | undefined;
 try {
-  console.log(`${replicas} replicas, ${durationMs / 1000} s each run, one upstream; Redis at ${redis.url}\n`);
+  const target = args.includes('--cluster')
+    ? { clusterSeeds: (cluster = await startRedisCluster()).seeds, redisUrl: undefined }
+    : { redisUrl: (redis = await startRedis()).url };
+  const where = cluster === undefined ? `Redis at ${target.redisUrl}` : 'a 3-master Redis Cluster';
+  console.log(`${replicas} replicas, ${durationMs / 1000} s each run, one upstream; ${where}\n`);
   const local = await runFleet({ upstream, redisUrl: undefined, replicas, durationMs });
-  const shared = await runFleet({ upstream, redisUrl: redis.url, replicas, durationMs });
+  const shared = await runFleet({ upstream, ...target, replicas, durationMs });
   const retries = (run: FleetRun) => (run.requests['/down'] ?? 0) - (run.calls['budget'] ?? 0);
   const states = (run: FleetRun, name: string) => {
     const open = run.reports.filter((r) => r.finalState[name] === 'open').length;
@@ -31,7 +47,7 @@ try {
     [
       { title: 'what the upstream saw', maxWidth: 44 },
       { title: 'each replica alone', maxWidth: 22 },
-      { title: 'shared through Redis', maxWidth: 22 },
+      { title: cluster === undefined ? 'shared through Redis' : 'shared through Redis Cluster', maxWidth: 22 },
     ],
     [
       row('/down (100% 503): calls → requests', (r) => `${r.calls['budget']} → ${r.requests['/down']}`),
@@ -46,5 +62,6 @@ try {
   for (const line of lines) console.log(line);
 } finally {
   await upstream.close();
-  await redis.stop();
+  await redis?.stop();
+  await cluster?.close();
 }

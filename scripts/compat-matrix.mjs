@@ -1,9 +1,10 @@
 // The compatibility matrix: packs faultline, installs the tarball into fresh apps beside each
 // supported OpenTelemetry SDK and Sentry major (the latest release of each, as `npm install`
-// gives a user today) WITHOUT --force or --legacy-peer-deps, and runs the contract
-// (test/compat/contract.mjs) there in every init order. Prints a table of combination × check
-// and exits non-zero when a check fails (checks listed in test/compat/knownOpen.mjs are
-// reported OPEN instead; one of those passing fails the run, so the list only shrinks).
+// gives a user today) and one app with the lowest version of every peer range, WITHOUT
+// --force or --legacy-peer-deps, and runs the contract (test/compat/contract.mjs) there in
+// every init order. Prints a table of combination × check and exits non-zero when a
+// check fails (checks listed in test/compat/knownOpen.mjs are reported OPEN instead; one
+// of those passing fails the run, so the list only shrinks).
 //
 //   node scripts/compat-matrix.mjs            (after npm run build)
 //
@@ -58,9 +59,32 @@ const OTEL = {
     ],
   },
 };
+/**
+ * The lowest versions package.json's peer ranges admit, in one app: the bottom of each
+ * range must work too, not only the newest release npm picks. The API's floor is 1.9.1:
+ * sdk-metrics 2.0.0 (sdk-node 0.200.0's) refuses below 1.9.0, and @sentry/node 11.0.0
+ * depends on ^1.9.1, so beside 1.9.0 npm nests a second copy (1.10) under Sentry.
+ */
+const LOWEST = {
+  node: 20,
+  // Exact versions: npm's cached metadata serves them as well as a fresh one (CI time).
+  flags: ['--prefer-offline'],
+  packages: [
+    '@opentelemetry/api@1.9.1',
+    '@opentelemetry/sdk-node@0.200.0',
+    '@opentelemetry/sdk-trace-base@2.0.0',
+    '@opentelemetry/sdk-metrics@2.0.0',
+    '@opentelemetry/core@2.0.0',
+    '@opentelemetry/context-async-hooks@2.0.0',
+    '@sentry/node@11.0.0',
+    'express@5.0.0',
+    'ioredis@5.0.0',
+  ],
+};
 const COMBINATIONS = [
   { name: 'otel2 sentry11 node20', otel: 2, sentry: '@sentry/node@^11' },
   { name: 'otel3 sentry11 node22', otel: 3, sentry: '@sentry/node@^11' },
+  { name: 'lowest node20', lowest: true, orders: [...ORDERS, 'shared-state'] },
 ];
 
 function run(command, args, options = {}) {
@@ -164,11 +188,17 @@ const tarball = join(work, packed.stdout.trim().split('\n').pop());
 
 for (const combination of COMBINATIONS) {
   const { name } = combination;
-  const otel = OTEL[combination.otel];
-  const node = nodeBinary(otel.node);
+  const {
+    node: major,
+    packages,
+    flags = [],
+  } = combination.lowest
+    ? LOWEST
+    : { ...OTEL[combination.otel], packages: [...OTEL[combination.otel].packages, combination.sentry, 'express@^5'] };
+  const node = nodeBinary(major);
   const dir = newApp(name);
-  console.log(`== ${name}: npm install faultline.tgz ${[...otel.packages, combination.sentry].join(' ')} express@^5`);
-  const installed = npm(node, dir, ['install', tarball, ...otel.packages, combination.sentry, 'express@^5']);
+  console.log(`== ${name}: npm install faultline.tgz ${packages.join(' ')}`);
+  const installed = npm(node, dir, ['install', ...flags, tarball, ...packages]);
   record(
     name,
     '-',
@@ -179,15 +209,16 @@ for (const combination of COMBINATIONS) {
   if (installed.status !== 0) continue;
   const api = copiesOf(dir, '@opentelemetry/api');
   record(name, '-', 'one-api-copy', api.length === 1, api.join('; '));
-  const versions = ['@opentelemetry/sdk-node', '@opentelemetry/api', '@sentry/node']
+  const versions = ['@opentelemetry/sdk-node', '@opentelemetry/api', '@sentry/node', 'express', 'ioredis']
+    .filter((pkg) => existsSync(join(dir, 'node_modules', pkg, 'package.json')))
     .map(
       (pkg) =>
-        `${pkg.split('/')[1]} ${JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')).version}`,
+        `${pkg.split('/').pop()} ${JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')).version}`,
     )
     .join(', ');
   console.log(`   ${versions}; ${run(node, ['--version']).stdout.trim()}`);
   writeFileSync(join(dir, 'contract.mjs'), readFileSync(contract));
-  for (const order of ORDERS) {
+  for (const order of combination.orders ?? ORDERS) {
     const resultsFile = join(dir, `results-${order}.json`);
     const ran = run(node, ['contract.mjs', order, resultsFile], { cwd: dir, timeout: 120_000 });
     const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : [];

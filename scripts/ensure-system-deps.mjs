@@ -1,6 +1,7 @@
 // Makes sure the real upstreams the suites run against are installed: Debian's
 // python3-httpbin with gunicorn (the reference upstream), prometheus (the real
-// scraper for the dashboard test) and redis-server (the fleet's shared state). Installs them with apt-get when they are missing and
+// scraper for the dashboard test), redis-server (the fleet's shared state, one server,
+// a cluster and TLS) and openssl (the TLS tests' certificates). Installs them with apt-get when they are missing and
 // this is a Debian machine where we are root; otherwise says exactly what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,7 +21,12 @@ const wanted = [
   },
   {
     pkg: 'redis-server',
-    present: () => existsSync('/usr/bin/redis-server'),
+    present: () => existsSync('/usr/bin/redis-server') && existsSync('/usr/bin/redis-cli'),
+  },
+  {
+    // Certificates for the TLS Redis tests are made in the test, with the openssl CLI.
+    pkg: 'openssl',
+    present: () => existsSync('/usr/bin/openssl'),
   },
 ];
 const missing = wanted.filter((w) => !w.present()).map((w) => w.pkg);

@@ -3,6 +3,7 @@ import { type EnvConfig, readEnvConfig } from '../config/envConfig.js';
 import { systemClock } from '../core/clock.js';
 import { DEFAULTS, settle } from '../core/defaults.js';
 import { createDiagnostics } from '../core/diagnostics.js';
+import { withoutUndefined } from '../core/withoutUndefined.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { guardAuth } from '../auth/guardAuth.js';
 import { guardClock } from '../core/guardClock.js';
@@ -66,8 +67,11 @@ export function resolveClientConfig(given: ClientOptions): ClientConfig {
   const log = logWriterFor(logger, env.logLevel);
   const diagnostics = createDiagnostics((message, meta) => log.write('warn', message, meta), Date.now, redactor.text);
   const fromEnv =
-    options.shared === undefined && env.redisUrl !== undefined
-      ? sharedStateFor(env.redisUrl, env.redisPrefix)
+    options.shared === undefined && (env.redisUrl !== undefined || env.redisClusterNodes !== undefined)
+      ? sharedStateFor(
+          withoutUndefined({ url: env.redisUrl, clusterNodes: env.redisClusterNodes, tls: env.redisTls }),
+          env.redisPrefix,
+        )
       : undefined;
   const fleet = sharedStateOf(options.shared, fromEnv?.shared);
   fleet?.reportTo(diagnostics);

@@ -3,6 +3,7 @@ import { DEFAULTS } from '../core/defaults.js';
 import { defaultResilience, describeResilience } from './defaultResilience.js';
 import { readEnvConfig } from './envConfig.js';
 import { maskProxyCredentials, PROXY_VARIABLES, proxyVariable } from './proxySettings.js';
+import { maskRedisUrl, TLS_VARIABLES } from './redisSettings.js';
 
 /** One line of the effective configuration. */
 export interface EffectiveSetting {
@@ -64,7 +65,20 @@ export function effectiveConfig(env: Readonly<Record<string, string | undefined>
     ),
     setting('FAULTLINE_LOG_SAMPLE_THEREAFTER', config.logSampleThereafter, DEFAULTS.logSampleThereafter),
     setting('FAULTLINE_PROXY', config.proxy === undefined ? undefined : config.proxy ? 'on' : 'off', 'on'),
-    setting('FAULTLINE_REDIS_URL', config.redisUrl?.replace(/\/\/([^:@/]*):[^@/]*@/, `//$1:${MASK}@`), undefined),
+    setting(
+      'FAULTLINE_REDIS_URL',
+      config.redisUrl === undefined ? undefined : maskRedisUrl(config.redisUrl),
+      undefined,
+    ),
+    setting(
+      'FAULTLINE_REDIS_CLUSTER_NODES',
+      config.redisClusterNodes?.map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`),
+      undefined,
+    ),
+    // The files' names, not their contents (the key is a secret; the names are not).
+    ...Object.values(TLS_VARIABLES).map((name) =>
+      setting(name, config.redisTls === undefined ? undefined : env[name]?.trim() || undefined, undefined),
+    ),
     setting('FAULTLINE_REDIS_PREFIX', config.redisPrefix, DEFAULTS.redisPrefix),
   ];
   // The policies a client gets without a `resilience` option of its own.

@@ -3,6 +3,7 @@ import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import type { FailureKind } from '../types/failure.js';
 import { type ProxySettings, readProxySettings } from './proxySettings.js';
+import { readClusterNodes, readRedisTls, readRedisUrl, type RedisNode, type RedisTlsFiles } from './redisSettings.js';
 
 /** The winston levels faultline accepts (npm levels). */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
@@ -31,6 +32,10 @@ export interface EnvConfig {
   readonly redisUrl?: string;
   /** `FAULTLINE_REDIS_PREFIX`: the prefix of every key faultline writes there. */
   readonly redisPrefix?: string;
+  /** `FAULTLINE_REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster (scheme and credentials from the URL). */
+  readonly redisClusterNodes?: readonly RedisNode[];
+  /** The PEM files named by `FAULTLINE_REDIS_TLS_CA` / `_CERT` / `_KEY`, read once. */
+  readonly redisTls?: RedisTlsFiles;
   /** From `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`; absent when none is set or `FAULTLINE_PROXY` is off. */
   readonly proxySettings?: ProxySettings;
 }
@@ -54,7 +59,13 @@ export const FAULTLINE_VARIABLES = {
     'failure log lines per fingerprint per second written before sampling, 0 turns sampling off (default 100)',
   FAULTLINE_LOG_SAMPLE_THEREAFTER: 'then one line in this many per fingerprint per second, 0 for none (default 100)',
   FAULTLINE_PROXY: 'on or off (or true/false): honour HTTP_PROXY, HTTPS_PROXY and NO_PROXY (default on)',
-  FAULTLINE_REDIS_URL: 'redis:// or rediss:// URL: replicas share throttle, retry budget, circuits and Sentry cap',
+  FAULTLINE_REDIS_URL:
+    'redis:// or rediss:// URL with user:password@ if any: replicas share throttle, retry budget, circuits and Sentry cap',
+  FAULTLINE_REDIS_CLUSTER_NODES:
+    'comma list of host:port seed nodes of a Redis Cluster (scheme and credentials from FAULTLINE_REDIS_URL)',
+  FAULTLINE_REDIS_TLS_CA: 'PEM file of CA certificates trusted for the rediss:// server, besides the public CAs',
+  FAULTLINE_REDIS_TLS_CERT: 'PEM file of the client certificate for rediss:// (with FAULTLINE_REDIS_TLS_KEY)',
+  FAULTLINE_REDIS_TLS_KEY: 'PEM file of the client certificate’s private key, not encrypted',
   FAULTLINE_REDIS_PREFIX: 'prefix of the Redis keys, up to 64 characters without spaces (default faultline:)',
 } as const;
 
@@ -129,7 +140,10 @@ export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
     const proxy = readChoice(env, 'FAULTLINE_PROXY', ['on', 'off', 'true', 'false'] as const);
     return proxy === undefined ? undefined : proxy === 'on' || proxy === 'true';
   });
-  set('redisUrl', () => readRedisUrl(env, 'FAULTLINE_REDIS_URL'));
+  set('redisUrl', () => readRedisUrl(env, present(env, 'FAULTLINE_REDIS_CLUSTER_NODES') !== undefined));
+  set('redisClusterNodes', () => readClusterNodes(env));
+  // Against the URL as written, valid or not: a wrong URL must not also make the TLS files wrong.
+  set('redisTls', () => readRedisTls(env, present(env, 'FAULTLINE_REDIS_URL')));
   set('redisPrefix', () => {
     const prefix = present(env, 'FAULTLINE_REDIS_PREFIX');
     if (prefix === undefined || /^\S{1,64}$/.test(prefix)) return prefix;
@@ -160,22 +174,6 @@ function readInteger(env: Env, name: string, min: number, max: number): number |
     throw new ConfigError(name, env[name], 'is out of range', accepted);
   }
   return value;
-}
-
-function readRedisUrl(env: Env, name: string): string | undefined {
-  const raw = present(env, name);
-  if (raw === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
-    const shown = raw.replace(/\/\/[^@/]*@/, '//****@');
-    throw new ConfigError(name, shown, 'is not a Redis URL', 'redis://[user:password@]host[:port][/db] or rediss://');
-  }
-  return raw;
 }
 
 function readKinds(env: Env, name: string): FailureKind[] | undefined {

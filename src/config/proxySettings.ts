@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors/ConfigError.js';
 import { REDACTED } from '../redaction/Redactor.js';
+import { maskCredentials } from '../core/maskCredentials.js';
 import { withoutUndefined } from '../core/withoutUndefined.js';
 import type { ProxySettings } from '../transport/ProxySettings.js';
 
@@ -67,5 +68,5 @@ function proxyUrl(name: string, raw: string): string {
  * or not: a password written with a raw `/`, `?` or `#` is still masked whole.
  */
 export function maskProxyCredentials(text: string): string {
-  return text.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?[\s\S]*@/i, `$1${REDACTED}@`);
+  return maskCredentials(text, REDACTED);
 }

@@ -10,7 +10,9 @@ const FOREIGN_DATA = /^(WRONGTYPE |ERR (hash )?value is not an? (integer|valid f
  * PING was answered `PONG` and no command failed but for foreign data. Any other error in
  * the replies — a disconnected ioredis pipeline *resolves* with one per command, node-redis
  * rejects each command, a paused Redis times each out, a restarting one answers `LOADING`,
- * a replica `READONLY` — is an outage, returned to be thrown; undefined when Redis answered.
+ * a replica `READONLY`, a cluster `CLUSTERDOWN` (a slot no master serves), `TRYAGAIN` (a
+ * migration under way) or a MOVED / ASK its client did not follow — is an outage, returned
+ * to be thrown; undefined when Redis answered.
  */
 export function outageOf(replies: readonly unknown[]): Error | undefined {
   for (const reply of replies) {

@@ -18,6 +18,26 @@ export function keyPart(text: string): string {
   return encodeURIComponent(text);
 }
 
+/**
+ * The start of every key faultline keeps for `upstream`: its Redis Cluster hash tag,
+ * `{<prefix><upstream>}`. Everything one upstream needs (throttle, budget, circuits) then
+ * sits in one slot — a round's commands for it go to one node in one pipeline, and a
+ * command on two of its keys (DEL) never spans slots — while upstreams spread over the
+ * cluster. The prefix is inside the tag so that two services sharing a cluster and calling
+ * the same upstream do not pile onto one slot. A single Redis ignores the braces.
+ */
+export function upstreamTag(prefix: string, upstream: string): string {
+  return `{${prefix}${keyPart(upstream)}}`;
+}
+
+/**
+ * The tag of keys tied to no upstream (the Sentry cap): `#` is escaped in every upstream's
+ * tag (`%23`), so this one is no upstream's.
+ */
+export function fleetTag(prefix: string, name: string): string {
+  return `{${prefix}#${name}}`;
+}
+
 /** A reply read as a finite number, or undefined for anything else (bad or foreign data). */
 export function numberOf(reply: unknown): number | undefined {
   if (typeof reply === 'number') return Number.isFinite(reply) ? reply : undefined;

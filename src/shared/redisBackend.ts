@@ -1,19 +1,13 @@
-import { lazyRequire } from '../core/lazyRequire.js';
+import type { RedisBackend } from './redisCommand.js';
+import {
+  type IoredisClusterLike,
+  ioredisClusterBackend,
+  type NodeRedisClusterLike,
+  nodeRedisClusterBackend,
+} from './clusterBackend.js';
 
-/** One Redis command: its name, then its arguments. */
-export type RedisCommand = readonly [string, ...(string | number)[]];
-
-/**
- * What shared state needs of a Redis connection: a batch of commands sent in one round
- * trip, each reply (or the command's own error) in order. It may reject when the batch
- * could not be sent at all; whether errors among the replies mean Redis is out is decided
- * in one place for every backend (`outageOf`), not here.
- */
-export interface RedisBackend {
-  exec(commands: readonly RedisCommand[]): Promise<unknown[]>;
-  /** Closes a connection faultline opened itself; the app's own client is left alone. */
-  close(): Promise<void>;
-}
+// The contract lives apart so that the backends can use it without importing this file.
+export type { RedisBackend, RedisCommand } from './redisCommand.js';
 
 /** The part of an ioredis (or iovalkey) client faultline calls. */
 export interface IoredisLike {
@@ -25,8 +19,18 @@ export interface NodeRedisLike {
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-/** A backend over the app's own ioredis / iovalkey or node-redis client (never closed by faultline). */
-export function backendOf(client: IoredisLike | NodeRedisLike): RedisBackend {
+/** Every client the app can give faultline. */
+export type AppRedisClient = IoredisLike | NodeRedisLike | IoredisClusterLike | NodeRedisClusterLike;
+
+/**
+ * A backend over the app's own client (never closed by faultline): an ioredis / iovalkey
+ * client or `Cluster`, a node-redis client or cluster (`createCluster()`).
+ */
+export function backendOf(client: AppRedisClient): RedisBackend {
+  if ((client as Partial<IoredisClusterLike>).isCluster === true)
+    return ioredisClusterBackend(client as IoredisClusterLike);
+  if (typeof (client as Partial<NodeRedisClusterLike>).getMasters === 'function')
+    return nodeRedisClusterBackend(client as NodeRedisClusterLike);
   if (typeof (client as IoredisLike).pipeline === 'function') {
     const io = client as IoredisLike;
     return {
@@ -46,61 +50,5 @@ export function backendOf(client: IoredisLike | NodeRedisLike): RedisBackend {
       return settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as unknown)));
     },
     close: () => Promise.resolve(),
-  };
-}
-
-interface Unrefable {
-  unref?(): unknown;
-}
-interface IoredisClient extends IoredisLike {
-  on(event: string, listener: (arg: unknown) => void): void;
-  quit(): Promise<unknown>;
-  disconnect(): void;
-  /** The current socket (a new one after each reconnect). */
-  readonly stream?: Unrefable;
-  /** The timer of the next reconnection, while one is due. */
-  readonly reconnectTimeout?: Unrefable | null;
-}
-type IoredisConstructor = new (url: string, options: Record<string, unknown>) => IoredisClient;
-
-// Loaded on first use only: `import 'faultline'` never loads a Redis client.
-const loadIoredis = lazyRequire<{ default?: IoredisConstructor } & IoredisConstructor>('ioredis');
-
-/**
- * A backend that connects to `url` with ioredis (an optional peer dependency). Commands
- * fail at once while disconnected instead of queueing, and give up after `timeoutMs`, so
- * a down or paused Redis never holds anything up; ioredis reconnects by itself. The
- * connection does not keep the process alive; `close()` ends it.
- *
- * @throws {Error} when ioredis is not installed.
- */
-export function connectRedis(url: string, timeoutMs: number): RedisBackend {
-  const module = loadIoredis();
-  const Redis = module.default ?? module;
-  const client = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: timeoutMs,
-    connectTimeout: Math.max(timeoutMs, 1000),
-    retryStrategy: (times: number) => Math.min(100 * times, 2000),
-    lazyConnect: false,
-  });
-  // Health is judged by the sync rounds; the connection's own errors are expected noise.
-  client.on('error', () => undefined);
-  // Shared state is never a reason for a process to stay alive: neither its socket nor the
-  // wait before a reconnection holds the event loop (a command waiting for its answer
-  // does, until its commandTimeout). ioredis emits these after it set the socket or timer.
-  client.on('connect', () => client.stream?.unref?.());
-  client.on('reconnecting', () => client.reconnectTimeout?.unref?.());
-  const backend = backendOf(client);
-  return {
-    exec: backend.exec,
-    async close() {
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
-    },
   };
 }

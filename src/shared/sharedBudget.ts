@@ -1,6 +1,6 @@
 import type { BudgetRecord } from '../policies/retryBudget/retryBudget.js';
 import type { StateStore } from '../policies/stateStore.js';
-import { keyPart, numberOf, type Participant, RecentMap } from './participant.js';
+import { numberOf, type Participant, RecentMap, upstreamTag } from './participant.js';
 import type { RedisCommand } from './redisBackend.js';
 
 /** Counts above this from Redis are not believed (bad or foreign data). */
@@ -8,7 +8,7 @@ const MAX_COUNT = 1e9;
 
 /**
  * The retry budget's store for the fleet. Each replica adds what it counted to one hash per
- * upstream and window bucket (`<prefix>budget:<upstream>:<bucket>`, fields `q` for first
+ * upstream and window bucket (`{<prefix><upstream>}:budget:<bucket>`, fields `q` for first
  * attempts and `r` for retries; buckets are aligned on the epoch so every replica's line up)
  * and reads the fleet's sums back into `record.fleet`, minus its own share.
  */
@@ -22,7 +22,7 @@ export function sharedBudget(
   /** Per upstream, what was pushed per absolute bucket: [first attempts, retries]. */
   const pushed = new RecentMap<Map<number, [number, number]>>();
   let reads: { upstream: string; index: number; bucket: number }[] = [];
-  const keyOf = (upstream: string, bucket: number) => `${prefix}budget:${keyPart(upstream)}:${bucket}`;
+  const keyOf = (upstream: string, bucket: number) => `${upstreamTag(prefix, upstream)}:budget:${bucket}`;
   return {
     store: { get: (upstream) => local.get(upstream), set: (upstream, record) => void local.set(upstream, record) },
     participant: {

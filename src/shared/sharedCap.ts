@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { numberOf, type Participant, RecentMap } from './participant.js';
+import { fleetTag, numberOf, type Participant, RecentMap } from './participant.js';
 import type { RedisCommand } from './redisBackend.js';
 
 /** The Sentry cap's view of the fleet (see `ReportCap`). */
@@ -21,7 +21,8 @@ interface Counts {
 
 /**
  * The Sentry cap for the fleet: events sent per fingerprint and minute are added up in
- * `<prefix>cap:<sha1 of fingerprint>:<minute>` (expiring after two minutes).
+ * `{<prefix>#sentry}:cap:<sha1 of fingerprint>:<minute>` (expiring after two minutes): one
+ * slot for the whole cap, so its commands make one pipeline in a cluster.
  */
 export function sharedCap(prefix: string): { cap: FleetCap; participant: Participant } {
   const counts = new RecentMap<Counts>();
@@ -29,7 +30,7 @@ export function sharedCap(prefix: string): { cap: FleetCap; participant: Partici
   let down = false;
   let reads: { fingerprint: string; index: number; pushed: number }[] = [];
   const keyOf = (fingerprint: string, minute: number) =>
-    `${prefix}cap:${createHash('sha1').update(fingerprint).digest('hex').slice(0, 20)}:${minute}`;
+    `${fleetTag(prefix, 'sentry')}:cap:${createHash('sha1').update(fingerprint).digest('hex').slice(0, 20)}:${minute}`;
   return {
     cap: {
       othersSent(fingerprint, minute) {

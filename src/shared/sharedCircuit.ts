@@ -1,6 +1,6 @@
 import type { CircuitRecord } from '../policies/circuitBreaker/circuitRecord.js';
 import type { StateStore } from '../policies/stateStore.js';
-import { keyPart, numberOf, type Participant, RecentMap } from './participant.js';
+import { keyPart, numberOf, type Participant, RecentMap, upstreamTag } from './participant.js';
 import type { RedisCommand } from './redisBackend.js';
 import { entriesOf } from './sharedThrottle.js';
 
@@ -31,9 +31,10 @@ interface Seen {
 
 /**
  * The circuit breaker's store for the fleet. Evidence is counted per replica in one hash
- * per circuit and bucket (`<prefix>circuit:<key>:<bucket>`, fields `f:<replica>`,
- * `s:<replica>` and, for slow calls, `w:<replica>`); the fleet opens a circuit
- * (`<prefix>circuit:<key>:open`) only when at least `quorum` replicas saw failures (or slow
+ * per circuit and bucket (`{<prefix><upstream>}:circuit:<bucket>`, or
+ * `{<prefix><upstream>}:circuit:<route>:<bucket>` for a breaker per route; fields
+ * `f:<replica>`, `s:<replica>` and, for slow calls, `w:<replica>`); the fleet opens a circuit
+ * (`…:circuit:open`) only when at least `quorum` replicas saw failures (or slow
  * calls), with `minThroughput` and `failureRatio` (or `slowCallRatio`) over the window —
  * one sick replica cannot trip the others. One replica wins the half-open trial
  * (`:trial`, SET NX) and tells the fleet when it closed (`:closed`).
@@ -47,7 +48,12 @@ export function sharedCircuit(
   const seen = new RecentMap<Seen>();
   const pending: RedisCommand[] = [];
   let reads: { key: string; open: number; closed: number; trial: number; evidence: number; from: number }[] = [];
-  const base = (key: string) => `${prefix}circuit:${keyPart(key)}`;
+  const base = (key: string) => {
+    // A breaker's key is its upstream, then a space and the route when it is per route.
+    const space = key.indexOf(' ');
+    if (space < 0) return `${upstreamTag(prefix, key)}:circuit`;
+    return `${upstreamTag(prefix, key.slice(0, space))}:circuit:${keyPart(key.slice(space + 1))}`;
+  };
   const bucketMs = Math.max(MIN_BUCKET_MS, Math.ceil(settings.windowMs / 10));
   const buckets = Math.max(1, Math.ceil(settings.windowMs / bucketMs));
   return {

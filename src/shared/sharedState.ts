@@ -6,14 +6,8 @@ import type { ThrottleRecord } from '../policies/throttle/throttleHold.js';
 import type { SharedState } from '../types/shared.js';
 import { outageOf } from './outageOf.js';
 import type { Participant } from './participant.js';
-import {
-  backendOf,
-  connectRedis,
-  type IoredisLike,
-  type NodeRedisLike,
-  type RedisBackend,
-  type RedisCommand,
-} from './redisBackend.js';
+import { connectRedis, type RedisTarget } from './connectRedis.js';
+import { type AppRedisClient, backendOf, type RedisBackend, type RedisCommand } from './redisBackend.js';
 import { sharedBudget } from './sharedBudget.js';
 import { type FleetCap, sharedCap } from './sharedCap.js';
 import { sharedCircuit } from './sharedCircuit.js';
@@ -21,8 +15,12 @@ import { sharedThrottle } from './sharedThrottle.js';
 
 /** Options of {@link sharedState}. */
 export interface SharedStateOptions {
-  /** The app's own ioredis / iovalkey or node-redis client (faultline never closes it). */
-  readonly redis?: IoredisLike | NodeRedisLike;
+  /**
+   * The app's own client (faultline never closes it): ioredis / iovalkey `Redis` or
+   * `Cluster`, node-redis `createClient()` or `createCluster()`. A Sentinel set-up works
+   * through it too (ioredis `new Redis({ sentinels, name })`).
+   */
+  readonly redis?: AppRedisClient;
   /** Or a `redis://` URL faultline connects to itself with ioredis. */
   readonly url?: string;
   /**
@@ -91,6 +89,17 @@ export function internalsOf(shared: SharedState): SharedInternals | undefined {
  * ```
  */
 export function sharedState(options: SharedStateOptions): SharedState {
+  return sharedStateTo(options.url, options);
+}
+
+/**
+ * {@link sharedState} over a connection faultline makes itself to `target` (what the
+ * environment asks for: TLS files, cluster seeds) instead of `options.url`.
+ */
+export function sharedStateTo(
+  target: string | RedisTarget | undefined,
+  options: Omit<SharedStateOptions, 'url'>,
+): SharedState {
   const prefix = options.prefix ?? 'faultline:';
   const intervalMs = options.syncIntervalMs ?? 100;
   const timeoutMs = options.timeoutMs ?? 500;
@@ -100,7 +109,7 @@ export function sharedState(options: SharedStateOptions): SharedState {
   let backend: RedisBackend | undefined;
   try {
     if (options.redis !== undefined) backend = backendOf(options.redis);
-    else if (options.url !== undefined) backend = connectRedis(options.url, timeoutMs);
+    else if (target !== undefined) backend = connectRedis(target, timeoutMs);
   } catch (error) {
     diagnostics.report('shared state (loading the Redis client)', error);
   }
@@ -110,16 +119,27 @@ export function sharedState(options: SharedStateOptions): SharedState {
   let closed = false;
   let closing: Promise<void> | undefined;
 
+  /** The commands a round gave up on, while Redis has not answered or refused them yet. */
+  let unsettled: Promise<unknown> | undefined;
   const round = async (): Promise<boolean> => {
     if (backend === undefined || closed) return false;
-    const at = now();
-    const batches = participants.map((p) => p.collect(at));
-    // PING first: a quiet replica still learns whether Redis is there.
-    const commands: RedisCommand[] = [['PING'], ...batches.flat()];
     let timer: NodeJS.Timeout | undefined;
     try {
+      // A client that queues while disconnected, or a paused node that has them on its
+      // socket, would otherwise get one more round every interval, all sent at once later.
+      if (unsettled !== undefined) throw new Error('the last round is still waiting on Redis');
+      const at = now();
+      const batches = participants.map((p) => p.collect(at));
+      // PING first: a quiet replica still learns whether Redis is there.
+      const commands: RedisCommand[] = [['PING'], ...batches.flat()];
+      const sent = backend.exec(commands);
+      unsettled = sent;
+      const settle = () => {
+        if (unsettled === sent) unsettled = undefined;
+      };
+      sent.then(settle, settle);
       const replies = await Promise.race([
-        backend.exec(commands),
+        sent,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
           timer.unref?.();
@@ -167,7 +187,7 @@ export function sharedState(options: SharedStateOptions): SharedState {
   const timer = setInterval(() => void sync(), intervalMs);
   timer.unref?.();
 
-  const throttle = sharedThrottle(prefix, kick);
+  const throttle = sharedThrottle(prefix, kick, now);
   const cap = sharedCap(prefix);
   participants.push(throttle.participant, cap.participant);
   const shared: SharedState = {

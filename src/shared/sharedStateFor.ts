@@ -1,5 +1,6 @@
 import type { SharedState } from '../types/shared.js';
-import { sharedState } from './sharedState.js';
+import type { RedisTarget } from './connectRedis.js';
+import { sharedStateTo } from './sharedState.js';
 
 /** A client's hold on the shared state the environment asked for; `release()` once, when it closes. */
 export interface SharedStateLease {
@@ -13,20 +14,26 @@ interface Held {
   holders: number;
 }
 
-// One connection per URL and prefix for the whole process, however many clients use it.
+// One connection per target and prefix for the whole process, however many clients use it.
 const byUrl = new Map<string, Held>();
 
 /**
- * The one shared state of this process for a URL and prefix (what `FAULTLINE_REDIS_URL`
- * turns on), held by one more client. The connection is faultline's own, so faultline
+ * The one shared state of this process for a target and prefix (what `FAULTLINE_REDIS_URL`
+ * and `FAULTLINE_REDIS_CLUSTER_NODES` turn on, with the TLS files), held by one more client. The connection is faultline's own, so faultline
  * closes it: when the last client holding it closes, or at `shutdown()`
  * ({@link closeSharedStatesFromEnv}). A later client opens a new one.
  */
-export function sharedStateFor(url: string, prefix: string | undefined): SharedStateLease {
-  const id = `${prefix ?? ''} ${url}`;
+export function sharedStateFor(target: RedisTarget, prefix: string | undefined): SharedStateLease {
+  const id = JSON.stringify([
+    prefix ?? '',
+    target.url ?? '',
+    target.clusterNodes ?? [],
+    // The key is not enumerable in what the configuration read: named here on purpose.
+    [target.tls?.ca, target.tls?.cert, target.tls?.key],
+  ]);
   let held = byUrl.get(id);
   if (held === undefined) {
-    held = { shared: sharedState({ url, ...(prefix === undefined ? {} : { prefix }) }), holders: 0 };
+    held = { shared: sharedStateTo(target, prefix === undefined ? {} : { prefix }), holders: 0 };
     byUrl.set(id, held);
   }
   const mine = held;

@@ -1,14 +1,14 @@
 import type { StateStore } from '../policies/stateStore.js';
 import { throttleKey, type ThrottleRecord } from '../policies/throttle/throttleHold.js';
-import { keyPart, numberOf, type Participant, RecentMap } from './participant.js';
+import { numberOf, type Participant, RecentMap, upstreamTag } from './participant.js';
 import type { RedisCommand } from './redisBackend.js';
 
 /** Longest throttle taken from the fleet (a foreign value cannot hold an upstream for ever). */
 const MAX_HOLD_MS = 3_600_000;
 
 /**
- * The throttle gate's store for the fleet: a Retry-After learned here is pushed at once
- * (`onNews`) into one hash per upstream, `<prefix>throttle:<upstream>`, field the route,
+ * The throttle gate's store for the fleet: a hold the fleet does not know of yet is pushed
+ * at once (`onNews`) into one hash per upstream, `{<prefix><upstream>}:throttle`, field the route,
  * value until when (the hash expires when its throttle ends); every upstream this replica
  * calls is read back whole, so a throttle another replica learned holds here too, on any
  * route.
@@ -16,12 +16,13 @@ const MAX_HOLD_MS = 3_600_000;
 export function sharedThrottle(
   prefix: string,
   onNews: () => void,
+  clock: () => number,
 ): { store: StateStore<ThrottleRecord>; participant: Participant } {
   const local = new RecentMap<ThrottleRecord>();
   const pushed = new RecentMap<number>();
   const upstreams = new RecentMap<true>(1000);
   let reads: { upstream: string; index: number }[] = [];
-  const keyOf = (upstream: string) => `${prefix}throttle:${keyPart(upstream)}`;
+  const keyOf = (upstream: string) => `${upstreamTag(prefix, upstream)}:throttle`;
   const upstreamOf = (key: string) => key.slice(0, Math.max(0, key.indexOf('\n')));
   return {
     store: {
@@ -32,7 +33,11 @@ export function sharedThrottle(
       },
       set(key, record) {
         local.set(key, record);
-        if (record.until > (pushed.get(key) ?? 0)) onNews();
+        // At once only when the fleet holds nothing here yet: in a storm every 429 answered
+        // moves the end of the hold on, and a round per answer would make Redis load follow
+        // the traffic. A later end of a hold the fleet keeps waits for the next round.
+        const told = pushed.get(key) ?? 0;
+        if (record.until > told && told <= clock()) onNews();
       },
     },
     participant: {

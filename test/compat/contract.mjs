@@ -10,9 +10,15 @@
 // `sentry-otel-setup` (NodeSDK, then Sentry.init with enableOpenTelemetrySetup: true) and
 // `faultline-init` (no SDK of the app's: faultline's init() starts NodeSDK and Sentry from
 // the environment), `testing-kit` (faultline/testing's captureSignals() on the app's SDK
-// packages) and `express` (an Express 5 app with Sentry's error handler). Each check is written to the results file as { check, ok, detail }.
+// packages), `express` (an Express 5 app with Sentry's error handler) and `shared-state`
+// (two replicas sharing a Retry-After through a real redis-server, with the app's ioredis).
+// Each check is written to the results file as { check, ok, detail }.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const [order, resultsFile] = process.argv.slice(2);
 if (resultsFile === undefined) throw new Error('usage: node contract.mjs <order> <results.json>');
@@ -107,9 +113,90 @@ async function expressApp() {
   await new Promise((resolve) => upstream.close(resolve));
 }
 
+/**
+ * Two replicas share a Retry-After through Redis, each with the app's ioredis: one connects
+ * by URL (faultline loads ioredis itself), the other gets the app's own client. The second
+ * replica's call is held back unsent.
+ */
+async function sharedStateApp() {
+  const port = await new Promise((resolve) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-contract-redis-'));
+  const redis = spawn(
+    '/usr/bin/redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  // The default export: ioredis 5.0 has no named `Redis` export yet.
+  const { default: Redis } = await import('ioredis');
+  const appRedis = new Redis(url, { lazyConnect: true });
+  let upstreamCalls = 0;
+  const upstream = createServer((req, res) => {
+    upstreamCalls++;
+    res.writeHead(429, { 'retry-after': '60' }).end();
+  });
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const shared = [];
+  try {
+    for (let tries = 0; ; tries++) {
+      try {
+        await appRedis.connect();
+        break;
+      } catch (error) {
+        if (tries > 100) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    const faultline = await import('faultline');
+    const quiet = { log() {}, info() {}, warn() {}, error() {}, debug() {} };
+    const prefix = 'contract:';
+    shared.push(faultline.sharedState({ url, prefix, syncIntervalMs: 20 }));
+    shared.push(faultline.sharedState({ redis: appRedis, prefix, syncIntervalMs: 20 }));
+    const [first, second] = shared.map((state) =>
+      faultline.createClient({
+        name: 'payments',
+        baseUrl: `http://127.0.0.1:${upstream.address().port}`,
+        retry: faultline.noRetry(),
+        logger: quiet,
+        shared: state,
+      }),
+    );
+    const learned = await first.get('/charge').catch((error) => error);
+    // The Retry-After reaches Redis (pushed at once), then the other replica's next rounds.
+    const deadline = Date.now() + 5000;
+    while ((await appRedis.exists(`${prefix}throttle:payments`)) === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const held = await second.get('/charge').catch((error) => error);
+    const ioredis = JSON.parse(readFileSync('node_modules/ioredis/package.json', 'utf8')).version;
+    check(
+      'shared-state-throttle',
+      learned.kind === 'throttled' && held.code === 'THROTTLE_HOLD' && upstreamCalls === 1,
+      `ioredis ${ioredis}: first ${learned.kind}/${learned.code}, second ${held.kind}/${held.code}, ` +
+        `${upstreamCalls} upstream calls`,
+    );
+    await first.close();
+    await second.close();
+  } finally {
+    for (const state of shared) await state.close();
+    appRedis.disconnect();
+    redis.kill();
+    await new Promise((resolve) => upstream.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   if (order === 'testing-kit') return testingKit();
   if (order === 'express') return expressApp();
+  if (order === 'shared-state') return sharedStateApp();
   const api = await import('@opentelemetry/api');
   const { startSentrySink } = await import('faultline/testing');
   const sink = await startSentrySink();

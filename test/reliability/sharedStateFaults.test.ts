@@ -1,6 +1,7 @@
 import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { Agent, type Dispatcher } from 'undici';
 import { type FaultServer as FlakyUpstream, startFaultServer as startFlakyUpstream } from '../../src/testing/index.js';
 import {
@@ -144,5 +145,26 @@ describe('shared state when Redis fails', () => {
       `slowest call through stop/pause/restart: ${worst.toFixed(2)} ms with shared state, ${worstLocal.toFixed(2)} ms on local state; ` +
         `most a shared call took over its local twin: ${worstExtra.toFixed(2)} ms`,
     );
+  });
+
+  it('a paused Redis gets the round that was waiting on it, not one more per interval', async (t) => {
+    // The app's own client, as apps configure it: an offline queue and no command timeout.
+    const app = new Redis(redis.url);
+    app.on('error', () => undefined);
+    const stats = new Redis(redis.url);
+    t.after(() => (app.disconnect(), stats.disconnect()));
+    const shared = sharedState({ redis: app, prefix: 'pile:', timeoutMs: 100, syncIntervalMs: 60_000 });
+    t.after(() => shared.close());
+    await until(shared, true);
+    await stats.config('RESETSTAT');
+    redis.pause();
+    try {
+      for (let i = 0; i < 5; i++) assert.equal(await shared.sync(), false, `round ${i} while paused`);
+    } finally {
+      redis.resume();
+    }
+    await until(shared, true);
+    const pings = /cmdstat_ping:calls=(\d+)/.exec(await stats.info('commandstats'))?.[1];
+    assert.equal(pings, '2', 'the round the pause caught and the first one after it');
   });
 });

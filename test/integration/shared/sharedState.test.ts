@@ -194,10 +194,10 @@ describe('shared state through a real redis-server', () => {
     const raw = new Redis(redis.url);
     try {
       const prefix = a!.prefix;
-      await raw.set(`${prefix}throttle:junk`, 'not a number');
-      await raw.set(`${prefix}circuit:junk:open`, '99999999999999999');
-      await raw.lpush(`${prefix}circuit:junk:${Math.floor(clock.now() / 1000)}`, 'a list');
-      await raw.set(`${prefix}budget:junk:${Math.floor(clock.now() / 1000)}`, 'a string');
+      await raw.set(`{${prefix}junk}:throttle`, 'not a number');
+      await raw.set(`{${prefix}junk}:circuit:open`, '99999999999999999');
+      await raw.lpush(`{${prefix}junk}:circuit:${Math.floor(clock.now() / 1000)}`, 'a list');
+      await raw.set(`{${prefix}junk}:budget:${Math.floor(clock.now() / 1000)}`, 'a string');
       const client = createClient({
         baseUrl: suite.server.url,
         name: 'junk',
