@@ -27,10 +27,12 @@ export interface SpanEndInfo {
  * ```ts
  * createClient({
  *   baseUrl,
- *   spanHooks: {
- *     start: ({ call }) => ({ 'app.tenant': tenantOf(call.url) }),
- *     end: ({ span, outcome }) => span.setAttribute('app.slow', outcome.durationMs > 500),
- *     ignore: ({ call }) => call.route === '/health',
+ *   telemetry: {
+ *     spanHooks: {
+ *       start: ({ call }) => ({ 'app.tenant': tenantOf(call.url) }),
+ *       end: ({ span, outcome }) => span.setAttribute('app.slow', outcome.durationMs > 500),
+ *       ignore: ({ call }) => call.route === '/health',
+ *     },
  *   },
  * });
  * ```
