@@ -6,15 +6,14 @@
 //   service                     answering callers (problem+json) and their deadlines, framework-free
 //   client, runtime, cli        composition roots (createClient, createFetch, init)
 //   signals                     logs, spans, metrics, Sentry: observers of the pipeline
-//   pipeline                    prepare, admit, attempt, decide, finish
-//   guarded                     user code (strategies, auth, observers), guarded once
+//   pipeline                    prepare, admit, attempt, decide, finish (and the guarded observer fan-out)
 //   config                      the environment, read and validated
 //   shared                      the fleet's state in Redis, kept in step in the background
-//   transport, policies, auth   the parts
+//   transport, policies, auth   the parts: a folder per resilience policy, composed by composePolicies
 //   errors                      one RequestFailure class per kind
 //   classification, redaction   pure functions over responses, errors and URLs
-//   types                       public types, grouped by concept
-//   core                        failure kinds, severity, defaults, diagnostics, clock
+//   types                       public types, grouped by concept (the policy contract: types/policy.ts)
+//   core                        failure kinds, severity, defaults, diagnostics, clock, hook guards
 const LAYERS = [
   ['core'],
   ['types'],

@@ -1,6 +1,7 @@
 import type { FailureKind } from '../../types/failure.js';
 import type { Policy, StoreRequest } from '../../types/policy.js';
 import { memoryStore } from '../stateStore.js';
+import { rejectRemoved } from '../rejectRemoved.js';
 import {
   type CircuitBreakerOptions,
   type CircuitSnapshot,
@@ -44,6 +45,10 @@ export interface CircuitBreakerPolicy extends Policy {
  * ```
  */
 export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreakerPolicy {
+  rejectRemoved('circuitBreaker', options, {
+    halfOpenAfterMs: 'breakDurationMs',
+    now: "the client's clock option",
+  });
   const settings = settleBreaker(options);
   const tripOn = new Set<FailureKind>(options.tripOn ?? defaultCircuitBreakerOptions.tripOn);
   const own = options.store ?? memoryStore<CircuitRecord>();

@@ -2,6 +2,7 @@ import type { Failure } from '../../types/failure.js';
 import { withoutUndefined } from '../../core/withoutUndefined.js';
 import type { AttemptInfo, FailedAttempt, Policy, PolicyContext, PolicyHooks, Verdict } from '../../types/policy.js';
 import { memoryStore, type StateStore } from '../stateStore.js';
+import { rejectRemoved } from '../rejectRemoved.js';
 import type { StoreRequest } from '../../types/policy.js';
 import { THROTTLE_HOLD } from '../throttle/throttleHold.js';
 
@@ -76,6 +77,7 @@ const BUCKETS = 10;
  * ```
  */
 export function retryBudget(options: RetryBudgetOptions = {}): RetryBudgetPolicy {
+  rejectRemoved('retryBudget', options, { now: "the client's clock option" });
   const o = { ...defaultRetryBudgetOptions, ...withoutUndefined(options) };
   const built = new Map<string, (upstream: string) => number>();
   const own = options.store ?? memoryStore<BudgetRecord>();
