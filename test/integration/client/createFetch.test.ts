@@ -2,7 +2,8 @@ import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { closedPort, type FaultServer, startFaultServer } from '../../../src/testing/index.js';
-import { classify, createFetch, isRequestFailure } from '../../../src/index.js';
+import { classify } from '../../../src/classification/index.js';
+import { createFetch, isRequestFailure } from '../../../src/index.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 
 describe('createFetch() behaves as global fetch does', () => {
