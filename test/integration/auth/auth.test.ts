@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type FaultServer, startFaultServer } from '../../../src/testing/index.js';
-import { hmacSignature } from '../../../src/index.js';
+import { hmacSignature } from '../../../src/auth/hmacAuth.js';
 import { basicAuth, bearerToken, createClient, hmacAuth, isRequestFailure } from '../../../src/index.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 
@@ -108,8 +108,7 @@ describe('auth strategies against a real server', () => {
       baseUrl: server.url,
       env: {},
       // A logger with warn() alone serves diagnostics; the log signal needs a whole one.
-      signals: false,
-      logger,
+      telemetry: { enabled: false, logger },
       auth: {
         apply() {
           throw new Error('vault unreachable');
@@ -126,8 +125,7 @@ describe('auth strategies against a real server', () => {
     const client = createClient({
       baseUrl: server.url,
       env: {},
-      attemptTimeoutMs: 30,
-      timeoutMs: 200,
+      timeout: { attemptMs: 30, totalMs: 200 },
       auth: { apply: () => new Promise(() => {}) },
     });
     try {

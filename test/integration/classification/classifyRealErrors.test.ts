@@ -5,7 +5,7 @@ import axios from 'axios';
 import got from 'got';
 import { request } from 'undici';
 import { closedPort, type FaultServer, startFaultServer } from '../../../src/testing/index.js';
-import { classify } from '../../../src/index.js';
+import { classify } from '../../../src/classification/index.js';
 
 /** The value a promise rejects with. */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SpanStatusCode } from '@opentelemetry/api';
 import * as Sentry from '@sentry/node';
-import { createClient, createFetch, init, NetworkError, noRetry, TimeoutError, type ClientOptions } from 'faultline';
+import { createClient, createFetch, init, NetworkError, TimeoutError, type ClientOptions } from 'faultline';
 import {
   captureSignals,
   type CapturedSignals,
@@ -37,7 +37,7 @@ describe('a Response body is part of its call', () => {
   });
 
   const client = (options: ClientOptions = {}) =>
-    createClient({ name: 'files', baseUrl: server.url, env: {}, retry: noRetry(), ...options });
+    createClient({ name: 'files', baseUrl: server.url, env: {}, resilience: [], ...options });
 
   /** Waits (bounded) until the call's span has ended. */
   const spanEnded = async (): Promise<void> => {
@@ -93,7 +93,7 @@ describe('a Response body is part of its call', () => {
 
   it('a body that stalls is a body-phase timeout for a streamed reader', async () => {
     server.route('/stall', { fault: 'stall-mid-body' });
-    const response = await client({ attemptTimeoutMs: 60 }).get('/stall');
+    const response = await client({ timeout: { attemptMs: 60 } }).get('/stall');
     const reader = response.body!.getReader();
     const error = await (async () => {
       try {
@@ -112,7 +112,7 @@ describe('a Response body is part of its call', () => {
 
   it('createFetch(): a truncated body is told as a network failure of the call', async () => {
     server.route('/short', { fault: 'wrong-length' });
-    const fetch = createFetch({ name: 'files', env: {}, retry: noRetry() });
+    const fetch = createFetch({ name: 'files', env: {}, resilience: [] });
     const response = await fetch(`${server.url}/short`);
     assert.equal(response.status, 200);
     await assert.rejects(response.arrayBuffer(), (e: unknown) => e instanceof NetworkError && e.phase === 'body');
@@ -157,7 +157,7 @@ describe('a Response body is part of its call', () => {
 
   it('a body never read is abandoned at the total deadline: told as the success it was, its connection released', async () => {
     server.route('/unread', { status: 200, body: 'z'.repeat(1_000_000) });
-    await client({ timeoutMs: 80 }).get('/unread');
+    await client({ timeout: { totalMs: 80 } }).get('/unread');
     await spanEnded();
     await signals.flush();
     assert.equal(signals.spans.length, 1, 'the span ended at the deadline');
@@ -173,7 +173,7 @@ describe('a Response body is part of its call', () => {
 
   it('without a total deadline, a Response dropped unread is abandoned when it is collected', async () => {
     server.route('/dropped', { status: 200, body: 'w'.repeat(1_000_000) });
-    await client({ timeoutMs: 0 }).get('/dropped');
+    await client({ timeout: { totalMs: 0 } }).get('/dropped');
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     for (let i = 0; i < 50 && signals.spans.length === 0; i++) {

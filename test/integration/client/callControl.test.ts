@@ -68,7 +68,7 @@ describe('cancellation, stream bodies, URL credentials and the total deadline', 
   it('a delay that would pass the total deadline stops instead of sleeping into it', async () => {
     server.script('/late', { status: 429, headers: { 'retry-after': '20' } });
     const clock = fakeClock();
-    const error = await failureOf(() => client({ clock, timeoutMs: 5_000 }).get('/late'));
+    const error = await failureOf(() => client({ clock, timeout: { totalMs: 5_000 } }).get('/late'));
     assert.equal(error.kind, 'throttled');
     assert.equal(error.attempts, 1);
     assert.deepEqual(clock.sleeps, []);

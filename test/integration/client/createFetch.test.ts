@@ -2,7 +2,9 @@ import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { closedPort, type FaultServer, startFaultServer } from '../../../src/testing/index.js';
-import { classify, createFetch, isRequestFailure } from '../../../src/index.js';
+import { classify } from '../../../src/classification/index.js';
+import { MockAgent } from 'undici';
+import { createFetch, isRequestFailure } from '../../../src/index.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 
 describe('createFetch() behaves as global fetch does', () => {
@@ -87,5 +89,39 @@ describe('createFetch() behaves as global fetch does', () => {
     }
     assert.equal(server.hits('/bounce'), 2);
     assert.equal(server.hits('/target'), before);
+  });
+
+  it("still takes fetch's own dispatcher in init (0.2 moved the client's to transport), for a URL and a Request", async () => {
+    const ORIGIN = 'http://sdk.test';
+    const mock = new MockAgent();
+    mock.disableNetConnect();
+    const pool = mock.get(ORIGIN);
+    pool.intercept({ path: '/a' }).reply(302, '', { headers: { location: '/b' } });
+    pool.intercept({ path: '/b' }).reply(200, 'via init');
+    pool.intercept({ path: '/c', method: 'POST' }).reply(201, 'from a Request');
+    const fetchLike = createFetch({ name: 'sdk', clock: fakeClock(), env: {} });
+    // The redirect's hop goes through the same dispatcher: the mock answers both.
+    const answered = await fetchLike(`${ORIGIN}/a`, { dispatcher: mock });
+    assert.equal(await answered.text(), 'via init');
+    const fromRequest = await fetchLike(new Request(`${ORIGIN}/c`, { method: 'POST', body: 'x' }), {
+      dispatcher: mock,
+    });
+    assert.deepEqual([fromRequest.status, await fromRequest.text()], [201, 'from a Request']);
+    mock.assertNoPendingInterceptors();
+
+    // Over the client's transport.dispatcher, init's wins, as a call's own does.
+    const clientMock = new MockAgent();
+    clientMock.disableNetConnect();
+    clientMock.get(ORIGIN).intercept({ path: '/who' }).reply(200, 'client').persist();
+    mock.get(ORIGIN).intercept({ path: '/who' }).reply(200, 'init');
+    const withTransport = createFetch({
+      name: 'sdk',
+      env: {},
+      clock: fakeClock(),
+      transport: { dispatcher: clientMock },
+    });
+    assert.equal(await (await withTransport(`${ORIGIN}/who`, { dispatcher: mock })).text(), 'init');
+    assert.equal(await (await withTransport(`${ORIGIN}/who`)).text(), 'client');
+    await Promise.all([mock.close(), clientMock.close()]);
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Agent, getGlobalDispatcher, MockAgent, setGlobalDispatcher } from 'undici';
 import { type FaultServer, startFaultServer } from '../../../src/testing/index.js';
-import { ConfigError, createClient, createFetch, exponentialBackoff } from '../../../src/index.js';
+import { ConfigError, createClient, createFetch, retry } from '../../../src/index.js';
 import { failureOf } from '../../helpers/failureOf.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 
@@ -32,24 +32,29 @@ describe('a client on another dispatcher', () => {
     const mock = mockAnswering('/v1/charges/42', [503, 'down'], [200, '{"id":42}']);
     const client = createClient({
       baseUrl: ORIGIN,
-      dispatcher: mock,
-      signals: false,
+      transport: { dispatcher: mock },
+      telemetry: { enabled: false },
       env: {},
       clock: fakeClock(),
-      retry: exponentialBackoff({ maxAttempts: 3 }),
+      resilience: [retry({ maxAttempts: 3 })],
     });
     assert.deepEqual(await client.json('/v1/charges/42'), { id: 42 });
     mock.assertNoPendingInterceptors();
 
     const down = mockAnswering('/v1/charges/7', [404, 'gone']);
     const error = await failureOf(() =>
-      createClient({ baseUrl: ORIGIN, dispatcher: down, signals: false, env: {} }).get('/v1/charges/7'),
+      createClient({ baseUrl: ORIGIN, transport: { dispatcher: down }, telemetry: { enabled: false }, env: {} }).get(
+        '/v1/charges/7',
+      ),
     );
     assert.deepEqual([error.kind, error.code, error.status], ['client', '404', 404]);
     await client.close();
     // close() leaves the app's dispatcher open: it still answers.
     mock.get(ORIGIN).intercept({ path: '/after-close' }).reply(200, '{}');
-    assert.equal((await createClient({ baseUrl: ORIGIN, dispatcher: mock, env: {} }).get('/after-close')).status, 200);
+    assert.equal(
+      (await createClient({ baseUrl: ORIGIN, transport: { dispatcher: mock }, env: {} }).get('/after-close')).status,
+      200,
+    );
   });
 
   it('a per-call dispatcher wins over the client’s, redirects included; createFetch takes it in init', async () => {
@@ -61,12 +66,17 @@ describe('a client on another dispatcher', () => {
       .intercept({ path: '/who' })
       .reply(302, '', { headers: { location: '/who-else' } });
     callMock.get(ORIGIN).intercept({ path: '/who-else' }).reply(200, '"call"');
-    const client = createClient({ baseUrl: ORIGIN, dispatcher: clientMock, signals: false, env: {} });
-    assert.equal(await client.json('/who', { dispatcher: callMock }), 'call');
+    const client = createClient({
+      baseUrl: ORIGIN,
+      transport: { dispatcher: clientMock },
+      telemetry: { enabled: false },
+      env: {},
+    });
+    assert.equal(await client.json('/who', { transport: { dispatcher: callMock } }), 'call');
     assert.equal(await client.json('/who'), 'client');
 
     const fetchMock = mockAnswering('/f', [200, 'via fetch']);
-    const fetchLike = createFetch({ signals: false, env: {} });
+    const fetchLike = createFetch({ telemetry: { enabled: false }, env: {} });
     // Still a fetch to anything that takes one.
     const asFetch: typeof fetch = fetchLike;
     assert.equal(typeof asFetch, 'function');
@@ -76,7 +86,7 @@ describe('a client on another dispatcher', () => {
   it('a global dispatcher the app installs — before or after the client was made — is used', async () => {
     const early = mockAnswering('/early', [200, '"early"']);
     setGlobalDispatcher(early);
-    const client = createClient({ baseUrl: ORIGIN, signals: false, env: {} });
+    const client = createClient({ baseUrl: ORIGIN, telemetry: { enabled: false }, env: {} });
     assert.equal(await client.json('/early'), 'early');
 
     const late = mockAnswering('/late', [200, '"late"']);
@@ -85,7 +95,10 @@ describe('a client on another dispatcher', () => {
 
     // Back to undici's default: requests go out on faultline's own pool again.
     setGlobalDispatcher(original);
-    assert.equal((await createClient({ baseUrl: server.url, signals: false, env: {} }).get('/x')).status, 200);
+    assert.equal(
+      (await createClient({ baseUrl: server.url, telemetry: { enabled: false }, env: {} }).get('/x')).status,
+      200,
+    );
     assert.equal(server.hits('/x'), 1);
   });
 
@@ -96,7 +109,7 @@ describe('a client on another dispatcher', () => {
       return dispatch(options, handler);
     });
     setGlobalDispatcher(tuned);
-    await createClient({ baseUrl: server.url, signals: false, env: {} }).get('/tuned');
+    await createClient({ baseUrl: server.url, telemetry: { enabled: false }, env: {} }).get('/tuned');
     assert.equal(dispatched, 1);
     assert.equal(server.hits('/tuned'), 1);
   });
@@ -106,26 +119,40 @@ describe('a client on another dispatcher', () => {
     mock.disableNetConnect();
     // MockAgent refuses a request nobody intercepted: an error faultline has no rule for.
     const refused = await failureOf(() =>
-      createClient({ baseUrl: ORIGIN, dispatcher: mock, signals: false, env: {} }).get('/nobody', {
-        retry: exponentialBackoff({ maxAttempts: 1 }),
-      }),
+      createClient({ baseUrl: ORIGIN, transport: { dispatcher: mock }, telemetry: { enabled: false }, env: {} }).get(
+        '/nobody',
+        {
+          resilience: [retry({ maxAttempts: 1 })],
+        },
+      ),
     );
     assert.deepEqual([refused.kind, refused.code], ['network', 'UND_MOCK_ERR_MOCK_NOT_MATCHED']);
 
     server.script('/hang', { fault: 'hang' });
     const agent = new Agent({ keepAliveTimeout: 1_000 });
     const controller = new AbortController();
-    const client = createClient({ baseUrl: server.url, dispatcher: agent, signals: false, env: {} });
+    const client = createClient({
+      baseUrl: server.url,
+      transport: { dispatcher: agent },
+      telemetry: { enabled: false },
+      env: {},
+    });
     const pending = failureOf(() => client.get('/hang', { signal: controller.signal }));
     setImmediate(() => controller.abort());
     assert.equal((await pending).kind, 'cancelled');
     await agent.close();
   });
 
-  it('a dispatcher option that is not one is a ConfigError naming it', () => {
+  it('a dispatcher option that is not one is a ConfigError naming it, on the client and on a call', async () => {
     assert.throws(
-      () => createClient({ env: {}, dispatcher: {} as never }),
-      (error) => error instanceof ConfigError && error.variable === 'dispatcher',
+      () => createClient({ env: {}, transport: { dispatcher: {} as never } }),
+      (error) => error instanceof ConfigError && error.variable === 'transport.dispatcher',
     );
+    const client = createClient({ baseUrl: server.url, env: {} });
+    await assert.rejects(
+      () => client.json('/bad-dispatcher', { transport: { dispatcher: {} as never } }),
+      (error) => error instanceof ConfigError && error.variable === 'transport.dispatcher',
+    );
+    assert.equal(server.hits('/bad-dispatcher'), 0);
   });
 });

@@ -10,9 +10,10 @@ import {
   circuitBreaker,
   createClient,
   createFetch,
-  exponentialBackoff,
-  noRetry,
+  fallback,
+  retry,
   type ClientOptions,
+  type RequestOptions,
   ServerError,
   TimeoutError,
 } from '../../../src/index.js';
@@ -47,8 +48,8 @@ describe('fallback, told by every signal', () => {
       baseUrl: server.url,
       env: {},
       clock: fakeClock(),
-      retry: noRetry(),
-      logger: signals.logger,
+      resilience: [],
+      telemetry: { logger: signals.logger },
       ...options,
     });
 
@@ -59,7 +60,7 @@ describe('fallback, told by every signal', () => {
       .map((point) => [point.attributes, point.value]);
 
   it('json() resolves to the value; span, log line, Sentry event and metric say faultline.fallback', async () => {
-    const rates = client({ fallback: { value: { rates: 'cached' } } });
+    const rates = client({ resilience: [fallback({ value: { rates: 'cached' } })] });
     assert.deepEqual(await rates.json('/v1/rates'), { rates: 'cached' });
     await signals.flush();
 
@@ -90,7 +91,7 @@ describe('fallback, told by every signal', () => {
   });
 
   it('a Response-mode call gets a 200 JSON Response built from the value, marked by a header', async () => {
-    const rates = client({ fallback: { value: { rates: 'cached' } } });
+    const rates = client({ resilience: [fallback({ value: { rates: 'cached' } })] });
     const response = await rates.get('/v1/rates');
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('x-faultline-fallback'), 'true');
@@ -103,9 +104,12 @@ describe('fallback, told by every signal', () => {
     const fetchRates = createFetch({
       name: 'fetch-rates',
       env: {},
-      retry: noRetry(),
-      logger: signals.logger,
-      fallback: (failure) => Response.json({ stale: true, kind: failure.kind }, { headers: { age: '60' } }),
+      telemetry: { logger: signals.logger },
+      resilience: [
+        fallback({
+          answer: (failure) => Response.json({ stale: true, kind: failure.kind }, { headers: { age: '60' } }),
+        }),
+      ],
     });
     const answered = await fetchRates(`${server.url}/v1/rates`);
     assert.deepEqual(await answered.json(), { stale: true, kind: 'server' });
@@ -121,22 +125,30 @@ describe('fallback, told by every signal', () => {
   });
 
   it('an attempt timeout and an open circuit are answered; a 404 is thrown as before', async () => {
-    const slow = client({ attemptTimeoutMs: 50, fallback: async (failure) => `late: ${failure.kind}` });
+    const slow = client({
+      timeout: { attemptMs: 50 },
+      resilience: [fallback({ answer: async (failure) => `late: ${failure.kind}` })],
+    });
     assert.equal(await slow.json('/v1/slow'), 'late: timeout');
 
-    const breaker = circuitBreaker(noRetry(), { failureThreshold: 1, halfOpenAfterMs: 60_000 });
-    const guarded = client({ retry: breaker, fallback: (failure) => failure.kind });
+    const breaker = circuitBreaker({ failureThreshold: 1, breakDurationMs: 60_000 });
+    const guarded = client({ resilience: [fallback({ answer: (failure) => failure.kind }), breaker] });
     server.script('/v1/down', 503);
     assert.equal(await guarded.json('/v1/down'), 'server');
     assert.equal(await guarded.json('/v1/down'), 'circuit_open');
     assert.equal(server.hits('/v1/down'), 1, 'the open circuit sent nothing');
 
-    await assert.rejects(slow.json('/v1/missing'), (error: Error) => error.name === 'ClientError');
+    // Its own attempt deadline: on a loaded machine the new connection may take 50 ms (the
+    // hang above destroyed the last one), and that timeout would be answered.
+    await assert.rejects(
+      slow.json('/v1/missing', { timeout: { attemptMs: 5_000 } }),
+      (error: Error) => error.name === 'ClientError',
+    );
   });
 
   it('retries come first: the fallback answers only once the strategy gives up', async () => {
     server.script('/v1/flaky', 503, 503, { status: 200, json: { fresh: true } });
-    const flaky = client({ retry: exponentialBackoff({ maxAttempts: 3 }), fallback: { value: { fresh: false } } });
+    const flaky = client({ resilience: [fallback({ value: { fresh: false } }), retry({ maxAttempts: 3 })] });
     assert.deepEqual(await flaky.json('/v1/flaky'), { fresh: true });
     server.script('/v1/flaky', 503);
     assert.deepEqual(await flaky.json('/v1/flaky'), { fresh: false });
@@ -150,19 +162,24 @@ describe('fallback, told by every signal', () => {
     );
   });
 
-  it('a per-call fallback replaces the client’s; false turns it off', async () => {
-    const rates = client({ fallback: { value: 'client' } });
-    assert.equal(await rates.json('/v1/rates', { fallback: () => 'call' }), 'call');
-    await assert.rejects(rates.json('/v1/rates', { fallback: false }), ServerError);
-    assert.equal(await rates.json('/v1/rates', { fallback: undefined }), 'client');
+  it('a per-call list with a fallback replaces the client’s; a list without one turns it off', async () => {
+    const rates = client({ resilience: [fallback({ value: 'client' })] });
+    assert.equal(await rates.json('/v1/rates', { resilience: [fallback({ answer: () => 'call' })] }), 'call');
+    await assert.rejects(rates.json('/v1/rates', { resilience: [] }), ServerError);
+    // A JavaScript caller's explicit undefined is no list: the client's stands.
+    assert.equal(await rates.json('/v1/rates', { resilience: undefined } as unknown as RequestOptions), 'client');
   });
 
   it('a throwing fallback is reported through the logger, and the original failure is thrown and told unmarked', async () => {
     const rates = client({
       name: 'throwing',
-      fallback: () => {
-        throw new Error('cache unavailable');
-      },
+      resilience: [
+        fallback({
+          answer: () => {
+            throw new Error('cache unavailable');
+          },
+        }),
+      ],
     });
     await assert.rejects(rates.json('/v1/rates'), (error: unknown) => {
       assert.ok(error instanceof ServerError);
@@ -170,12 +187,16 @@ describe('fallback, told by every signal', () => {
       assert.equal(error.status, 503);
       return true;
     });
-    const rejecting = client({ name: 'throwing', fallback: () => Promise.reject(new Error('cache timed out')) });
-    await assert.rejects(rejecting.get('/v1/slow', { attemptTimeoutMs: 50 }), TimeoutError);
+    const rejecting = client({
+      name: 'throwing',
+      resilience: [fallback({ answer: () => Promise.reject(new Error('cache timed out')) })],
+    });
+    await assert.rejects(rejecting.get('/v1/slow', { timeout: { attemptMs: 50 } }), TimeoutError);
     await signals.flush();
 
+    // 0.2 names the policy and its hook (0.1: `fallback`).
     const reports = signals.logs.filter(
-      (line) => line['message'] === 'faultline: fallback failed; the request goes on',
+      (line) => line['message'] === 'faultline: fallback (answer) failed; the request goes on',
     );
     assert.deepEqual(
       reports.map((line) => line['error']),
@@ -200,11 +221,15 @@ describe('fallback, told by every signal', () => {
       let handed: AbortSignal | undefined;
       const rates = client({
         name: 'hanging',
-        timeoutMs: 200,
-        fallback: (_failure, call) => {
-          handed = call.signal;
-          return new Promise(() => undefined);
-        },
+        timeout: { totalMs: 200 },
+        resilience: [
+          fallback({
+            answer: (_failure, call) => {
+              handed = call.signal;
+              return new Promise(() => undefined);
+            },
+          }),
+        ],
       });
       await assert.rejects(rates.json('/v1/rates'), ServerError);
       assert.equal(handed?.aborted, true, 'the fallback’s own I/O is told to stop');
@@ -227,10 +252,14 @@ describe('fallback, told by every signal', () => {
       const running = new Promise<void>((resolve) => (started = resolve));
       const rates = client({
         name: 'aborting',
-        fallback: () => {
-          started();
-          return new Promise(() => undefined);
-        },
+        resilience: [
+          fallback({
+            answer: () => {
+              started();
+              return new Promise(() => undefined);
+            },
+          }),
+        ],
       });
       const call = rates.json('/v1/rates', { signal: caller.signal });
       await running;

@@ -6,9 +6,11 @@ import {
   ConfigError,
   createClient,
   type ClientOptions,
+  type FailedAttempt,
+  type Policy,
+  type PolicyHooks,
   type RequestObserver,
   type RequestOptions,
-  type RetryStrategy,
 } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
@@ -54,6 +56,21 @@ function reports(lines: readonly Record<string, unknown>[], what: string): Recor
   return lines.filter((line) => line['message'] === `faultline: ${what} failed; the request goes on`);
 }
 
+/** A policy of the user's own named `hostile`, built with `hooks`. */
+function hostile(hooks: PolicyHooks): Policy {
+  return { name: 'hostile', build: () => hooks };
+}
+
+/** A policy that waits `delayMs(failed)` ms after each failure, or stops on null. */
+function waiting(delayMs: (failed: FailedAttempt) => number | null): Policy {
+  return hostile({
+    afterFailure: (failed) => {
+      const delay = delayMs(failed);
+      return delay === null ? { delayMs: null, reason: 'max_attempts' } : { delayMs: delay, reason: 'backoff' };
+    },
+  });
+}
+
 describe('hostile options and hooks against real servers (issue 21)', () => {
   let server: FaultServer;
   before(async () => {
@@ -61,26 +78,32 @@ describe('hostile options and hooks against real servers (issue 21)', () => {
   });
   after(() => server.close());
   const client = (options: ClientOptions = {}) =>
-    createClient({ baseUrl: server.url, name: 'hostile', env: {}, signals: false, ...options });
+    createClient({
+      baseUrl: server.url,
+      name: 'hostile',
+      env: {},
+      ...options,
+      telemetry: { enabled: false, ...options.telemetry },
+    });
 
   describe('finding 4: a bad per-call timeout is a ConfigError, never a call without a deadline', () => {
     for (const [option, value] of [
-      ['timeoutMs', Number.NaN],
-      ['timeoutMs', -1],
-      ['timeoutMs', 'abc'],
-      ['timeoutMs', Number.POSITIVE_INFINITY],
-      ['attemptTimeoutMs', Number.NaN],
-      ['attemptTimeoutMs', -1],
-      ['attemptTimeoutMs', 'abc'],
+      ['totalMs', Number.NaN],
+      ['totalMs', -1],
+      ['totalMs', 'abc'],
+      ['totalMs', Number.POSITIVE_INFINITY],
+      ['attemptMs', Number.NaN],
+      ['attemptMs', -1],
+      ['attemptMs', 'abc'],
     ] as const) {
-      it(`${option}: ${String(value)} on a call to a hanging server rejects at once, nothing sent or told`, async () => {
+      it(`timeout.${option}: ${String(value)} on a call to a hanging server rejects at once, nothing sent or told`, async () => {
         server.script(`/hang-${option}`, 'hang');
         const observer = counting();
-        const c = client({ timeoutMs: 0, attemptTimeoutMs: 0, observers: [observer] });
-        const init = { [option]: value } as unknown as RequestOptions;
+        const c = client({ timeout: { totalMs: 0, attemptMs: 0 }, telemetry: { observers: [observer] } });
+        const init = { timeout: { [option]: value } } as unknown as RequestOptions;
         const { error } = await settledWithin(c.get(`/hang-${option}`, init));
         assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-        assert.equal(error.variable, option);
+        assert.equal(error.variable, `timeout.${option}`);
         assert.match(error.message, /milliseconds from 0 to 2147483647/);
         assert.equal(server.hits(`/hang-${option}`), 0);
         assert.equal(observer.heard, 0);
@@ -90,19 +113,17 @@ describe('hostile options and hooks against real servers (issue 21)', () => {
   });
 
   describe('finding 8: a delay above the timer ceiling waits the ceiling, never 1 ms', () => {
-    it('a strategy asking for 2**31 + 5 ms, no total deadline, real clock: one request, no overflow warning', async () => {
+    it('a policy asking for 2**31 + 5 ms, no total deadline, real clock: one request, no overflow warning', async () => {
       server.script('/storm', 503);
       const warnings: string[] = [];
       const onWarning = (warning: Error) => warnings.push(warning.name);
       process.on('warning', onWarning);
       let asked = 0;
-      const retry: RetryStrategy = {
-        nextDelay: ({ attempt }) => {
-          asked++;
-          return attempt < 20 ? 2 ** 31 + 5 : null;
-        },
-      };
-      const c = client({ timeoutMs: 0, retry });
+      const overlong = waiting(({ attempt }) => {
+        asked++;
+        return attempt < 20 ? 2 ** 31 + 5 : null;
+      });
+      const c = client({ timeout: { totalMs: 0 }, resilience: [overlong] });
       const controller = new AbortController();
       const call = settledWithin(c.get('/storm', { signal: controller.signal }), 5_000);
       while (asked < 1) await new Promise((resolve) => setImmediate(resolve));
@@ -125,8 +146,10 @@ describe('hostile options and hooks against real servers (issue 21)', () => {
     it('an injected clock is asked for the ceiling, not the overlong delay', async () => {
       server.script('/long', 503);
       const clock = fakeClock();
-      const retry: RetryStrategy = { nextDelay: ({ attempt }) => (attempt === 1 ? 2 ** 31 + 5 : null) };
-      const { error } = await settledWithin(client({ timeoutMs: 0, clock, retry }).get('/long'));
+      const overlong = waiting(({ attempt }) => (attempt === 1 ? 2 ** 31 + 5 : null));
+      const { error } = await settledWithin(
+        client({ timeout: { totalMs: 0 }, clock, resilience: [overlong] }).get('/long'),
+      );
       assert.equal((error as { kind?: string }).kind, 'server');
       assert.deepEqual(clock.sleeps, [MAX_TIMER_MS]);
       assert.equal(server.hits('/long'), 2);
@@ -139,21 +162,21 @@ describe('hostile options and hooks against real servers (issue 21)', () => {
         const path = `/before-${JSON.stringify(answer).replace(/\W/g, '')}`;
         server.script(path, 200);
         const logs = captureLogs('warn');
-        const retry = { nextDelay: () => null, beforeAttempt: () => answer } as unknown as RetryStrategy;
-        const c = client({ retry, logger: logs.logger });
+        const policy = hostile({ beforeAttempt: () => answer } as unknown as PolicyHooks);
+        const c = client({ resilience: [policy], telemetry: { logger: logs.logger } });
         for (let i = 0; i < 3; i++) assert.equal((await c.get(path)).status, 200);
         assert.equal(server.hits(path), 3);
-        const told = reports(logs.lines, 'retry strategy (beforeAttempt)');
+        const told = reports(logs.lines, 'hostile (beforeAttempt)');
         assert.equal(told.length, 1);
         assert.match(String(told[0]?.['error']), /^TypeError: returned .*; expected a Failure/);
       });
     }
 
-    it('nextDelay returning "soon": the call stops with strategy_error, reported', async () => {
+    it('afterFailure returning "soon": the call stops with policy_error, reported', async () => {
       server.script('/soon', 503);
       const logs = captureLogs('warn');
       const ended: (string | undefined)[] = [];
-      const retry = { nextDelay: () => 'soon' } as unknown as RetryStrategy;
+      const policy = hostile({ afterFailure: () => 'soon' } as unknown as PolicyHooks);
       const observers: RequestObserver[] = [
         {
           callEnded: (_call, outcome) => {
@@ -161,18 +184,20 @@ describe('hostile options and hooks against real servers (issue 21)', () => {
           },
         },
       ];
-      const { error } = await settledWithin(client({ retry, logger: logs.logger, observers }).get('/soon'));
+      const { error } = await settledWithin(
+        client({ resilience: [policy], telemetry: { logger: logs.logger, observers } }).get('/soon'),
+      );
       assert.equal((error as { kind?: string }).kind, 'server');
       assert.equal(server.hits('/soon'), 1);
-      assert.deepEqual(ended, ['strategy_error']);
-      assert.equal(reports(logs.lines, 'retry strategy (nextDelay)').length, 1);
+      assert.deepEqual(ended, ['policy_error']);
+      assert.equal(reports(logs.lines, 'hostile (afterFailure)').length, 1);
     });
 
     it('onUnauthorized answering "yes": no replay, reported', async () => {
       server.script('/login', 401);
       const logs = captureLogs('warn');
       const auth = { apply: () => undefined, onUnauthorized: () => 'yes' } as never;
-      const { error } = await settledWithin(client({ auth, logger: logs.logger }).get('/login'));
+      const { error } = await settledWithin(client({ auth, telemetry: { logger: logs.logger } }).get('/login'));
       assert.equal((error as { kind?: string }).kind, 'unauthorized');
       assert.equal(server.hits('/login'), 1);
       assert.equal(reports(logs.lines, 'auth strategy (onUnauthorized)').length, 1);
@@ -182,24 +207,19 @@ describe('hostile options and hooks against real servers (issue 21)', () => {
       server.script('/observed', 200);
       const logs = captureLogs('warn');
       const observers = [{ attemptStarted: () => 5 }, { attemptStarted: () => ({ run: 'x', end: () => undefined }) }];
-      const c = client({ observers: observers as never, logger: logs.logger });
+      const c = client({ telemetry: { observers: observers as never, logger: logs.logger } });
       for (let i = 0; i < 2; i++) assert.equal((await c.get('/observed')).status, 200);
       assert.equal(reports(logs.lines, 'an observer (attemptStarted)').length, 1);
     });
 
-    it('a hedge policy whose delayFor answers garbage: no hedge, reported', async () => {
+    it('a hedging policy whose hedge hook answers garbage: no hedge, reported', async () => {
       server.script('/hedged', 200);
       const logs = captureLogs('warn');
-      const hedge = {
-        maxHedges: 1,
-        delayFor: () => 'soon',
-        record: () => undefined,
-        budget: { nextDelay: () => null },
-      };
-      const c = client({ hedge: hedge as never, logger: logs.logger });
+      const policy = hostile({ hedge: () => ({ delayMs: 'soon', maxHedges: 1 }) } as unknown as PolicyHooks);
+      const c = client({ resilience: [policy], telemetry: { logger: logs.logger } });
       assert.equal((await c.get('/hedged')).status, 200);
       assert.equal(server.hits('/hedged'), 1);
-      assert.equal(reports(logs.lines, 'hedge policy (delayFor)').length, 1);
+      assert.equal(reports(logs.lines, 'hostile (hedge)').length, 1);
     });
   });
 
@@ -219,7 +239,7 @@ describe('hostile options and hooks against real servers (issue 21)', () => {
       server.script('/crlf', 200);
       const observer = counting();
       const { error } = await settledWithin(
-        client({ observers: [observer] }).get('/crlf', { headers: { 'x-a': 'a\r\nb' } }),
+        client({ telemetry: { observers: [observer] } }).get('/crlf', { headers: { 'x-a': 'a\r\nb' } }),
       );
       assert.ok(error instanceof ConfigError);
       assert.equal(error.variable, 'headers');

@@ -4,10 +4,10 @@ import { before, describe, it } from 'node:test';
 import type { FaultServer } from '../../../src/testing/index.js';
 import {
   ClientError,
-  exponentialBackoff,
   ForbiddenError,
-  noRetry,
+  retry,
   ServerError,
+  throttle,
   ThrottledError,
   TimeoutError,
   UnauthorizedError,
@@ -81,7 +81,7 @@ describe('every HTTP status class, told and retried as the SPEC says', () => {
     server.script('/always-throttled', { status: 429, headers: { 'retry-after': '2' } });
     const clock = fakeClock();
     const error = await failureOf(() =>
-      client({ clock, retry: exponentialBackoff({ maxAttempts: 3 }) }).get('/always-throttled'),
+      client({ clock, resilience: [retry({ maxAttempts: 3 }), throttle()] }).get('/always-throttled'),
     );
     assert.ok(error instanceof ThrottledError);
     assert.equal(error.retryAfterMs, 2000);
@@ -94,7 +94,7 @@ describe('every HTTP status class, told and retried as the SPEC says', () => {
     server.script('/too-long', { status: 429, headers: { 'retry-after': '3600' } });
     const clock = fakeClock();
     const error = await failureOf(() =>
-      client({ clock, retry: exponentialBackoff({ maxRetryAfterMs: 60_000 }) }).get('/too-long'),
+      client({ clock, resilience: [retry({ maxRetryAfterMs: 60_000 }), throttle()] }).get('/too-long'),
     );
     assert.equal(error.kind, 'throttled');
     assert.equal(error.attempts, 1);
@@ -104,10 +104,10 @@ describe('every HTTP status class, told and retried as the SPEC says', () => {
   it('503 with Retry-After is throttled; without it, server', async () => {
     server.script('/busy', { status: 503, headers: { 'retry-after': '1' } });
     server.script('/down', { status: 503 });
-    const busy = await failureOf(() => client({ retry: noRetry() }).get('/busy'));
+    const busy = await failureOf(() => client({ resilience: [] }).get('/busy'));
     assert.equal(busy.kind, 'throttled');
     assert.equal(busy.retryAfterMs, 1000);
-    const down = await failureOf(() => client({ retry: noRetry() }).get('/down'));
+    const down = await failureOf(() => client({ resilience: [] }).get('/down'));
     assert.ok(down instanceof ServerError);
     assert.equal(down.code, '503');
   });

@@ -6,9 +6,8 @@ import {
   bearerToken,
   ClientError,
   createClient,
-  exponentialBackoff,
   ForbiddenError,
-  noRetry,
+  retry,
   type RequestFailure,
   ServerError,
   ThrottledError,
@@ -77,9 +76,7 @@ describe("the requests tutorials' scenarios against real httpbin", () => {
       [503, ServerError, 3],
     ];
     for (const [status, type, attempts] of cases) {
-      const error = await failureOf(() =>
-        client({ retry: exponentialBackoff({ maxAttempts: 3 }) }).get(`/status/${status}`),
-      );
+      const error = await failureOf(() => client({ resilience: [retry({ maxAttempts: 3 })] }).get(`/status/${status}`));
       assert.ok(error instanceof type, `${status}: ${error.name}`);
       assert.equal(error.status, status);
       assert.equal(error.attempts, attempts, `attempts for ${status}`);
@@ -87,7 +84,7 @@ describe("the requests tutorials' scenarios against real httpbin", () => {
   });
 
   it('/delay/N against a shorter attempt timeout is a headers-phase timeout', async () => {
-    const error = await failureOf(() => client({ attemptTimeoutMs: 150, retry: noRetry() }).get('/delay/2'));
+    const error = await failureOf(() => client({ timeout: { attemptMs: 150 }, resilience: [] }).get('/delay/2'));
     assert.ok(error instanceof TimeoutError);
     assert.equal(error.phase, 'headers');
   });

@@ -6,13 +6,12 @@ import { afterEach, before, beforeEach, describe, it } from 'node:test';
 import { closedPort, type FaultServer as FlakyUpstream } from '../../../src/testing/index.js';
 import {
   createClient,
-  exponentialBackoff,
   InvalidResponseError,
   NetworkError,
-  noRetry,
+  retry,
   TimeoutError,
   type ClientOptions,
-  type RetryContext,
+  type Policy,
 } from '../../../src/index.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 import { failureOf } from '../../helpers/failureOf.js';
@@ -53,7 +52,7 @@ describe('network faults and deadlines against a real fault server', () => {
   it('a server that hangs before headers times out in the headers phase, per attempt', async () => {
     server.script('/hang', { fault: 'hang' });
     const error = await failureOf(() =>
-      client({ attemptTimeoutMs: 50, retry: exponentialBackoff({ maxAttempts: 2 }) }).get('/hang'),
+      client({ timeout: { attemptMs: 50 }, resilience: [retry({ maxAttempts: 2 })] }).get('/hang'),
     );
     assert.ok(error instanceof TimeoutError);
     assert.equal(error.phase, 'headers');
@@ -64,7 +63,7 @@ describe('network faults and deadlines against a real fault server', () => {
 
   it('the total deadline ends a hanging call with phase total', async () => {
     server.script('/hang-total', { fault: 'hang' });
-    const error = await failureOf(() => client({ timeoutMs: 60, attemptTimeoutMs: 0 }).get('/hang-total'));
+    const error = await failureOf(() => client({ timeout: { totalMs: 60, attemptMs: 0 } }).get('/hang-total'));
     assert.equal(error.kind, 'timeout');
     assert.equal(error.phase, 'total');
     assert.equal(error.attempts, 1);
@@ -72,21 +71,21 @@ describe('network faults and deadlines against a real fault server', () => {
 
   it('a body that stalls mid-way times out in the body phase', async () => {
     server.script('/stall', { fault: 'stall-mid-body' });
-    const error = await failureOf(() => client({ attemptTimeoutMs: 50, retry: noRetry() }).json('/stall'));
+    const error = await failureOf(() => client({ timeout: { attemptMs: 50 }, resilience: [] }).json('/stall'));
     assert.equal(error.kind, 'timeout');
     assert.equal(error.phase, 'body');
   });
 
   it('a stall in a streamed Response body rejects the reader with a classified error', async () => {
     server.script('/stall-stream', { fault: 'stall-mid-body' });
-    const res = await client({ timeoutMs: 80, attemptTimeoutMs: 0 }).get('/stall-stream');
+    const res = await client({ timeout: { totalMs: 80, attemptMs: 0 } }).get('/stall-stream');
     const error = await failureOf(() => res.text());
     assert.equal(error.kind, 'timeout');
   });
 
   it('a wrong content-length is invalid_response', async () => {
     server.script('/short', { fault: 'wrong-length' });
-    const error = await failureOf(() => client({ retry: noRetry() }).json('/short'));
+    const error = await failureOf(() => client({ resilience: [] }).json('/short'));
     assert.ok(error instanceof InvalidResponseError || error instanceof NetworkError, error.name);
     assert.match(error.code, /UND_ERR_RES_CONTENT_LENGTH_MISMATCH|UND_ERR_SOCKET/);
   });
@@ -109,7 +108,11 @@ describe('attempt deadlines fire on time against real stalling servers', () => {
   const DEADLINE_MS = 300;
   const ON_TIME_MS = 50;
   const client = (options?: ClientOptions) =>
-    upstream.client({ attemptTimeoutMs: DEADLINE_MS, timeoutMs: 10_000, retry: noRetry(), ...options });
+    upstream.client({
+      resilience: [],
+      ...options,
+      timeout: { attemptMs: DEADLINE_MS, totalMs: 10_000, ...options?.timeout },
+    });
 
   /** How long `fn` took to settle, and the RequestFailure it rejected with. */
   async function timed(fn: () => Promise<unknown>): Promise<{ error: TimeoutError; elapsedMs: number }> {
@@ -223,14 +226,17 @@ describe('attempt deadlines fire on time against real stalling servers', () => {
     upstream.server.script('/dl/stall-retried', { fault: 'stall-mid-body' });
     const started = performance.now();
     const seen: { attempt: number; phase: string | undefined; code: string; atMs: number }[] = [];
-    const recordAndRetry = {
-      nextDelay({ attempt, failure }: RetryContext) {
-        seen.push({ attempt, phase: failure.phase, code: failure.code, atMs: performance.now() - started });
-        return 0;
-      },
+    const recordAndRetry: Policy = {
+      name: 'recordAndRetry',
+      build: () => ({
+        afterFailure({ attempt, failure }) {
+          seen.push({ attempt, phase: failure.phase, code: failure.code, atMs: performance.now() - started });
+          return { delayMs: 0, reason: 'backoff' };
+        },
+      }),
     };
     const { error, elapsedMs } = await timed(() =>
-      client({ timeoutMs: 800, retry: recordAndRetry }).json('/dl/stall-retried'),
+      client({ timeout: { totalMs: 800 }, resilience: [recordAndRetry] }).json('/dl/stall-retried'),
     );
     const first = seen[0];
     assert.ok(first !== undefined);

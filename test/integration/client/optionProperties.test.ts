@@ -7,11 +7,12 @@ import {
   basicAuth,
   ConfigError,
   createClient,
-  exponentialBackoff,
   FAILURE_KINDS,
+  fallback,
   hedge,
   isRequestFailure,
-  noRetry,
+  retry,
+  throttle,
   type Client,
 } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
@@ -58,6 +59,32 @@ const count = orBad(fc.nat({ max: 20 }), fc.constantFrom(-1, 2.5, 1e300));
 /** A user's object of hooks (each a no-op function, now and then garbage). */
 const hooked = (...names: string[]) =>
   fc.record(Object.fromEntries(names.map((name) => [name, either(fc.constant(() => undefined))])));
+
+/**
+ * An entry of a `resilience` list, as a recipe: the policy factories check their options
+ * when called (a ConfigError), so the property calls them where it expects ConfigErrors.
+ */
+type Recipe = () => unknown;
+const recipe = (make: Recipe): Recipe => make;
+/** A user's own policy: a name and a build() returning hooks (each a no-op, now and then garbage). */
+const ownPolicy = (...hooks: string[]) =>
+  hooked(...hooks).map((built) => recipe(() => ({ name: 'mine', build: () => built })));
+const resilienceOf = (...entries: fc.Arbitrary<Recipe>[]) =>
+  either(
+    fc.array(
+      fc.oneof(
+        { arbitrary: fc.oneof(...entries), weight: 30 },
+        { arbitrary: garbage.map((value) => recipe(() => value)), weight: 1 },
+      ),
+      { maxLength: 3 },
+    ),
+  );
+/** The options with their `resilience` recipes made into policies (which may throw a ConfigError). */
+function made<T extends Record<string, unknown>>(options: T): T {
+  const list = options['resilience'];
+  if (!Array.isArray(list)) return options;
+  return { ...options, resilience: list.map((entry: unknown) => (typeof entry === 'function' ? entry() : entry)) };
+}
 
 /** A member of the options that throws when read (the bonus hostile shape). */
 function withThrowingGetter(options: Record<string, unknown>, key: string): Record<string, unknown> {
@@ -107,28 +134,59 @@ describe('hostile options, property-based (issue 21): works or a ConfigError; no
         name: orBad(fc.stringMatching(/^[a-z]{1,8}$/), fc.constantFrom('', ' ')),
         baseUrl: orBad(fc.constant('BASE'), fc.constantFrom('ftp://x', 'not a url', 'http://[::1')),
         headers,
-        timeoutMs: ms,
-        attemptTimeoutMs: ms,
-        retry: either(fc.constant(exponentialBackoff({ maxAttempts: 2, baseDelayMs: 0 })), fc.constant(noRetry())),
-        hedge: either(fc.constant(hedge({ delayMs: 50 })), hooked('delayFor', 'record')),
-        auth: either(fc.constant(basicAuth('u', 'p')), hooked('apply', 'onUnauthorized')),
-        fallback: either(
-          fc.record({ value: fc.jsonValue(), on: kinds }, { requiredKeys: ['value'] }),
-          fc.constant(() => 1),
+        timeout: either(fc.record({ totalMs: ms, attemptMs: ms }, { requiredKeys: [] })),
+        resilience: resilienceOf(
+          fc.constant(recipe(() => retry({ maxAttempts: 2, baseDelayMs: 0 }))),
+          fc
+            .record({ maxAttempts: count, baseDelayMs: ms, maxDelayMs: ms }, { requiredKeys: [] })
+            .map((options) => recipe(() => retry(options as never))),
+          fc.constant(recipe(() => throttle())),
+          fc.constant(recipe(() => hedge({ delayMs: 50 }))),
+          fc
+            .record({ value: fc.jsonValue(), on: kinds }, { requiredKeys: ['value'] })
+            .map((options) => recipe(() => fallback(options as never))),
+          fc.constant(recipe(() => fallback({ answer: () => 1 }))),
+          ownPolicy('beforeAttempt', 'afterFailure', 'onSuccess', 'hedge', 'answer'),
         ),
-        logger: either(fc.constant(logs.logger), fc.constant({ warn: () => undefined })),
-        report: either(fc.constant(false), fc.record({ kinds, capPerMinute: count }, { requiredKeys: [] })),
-        logSampling: either(fc.constant(false), fc.record({ initial: count, thereafter: count }, { requiredKeys: [] })),
-        maxRedirects: count,
-        maxJsonBytes: count,
+        auth: either(fc.constant(basicAuth('u', 'p')), hooked('apply', 'onUnauthorized')),
+        telemetry: either(
+          fc.record(
+            {
+              // Always off, as every suite without a signals harness has it (garbage now and then).
+              enabled: either(fc.constant(false)),
+              logger: either(fc.constant(logs.logger), fc.constant({ warn: () => undefined })),
+              report: either(fc.constant(false), fc.record({ kinds, capPerMinute: count }, { requiredKeys: [] })),
+              logSampling: either(
+                fc.constant(false),
+                fc.record({ initial: count, thereafter: count }, { requiredKeys: [] }),
+              ),
+              observers: either(fc.array(either(hooked('attemptStarted', 'callEnded')), { maxLength: 2 })),
+            },
+            { requiredKeys: ['enabled'] },
+          ),
+        ),
+        transport: either(
+          fc.record(
+            {
+              maxRedirects: count,
+              maxJsonBytes: count,
+              // Never a dispatch() that ignores its handler: that call hangs past its deadline (the
+              // transport waits for the dispatcher), a gap outside option checking.
+              dispatcher: either(fc.constant(undefined)),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
         clock: either(fc.constant(fakeClock()), hooked('now', 'sleep')),
-        // Never a dispatch() that ignores its handler: that call hangs past its deadline (the
-        // transport waits for the dispatcher), a gap outside option checking.
-        dispatcher: either(fc.constant(undefined)),
-        redactHeaders: either(fc.array(orBad(fc.stringMatching(/^[a-z-]{1,6}$/), fc.constant('')), { maxLength: 3 })),
-        redactQuery: either(fc.array(orBad(fc.stringMatching(/^[a-z_]{1,6}$/), fc.constant('')), { maxLength: 3 })),
-        observers: either(fc.array(either(hooked('attemptStarted', 'callEnded')), { maxLength: 2 })),
-        signals: either(fc.constant(false)),
+        redact: either(
+          fc.record(
+            {
+              headers: either(fc.array(orBad(fc.stringMatching(/^[a-z-]{1,6}$/), fc.constant('')), { maxLength: 3 })),
+              query: either(fc.array(orBad(fc.stringMatching(/^[a-z_]{1,6}$/), fc.constant('')), { maxLength: 3 })),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
         shared: either(fc.constant(false)),
         env: either(
           fc.dictionary(
@@ -147,17 +205,17 @@ describe('hostile options, property-based (issue 21): works or a ConfigError; no
     );
     const getter = fc.oneof(
       { arbitrary: fc.constant(undefined), weight: 19 },
-      { arbitrary: fc.constantFrom('timeoutMs', 'retry', 'report', 'headers', 'env'), weight: 1 },
+      { arbitrary: fc.constantFrom('timeout', 'resilience', 'telemetry', 'headers', 'env'), weight: 1 },
     );
     const seen = { accepted: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(options, getter, async (given, throwing) => {
-        const plain: Record<string, unknown> = { env: {}, signals: false, ...given };
+        const plain: Record<string, unknown> = { env: {}, telemetry: { enabled: false }, ...given };
         if (plain['baseUrl'] === 'BASE') plain['baseUrl'] = server.url;
-        const hostile = throwing === undefined ? plain : withThrowingGetter(plain, throwing);
         let client: Client;
         try {
-          client = createClient(hostile);
+          const policies = made(plain);
+          client = createClient(throwing === undefined ? policies : withThrowingGetter(policies, throwing));
         } catch (error) {
           assert.ok(error instanceof ConfigError, `not a ConfigError: ${String(error)}`);
           seen.refused++;
@@ -166,7 +224,7 @@ describe('hostile options, property-based (issue 21): works or a ConfigError; no
         seen.accepted++;
         // A client that was accepted works: a call ends (one way or another) without a TypeError
         // (within a second: a hostile dispatcher may never answer, and the default deadline is 30 s).
-        const outcome = (await outcomeOf(() => client.get(`${server.url}/ok`, { timeoutMs: 1_000 }))) as {
+        const outcome = (await outcomeOf(() => client.get(`${server.url}/ok`, { timeout: { totalMs: 1_000 } }))) as {
           error?: unknown;
           hung?: true;
         };
@@ -185,11 +243,10 @@ describe('hostile options, property-based (issue 21): works or a ConfigError; no
     const client = createClient({
       baseUrl: server.url,
       env: {},
-      signals: false,
+      telemetry: { enabled: false, logger: captureLogs('warn').logger },
       clock: fakeClock(),
-      timeoutMs: 2_000,
-      logger: captureLogs('warn').logger,
-      retry: exponentialBackoff({ maxAttempts: 2, baseDelayMs: 0 }),
+      timeout: { totalMs: 2_000 },
+      resilience: [retry({ maxAttempts: 2, baseDelayMs: 0 })],
     });
     const init = fc.record(
       {
@@ -204,16 +261,21 @@ describe('hostile options, property-based (issue 21): works or a ConfigError; no
           fc.constant(new URLSearchParams('a=1')),
         ),
         json: either(fc.jsonValue({ maxDepth: 2 })),
-        timeoutMs: ms,
-        attemptTimeoutMs: ms,
-        retry: either(fc.constant(noRetry()), hooked('nextDelay', 'beforeAttempt', 'onSuccess')),
-        hedge: either(fc.constant(false), fc.constant(hedge({ delayMs: 5 }))),
-        fallback: either(fc.constant(false), fc.record({ value: fc.jsonValue(), on: kinds })),
+        timeout: either(fc.record({ totalMs: ms, attemptMs: ms }, { requiredKeys: [] })),
+        // A call's own list replaces the client's: [] is no retry, a list without hedge or
+        // fallback turns them off for the call.
+        resilience: resilienceOf(
+          fc.constant(recipe(() => hedge({ delayMs: 5 }))),
+          fc
+            .record({ value: fc.jsonValue(), on: kinds }, { requiredKeys: ['value'] })
+            .map((options) => recipe(() => fallback(options as never))),
+          ownPolicy('beforeAttempt', 'afterFailure', 'onSuccess'),
+        ),
         idempotent: either(fc.boolean()),
         route: either(fc.constantFrom('/v1/{id}', '')),
         throwHttpErrors: either(fc.boolean()),
         redirect: either(fc.constantFrom('follow', 'manual', 'error')),
-        dispatcher: either(fc.constant(undefined)),
+        transport: either(fc.record({ dispatcher: either(fc.constant(undefined)) }, { requiredKeys: [] })),
         signal: either(fc.constant(null)),
         cache: either(fc.constant('no-store')),
         keepalive: either(fc.boolean()),
@@ -225,7 +287,7 @@ describe('hostile options, property-based (issue 21): works or a ConfigError; no
     await fc.assert(
       fc.asyncProperty(init, fc.constantFrom('/ok', '/flaky'), async (given, path) => {
         // Bodies with GET and HEAD are the transport's business, not option checking.
-        const outcome = (await outcomeOf(() => client.request(path, given as never))) as {
+        const outcome = (await outcomeOf(async () => client.request(path, made(given) as never))) as {
           error?: unknown;
           hung?: true;
         };

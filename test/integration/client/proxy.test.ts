@@ -9,7 +9,7 @@ import {
   type SentrySink,
   startSentrySink,
 } from '../../../src/testing/index.js';
-import { createClient, noRetry } from '../../../src/index.js';
+import { createClient } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { failureOf } from '../../helpers/failureOf.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
@@ -46,7 +46,7 @@ describe('HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as undici’s EnvHttpProxyAgent r
 
   const quiet = captureLogs('error').logger;
   const client = (env: Record<string, string>, name = 'upstream') =>
-    createClient({ name, env, logger: quiet, clock: fakeClock() });
+    createClient({ name, env, telemetry: { logger: quiet }, clock: fakeClock() });
 
   it('HTTP_PROXY: requests go through the proxy; NO_PROXY hosts and FAULTLINE_PROXY=off go direct', async () => {
     const env = { HTTP_PROXY: proxy.url, NO_PROXY: `localhost, 127.0.0.1:${b.port}` };
@@ -72,7 +72,7 @@ describe('HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as undici’s EnvHttpProxyAgent r
   it('HTTPS_PROXY: https URLs are tunnelled with CONNECT; a redirect to another origin carries its own Host', async () => {
     // A TLS handshake with a plain HTTP server fails, but only after the tunnel was asked for.
     const tls = await failureOf(() =>
-      createClient({ env: { HTTPS_PROXY: proxy.url }, signals: false, retry: noRetry() }).get(
+      createClient({ env: { HTTPS_PROXY: proxy.url }, telemetry: { enabled: false }, resilience: [] }).get(
         `https://127.0.0.1:${a.port}/tls`,
       ),
     );
@@ -101,10 +101,11 @@ describe('HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as undici’s EnvHttpProxyAgent r
   it('a proxy that refuses connections is a connect-phase network failure', async () => {
     const port = await closedPort();
     const error = await failureOf(() =>
-      createClient({ env: { HTTP_PROXY: `http://127.0.0.1:${port}` }, signals: false, retry: noRetry() }).post(
-        `${a.url}/never`,
-        { body: 'x' },
-      ),
+      createClient({
+        env: { HTTP_PROXY: `http://127.0.0.1:${port}` },
+        telemetry: { enabled: false },
+        resilience: [],
+      }).post(`${a.url}/never`, { body: 'x' }),
     );
     assert.deepEqual([error.kind, error.code], ['network', 'ECONNREFUSED']);
     assert.equal(a.hits('/never'), 0);
@@ -112,12 +113,17 @@ describe('HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as undici’s EnvHttpProxyAgent r
 
   it('a 407 from the proxy is a network failure PROXY_407, forwarded or tunnelled, never “cancelled”', async () => {
     const forwarded = await failureOf(() =>
-      createClient({ env: { HTTP_PROXY: guarded.url }, signals: false, retry: noRetry() }).get(`${a.url}/no-creds`),
-    );
-    const tunnelled = await failureOf(() =>
-      createClient({ dispatcher: new ProxyAgent(guarded.url), env: {}, signals: false, retry: noRetry() }).get(
+      createClient({ env: { HTTP_PROXY: guarded.url }, telemetry: { enabled: false }, resilience: [] }).get(
         `${a.url}/no-creds`,
       ),
+    );
+    const tunnelled = await failureOf(() =>
+      createClient({
+        transport: { dispatcher: new ProxyAgent(guarded.url) },
+        env: {},
+        telemetry: { enabled: false },
+        resilience: [],
+      }).get(`${a.url}/no-creds`),
     );
     for (const error of [forwarded, tunnelled]) {
       assert.equal(error.kind, 'network');
@@ -131,7 +137,11 @@ describe('HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as undici’s EnvHttpProxyAgent r
     // With the credentials, through the tunnel too.
     const agent = new ProxyAgent(`http://${CREDENTIALS}@127.0.0.1:${guarded.port}`);
     assert.equal(
-      (await createClient({ dispatcher: agent, env: {}, signals: false }).get(`${a.url}/tunnel`)).status,
+      (
+        await createClient({ transport: { dispatcher: agent }, env: {}, telemetry: { enabled: false } }).get(
+          `${a.url}/tunnel`,
+        )
+      ).status,
       200,
     );
     assert.deepEqual(guarded.tunnels, [`127.0.0.1:${a.port}`]);
@@ -145,13 +155,13 @@ describe('HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as undici’s EnvHttpProxyAgent r
     const good = createClient({
       name: 'proxied',
       env: { HTTP_PROXY: withCredentials },
-      logger: logs.logger,
+      telemetry: { logger: logs.logger },
       clock: fakeClock(),
     });
     const bad = createClient({
       name: 'proxied',
       env: { HTTP_PROXY: `http://egress:wrong-${PASSWORD}@127.0.0.1:${guarded.port}` },
-      logger: logs.logger,
+      telemetry: { logger: logs.logger },
       clock: fakeClock(),
     });
     const errors = [

@@ -18,7 +18,12 @@ describe('redirects are followed as fetch follows them', () => {
     await b.close();
   });
   const client = () =>
-    createClient({ baseUrl: a.url, signals: false, env: {}, headers: { authorization: 'Bearer s3cret' } });
+    createClient({
+      baseUrl: a.url,
+      telemetry: { enabled: false },
+      env: {},
+      headers: { authorization: 'Bearer s3cret' },
+    });
 
   it('303 after a POST becomes a GET without the body; the Response says where it came from', async () => {
     a.script('/orders', { status: 303, headers: { location: '/orders/7' } });
@@ -53,7 +58,9 @@ describe('redirects are followed as fetch follows them', () => {
   it('a redirect loop ends as invalid_response after maxRedirects', async () => {
     a.script('/loop', { status: 302, headers: { location: '/loop' } });
     const error = await failureOf(() =>
-      createClient({ baseUrl: a.url, signals: false, env: {}, maxRedirects: 3 }).get('/loop'),
+      createClient({ baseUrl: a.url, telemetry: { enabled: false }, env: {}, transport: { maxRedirects: 3 } }).get(
+        '/loop',
+      ),
     );
     assert.equal(error.kind, 'invalid_response');
     assert.equal(error.code, 'ERR_TOO_MANY_REDIRECTS');
@@ -63,7 +70,7 @@ describe('redirects are followed as fetch follows them', () => {
   it("redirect: 'error' fails json() and request() as fetch does, once, whatever throwHttpErrors says", async () => {
     a.script('/old', { status: 308, headers: { location: '/new-place' } });
     a.script('/see-other', { status: 303 });
-    const strict = createClient({ baseUrl: a.url, signals: false, env: {}, clock: fakeClock() });
+    const strict = createClient({ baseUrl: a.url, telemetry: { enabled: false }, env: {}, clock: fakeClock() });
     const errors = [
       await failureOf(() => strict.json('/old', { redirect: 'error' })),
       await failureOf(() => strict.get('/old', { redirect: 'error', throwHttpErrors: false })),
@@ -88,7 +95,14 @@ describe('redirects are followed as fetch follows them', () => {
   it("maxRedirects: 0 and redirect: 'manual' return the 3xx", async () => {
     a.script('/moved', { status: 301, headers: { location: '/new' } });
     assert.equal(
-      (await createClient({ baseUrl: a.url, signals: false, env: {}, maxRedirects: 0 }).get('/moved')).status,
+      (
+        await createClient({
+          baseUrl: a.url,
+          telemetry: { enabled: false },
+          env: {},
+          transport: { maxRedirects: 0 },
+        }).get('/moved')
+      ).status,
       301,
     );
     assert.equal((await client().get('/moved', { redirect: 'manual' })).status, 301);

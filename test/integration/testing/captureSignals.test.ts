@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { SpanKind, trace } from '@opentelemetry/api';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
-import { createClient, exponentialBackoff, noRetry } from 'faultline';
+import { createClient, retry, throttle } from 'faultline';
+import winston from 'winston';
 import {
   captureSignals,
   type CapturedSignals,
@@ -34,7 +35,7 @@ describe('captureSignals()', () => {
   it('catches the span, metric, log line and Sentry event of a failed call, in plain arrays', async () => {
     server.route('/v1/ledger/*', 503);
     // Created after captureSignals(): the capture's logger is its default.
-    const payments = createClient({ name: 'payments', baseUrl: server.url, env: {}, retry: noRetry() });
+    const payments = createClient({ name: 'payments', baseUrl: server.url, env: {}, resilience: [] });
     await assert.rejects(payments.get('/v1/ledger/7'));
     await signals.flush();
 
@@ -70,7 +71,7 @@ describe('captureSignals()', () => {
       baseUrl: server.url,
       env: {},
       clock,
-      retry: exponentialBackoff({ maxAttempts: 2 }),
+      resilience: [retry({ maxAttempts: 2 }), throttle()],
     });
     await payments.get('/v1/rates');
     await signals.flush();
@@ -82,8 +83,8 @@ describe('captureSignals()', () => {
 
   it('a logger of the app gets the capture through logTransport', async () => {
     signals.reset();
-    const { createLogger } = await import('faultline');
-    const appLogger = createLogger({ transports: [signals.logTransport], level: 'debug' });
+    // The app's own winston logger (faultline's logger factory is no longer public).
+    const appLogger = winston.createLogger({ transports: [signals.logTransport], level: 'debug' });
     appLogger.warn('from the app', { 'faultline.failure.kind': 'timeout', 'faultline.upstream': 'x' });
     expectFailure(signals.logs, { kind: 'timeout', upstream: 'x', level: 'warn' });
   });
@@ -111,7 +112,7 @@ describe('captureSignals() and an app that has its own OpenTelemetry', () => {
     trace.setGlobalTracerProvider(app);
     try {
       const server = await startFaultServer({ '/x': 500 });
-      const client = createClient({ name: 'manual', baseUrl: server.url, env: {}, retry: noRetry() });
+      const client = createClient({ name: 'manual', baseUrl: server.url, env: {}, resilience: [] });
       await assert.rejects(client.get('/x'));
       await server.close();
       expectFailure(signals.spans, { kind: 'server', upstream: 'manual' });

@@ -4,7 +4,7 @@ import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { createClient, exponentialBackoff, noRetry, type UnauthorizedError } from 'faultline';
+import { createClient, retry, throttle, type UnauthorizedError } from 'faultline';
 import { closedPort, expectCallFailure, fakeClock, type FaultServer, startFaultServer } from 'faultline/testing';
 
 describe('startFaultServer(routes)', () => {
@@ -29,7 +29,7 @@ describe('startFaultServer(routes)', () => {
       baseUrl: server.url,
       env: {},
       clock: fakeClock(),
-      retry: exponentialBackoff({ maxAttempts: retries }),
+      resilience: [retry({ maxAttempts: retries }), throttle()],
     });
 
   it('a sequence answers request n with step n, and counts the requests', async () => {
@@ -42,7 +42,7 @@ describe('startFaultServer(routes)', () => {
   it('statuses carry their headers: Retry-After, RateLimit-Reset, WWW-Authenticate', async () => {
     const clock = fakeClock();
     const throttled = await expectCallFailure(
-      createClient({ baseUrl: server.url, env: {}, clock, retry: noRetry() }).get('/v1/rates'),
+      createClient({ baseUrl: server.url, env: {}, clock, resilience: [] }).get('/v1/rates'),
       { kind: 'throttled', status: 429, code: '429' },
     );
     assert.equal(throttled.retryAfterMs, 2000);
@@ -54,7 +54,7 @@ describe('startFaultServer(routes)', () => {
 
   it('a hang is a headers timeout; bad JSON is invalid_response; a trickle arrives whole', async () => {
     const hung = await expectCallFailure(
-      createClient({ baseUrl: server.url, env: {}, attemptTimeoutMs: 30, retry: noRetry() }).get('/v1/reports'),
+      createClient({ baseUrl: server.url, env: {}, timeout: { attemptMs: 30 }, resilience: [] }).get('/v1/reports'),
       { kind: 'timeout' },
     );
     assert.equal(hung.phase, 'headers');
@@ -100,7 +100,7 @@ describe('startFaultServer(routes)', () => {
 
   it('nobody listening on closedPort() is network / ECONNREFUSED', async () => {
     const port = await closedPort();
-    await expectCallFailure(createClient({ baseUrl: `http://127.0.0.1:${port}`, env: {}, retry: noRetry() }).get('/'), {
+    await expectCallFailure(createClient({ baseUrl: `http://127.0.0.1:${port}`, env: {}, resilience: [] }).get('/'), {
       kind: 'network',
       code: 'ECONNREFUSED',
     });

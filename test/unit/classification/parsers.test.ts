@@ -5,7 +5,7 @@ import {
   parseRetryAfter,
   parseWwwAuthenticate,
   retryAfterFromHeaders,
-} from '../../../src/index.js';
+} from '../../../src/classification/index.js';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { FAILURE_KINDS } from '../../../src/index.js';
 import {
   classify,
-  FAILURE_KINDS,
   parseRetryAfter,
   parseWwwAuthenticate,
   retryAfterFromHeaders,
-} from '../../../src/index.js';
+} from '../../../src/classification/index.js';
 import { NUM_RUNS } from '../../helpers/propertyRuns.js';
 
 const headerValue = fc.oneof(

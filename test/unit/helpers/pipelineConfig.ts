@@ -1,9 +1,9 @@
 import { createDiagnostics, type Diagnostics } from '../../../src/core/diagnostics.js';
-import { guardStrategy } from '../../../src/guarded/guardStrategy.js';
 import type { PipelineConfig } from '../../../src/pipeline/PipelineConfig.js';
-import { noRetry } from '../../../src/policies/noRetry.js';
+import { resilienceBuilder } from '../../../src/client/resilienceBuilder.js';
 import { createRedactor } from '../../../src/redaction/Redactor.js';
 import type { Transport } from '../../../src/transport/undiciTransport.js';
+import type { Policy } from '../../../src/types/policy.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 
 /** A transport for suites that never send: reaching it is a test failure. */
@@ -14,16 +14,27 @@ const noNetwork: Transport = {
 
 const silent: Diagnostics = createDiagnostics(() => undefined);
 
+/** What a suite may set: any field of the config, and the client's `resilience` list as policies. */
+export type PipelineConfigOverrides = Partial<PipelineConfig> & {
+  /** The client's list, built the way a client builds it (with the config's clock and diagnostics). */
+  readonly policies?: readonly Policy[];
+};
+
 /**
  * The smallest PipelineConfig a unit suite needs, derived from `baseUrl` the way
  * resolveClientConfig derives it (origin, path without trailing slash, bare IPv6 host,
- * the scheme's default port), with no deadline, no retry, no auth and no observers.
+ * the scheme's default port), with no deadline, no policy (`resilience: []`: no retry),
+ * no auth and no observers.
  */
-export function pipelineConfig(baseUrl: string | undefined, overrides: Partial<PipelineConfig> = {}): PipelineConfig {
+export function pipelineConfig(baseUrl: string | undefined, overrides: PipelineConfigOverrides = {}): PipelineConfig {
+  const { policies = [], ...fields } = overrides;
   const base = baseUrl === undefined ? undefined : new URL(baseUrl);
-  const diagnostics = overrides.diagnostics ?? silent;
+  const diagnostics = fields.diagnostics ?? silent;
+  const clock = fields.clock ?? fakeClock();
+  const name = fields.name ?? 'upstream';
+  const resilienceFor = resilienceBuilder({ upstream: name, clock, diagnostics });
   return {
-    name: 'upstream',
+    name,
     baseOrigin: base?.origin,
     basePath: base === undefined ? '' : base.pathname.replace(/\/+$/, ''),
     baseHostname: base === undefined ? '' : base.hostname.replace(/^\[|\]$/g, ''),
@@ -33,13 +44,14 @@ export function pipelineConfig(baseUrl: string | undefined, overrides: Partial<P
     attemptTimeoutMs: 0,
     maxRedirects: 0,
     maxJsonBytes: 1_000_000,
-    retry: guardStrategy(noRetry(), diagnostics),
+    resilience: resilienceFor(policies),
+    resilienceFor,
     auth: undefined,
-    clock: fakeClock(),
+    clock,
     transport: noNetwork,
     redactor: createRedactor(),
     diagnostics,
     fanout: undefined,
-    ...overrides,
+    ...fields,
   };
 }
