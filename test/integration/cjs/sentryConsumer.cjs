@@ -4,11 +4,11 @@
 // sentryScripts.test.ts in a process of its own (argv: DSN, upstream URL).
 'use strict';
 const Sentry = require('@sentry/node');
-const { createClient, noRetry } = require('faultline');
+const { createClient } = require('faultline');
 
 const [dsn, upstream] = process.argv.slice(2);
 Sentry.init({ dsn });
-const client = createClient({ name: 'cjs-script', baseUrl: upstream, retry: noRetry() });
+const client = createClient({ name: 'cjs-script', baseUrl: upstream, resilience: [] });
 
 async function main() {
   await Promise.allSettled([1, 2, 3].map(() => client.get('/inventory/42')));

@@ -9,15 +9,16 @@ import {
   createClient,
   type ClientOptions,
   type FaultlineLogger,
-  type RetryStrategy,
+  type Policy,
 } from '../../../src/index.js';
 import type { InitOptions } from '../../../src/runtime/init.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import type { OtelHarness } from '../../helpers/otel.js';
 import { useFlakyUpstream, useOtel } from '../../helpers/suiteUpstream.js';
+import { retryOnceAtOnce } from './retryOnceAtOnce.js';
 
 /** One immediate retry: a failed call is one retried attempt's warn line and one call's error line. */
-const retryOnceAtOnce: RetryStrategy = { nextDelay: ({ attempt }) => (attempt === 1 ? 0 : null) };
+const RETRY_ONCE = [retryOnceAtOnce];
 
 /** A line as any of the three loggers received it: level, message and fields apart. */
 interface Line {
@@ -115,7 +116,7 @@ describe('any logger: winston, pino and console as they are (real upstream, real
     restoreConsole = c.restore;
     try {
       for (const logger of [w.logger, p.logger, console]) {
-        const client = upstream.client({ logger, report: false, retry: retryOnceAtOnce });
+        const client = upstream.client({ telemetry: { logger, report: false }, resilience: RETRY_ONCE });
         await assert.rejects(client.get('/down?token=hunter2&n=1'), { kind: 'server' });
       }
     } finally {
@@ -152,10 +153,13 @@ describe('any logger: winston, pino and console as they are (real upstream, real
   });
 
   it("each receives faultline's own trouble (the diagnostics sink) at warn with its fields", async () => {
-    const broken: RetryStrategy = {
-      nextDelay: () => {
-        throw new Error('strategy bug');
-      },
+    const broken: Policy = {
+      name: 'broken',
+      build: () => ({
+        afterFailure: () => {
+          throw new Error('strategy bug');
+        },
+      }),
     };
     const w = captureWinston();
     const p = capturePino();
@@ -163,14 +167,14 @@ describe('any logger: winston, pino and console as they are (real upstream, real
     restoreConsole = c.restore;
     try {
       for (const logger of [w.logger, p.logger, console]) {
-        const client = upstream.client({ logger, report: false, retry: broken });
+        const client = upstream.client({ telemetry: { logger, report: false }, resilience: [broken] });
         await assert.rejects(client.get('/down?n=2'), { kind: 'server' });
       }
     } finally {
       c.restore();
     }
     for (const [name, lines] of Object.entries({ winston: w.lines(), pino: p.lines, console: c.lines })) {
-      const told = lines.filter((line) => line.message.startsWith('faultline: retry strategy (nextDelay) failed'));
+      const told = lines.filter((line) => line.message.startsWith('faultline: broken (afterFailure) failed'));
       assert.equal(told.length, 1, `${name}: ${JSON.stringify(lines.map((line) => line.message))}`);
       assert.equal(told[0]?.level, 'warn', name);
       assert.match(String(told[0]?.fields['error']), /strategy bug/, name);
@@ -181,8 +185,10 @@ describe('any logger: winston, pino and console as they are (real upstream, real
     const c = captureConsole();
     restoreConsole = c.restore;
     try {
-      await upstream.client({ logger: console, report: false }).get('/ok?n=3');
-      await upstream.client({ logger: console, report: false, env: { LOG_LEVEL: 'debug' } }).get('/ok?n=4');
+      await upstream.client({ telemetry: { logger: console, report: false } }).get('/ok?n=3');
+      await upstream
+        .client({ telemetry: { logger: console, report: false }, env: { LOG_LEVEL: 'debug' } })
+        .get('/ok?n=4');
     } finally {
       c.restore();
     }
@@ -196,7 +202,7 @@ describe('any logger: winston, pino and console as they are (real upstream, real
 
   it('pino: its own level decides, by its level names', async () => {
     const p = capturePino('error');
-    const client = upstream.client({ logger: p.logger, report: false, retry: retryOnceAtOnce });
+    const client = upstream.client({ telemetry: { logger: p.logger, report: false }, resilience: RETRY_ONCE });
     await assert.rejects(client.get('/down?n=5'), { kind: 'server' });
     await client.get('/ok?n=6');
     assert.deepEqual(
@@ -204,7 +210,7 @@ describe('any logger: winston, pino and console as they are (real upstream, real
       ['error'],
     );
     const debug = capturePino('debug');
-    await upstream.client({ logger: debug.logger, report: false }).get('/ok?n=7');
+    await upstream.client({ telemetry: { logger: debug.logger, report: false } }).get('/ok?n=7');
     assert.deepEqual(
       debug.lines.map((line) => [line.level, line.fields['url.full']]),
       [['debug', `${server.url}/ok?n=7`]],
@@ -220,7 +226,11 @@ describe('any logger: winston, pino and console as they are (real upstream, real
     const winstonShaped = { isLevelEnabled: () => true, log: boom };
     const levelCheckThrows = { isLevelEnabled: boom, error: boom, warn: boom, info: boom, debug: boom };
     for (const logger of [pinoShaped, consoleShaped, winstonShaped, levelCheckThrows]) {
-      const client = upstream.client({ logger, report: false, retry: retryOnceAtOnce, env: { LOG_LEVEL: 'debug' } });
+      const client = upstream.client({
+        telemetry: { logger, report: false },
+        resilience: RETRY_ONCE,
+        env: { LOG_LEVEL: 'debug' },
+      });
       assert.equal((await client.get('/ok?n=8')).status, 200);
       await assert.rejects(client.get('/down?n=9'), { kind: 'server', status: 503 });
     }
@@ -229,14 +239,20 @@ describe('any logger: winston, pino and console as they are (real upstream, real
   it('the option check accepts winston, pino and console, and refuses what is none of them', () => {
     const p = capturePino();
     for (const logger of [captureWinston().logger, p.logger, console]) {
-      createClient({ baseUrl: server.url, logger, env: {} });
+      createClient({ baseUrl: server.url, telemetry: { logger }, env: {} });
     }
     // With signals off only diagnostics are written: warn alone is enough, as before.
-    createClient({ baseUrl: server.url, logger: { warn() {} } as unknown as FaultlineLogger, signals: false, env: {} });
+    createClient({
+      baseUrl: server.url,
+      telemetry: { logger: { warn() {} } as unknown as FaultlineLogger, enabled: false },
+      env: {},
+    });
     for (const logger of [{}, { warn() {} }, { log() {} }, { isLevelEnabled: () => true }]) {
       assert.throws(
-        () => createClient({ baseUrl: server.url, logger: logger as unknown as FaultlineLogger, env: {} }),
-        (error: unknown) => error instanceof ConfigError && error.variable === 'logger' && /pino/.test(error.message),
+        () =>
+          createClient({ baseUrl: server.url, telemetry: { logger: logger as unknown as FaultlineLogger }, env: {} }),
+        (error: unknown) =>
+          error instanceof ConfigError && error.variable === 'telemetry.logger' && /pino/.test(error.message),
       );
     }
   });
@@ -246,11 +262,11 @@ describe('any logger: winston, pino and console as they are (real upstream, real
 const pinoLogger = pino();
 const winstonLogger = winston.createLogger();
 export const typeChecks: readonly ClientOptions[] = [
-  { logger: pinoLogger },
-  { logger: pinoLogger.child({ component: 'payments' }) },
-  { logger: winstonLogger },
-  { logger: winstonLogger.child({ component: 'payments' }) },
-  { logger: console },
+  { telemetry: { logger: pinoLogger } },
+  { telemetry: { logger: pinoLogger.child({ component: 'payments' }) } },
+  { telemetry: { logger: winstonLogger } },
+  { telemetry: { logger: winstonLogger.child({ component: 'payments' }) } },
+  { telemetry: { logger: console } },
 ];
 export const initTypeChecks: readonly [InitOptions<typeof pinoLogger>, InitOptions<Console>, InitOptions] = [
   { logger: pinoLogger },

@@ -43,8 +43,7 @@ describe('with @opentelemetry/instrumentation-undici also active', () => {
       name: 'dup',
       baseUrl: server.url,
       env: {},
-      logger: captureLogs('error').logger,
-      report: false,
+      telemetry: { logger: captureLogs('error').logger, report: false },
       clock: { now: Date.now, sleep: async () => {} },
     });
     await client.json('/twice');
@@ -65,9 +64,11 @@ describe('with @opentelemetry/instrumentation-undici also active', () => {
       name: 'observed',
       baseUrl: server.url,
       env: {},
-      logger: captureLogs('error').logger,
-      report: false,
-      observers: [{ attemptStarted: (_call, attempt) => ({ run: (fn) => fn(), end: () => notes.push(attempt) }) }],
+      telemetry: {
+        logger: captureLogs('error').logger,
+        report: false,
+        observers: [{ attemptStarted: (_call, attempt) => ({ run: (fn) => fn(), end: () => notes.push(attempt) }) }],
+      },
     });
     await client.json('/observed');
     const spans = otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT);

@@ -11,7 +11,8 @@ import {
   type SentrySink,
   startSentrySink,
 } from '../../../src/testing/index.js';
-import { createClient, createDiagnostics, isRequestFailure, type RequestObserver } from '../../../src/index.js';
+import { createClient, isRequestFailure, type RequestObserver } from '../../../src/index.js';
+import { createDiagnostics } from '../../../src/core/diagnostics.js';
 import { createRedactor } from '../../../src/redaction/Redactor.js';
 import { createSignalsObserver } from '../../../src/signals/createSignalsObserver.js';
 import { createLogger } from '../../../src/signals/logs/createLogger.js';
@@ -73,7 +74,7 @@ describe('telemetry faults never change a request’s outcome', () => {
 
   let baseline: string[];
   it('baseline, every signal off', async () => {
-    baseline = await scenario({ signals: false });
+    baseline = await scenario({ telemetry: { enabled: false } });
     assert.deepEqual(baseline, ['status 200 fine', 'status 200 recovered', 'server 500 after 1']);
   });
 
@@ -82,7 +83,10 @@ describe('telemetry faults never change a request’s outcome', () => {
       const dsn = mode === 'down' ? `http://public@127.0.0.1:${await closedPort()}/1` : sink.dsn;
       if (mode !== 'down') sink.setMode(mode);
       Sentry.init({ dsn, defaultIntegrations: false });
-      assert.deepEqual(await scenario({ logger: createLogger({ transports: [new StuckTransport()] }) }), baseline);
+      assert.deepEqual(
+        await scenario({ telemetry: { logger: createLogger({ transports: [new StuckTransport()] }) } }),
+        baseline,
+      );
       const flushed = await Sentry.flush(200);
       assert.equal(typeof flushed, 'boolean');
       sink.setMode('ok');
@@ -92,13 +96,13 @@ describe('telemetry faults never change a request’s outcome', () => {
   it('a winston transport that throws, and one that never calls back', async () => {
     assert.deepEqual(
       await scenario({
-        logger: createLogger({ level: 'debug', transports: [new ThrowingTransport()] }),
+        telemetry: { logger: createLogger({ level: 'debug', transports: [new ThrowingTransport()] }) },
       }),
       baseline,
     );
     assert.deepEqual(
       await scenario({
-        logger: createLogger({ level: 'debug', transports: [new StuckTransport()] }),
+        telemetry: { logger: createLogger({ level: 'debug', transports: [new StuckTransport()] }) },
       }),
       baseline,
     );
@@ -113,7 +117,7 @@ describe('telemetry faults never change a request’s outcome', () => {
         },
       },
     ) as never;
-    assert.deepEqual(await scenario({ logger: hostile }), baseline);
+    assert.deepEqual(await scenario({ telemetry: { logger: hostile } }), baseline);
   });
 
   it('a span exporter that throws', async () => {
@@ -126,7 +130,7 @@ describe('telemetry faults never change a request’s outcome', () => {
       redactor: createRedactor(),
       diagnostics: createDiagnostics(() => {}),
     });
-    assert.deepEqual(await scenario({ signals: false, observers: [observer] }), baseline);
+    assert.deepEqual(await scenario({ telemetry: { enabled: false, observers: [observer] } }), baseline);
   });
 
   it('an observer that throws at every step', async () => {
@@ -137,7 +141,7 @@ describe('telemetry faults never change a request’s outcome', () => {
     const scoped: RequestObserver = {
       attemptStarted: () => ({ run: boom, send: boom, inject: boom, end: boom }),
     };
-    assert.deepEqual(await scenario({ observers: [observer, scoped] }), baseline);
+    assert.deepEqual(await scenario({ telemetry: { observers: [observer, scoped] } }), baseline);
   });
 
   it('nothing was unhandled', () => {

@@ -7,7 +7,7 @@ import {
   type SentrySink,
   startSentrySink,
 } from '../../../src/testing/index.js';
-import { createClient, type FaultlineRuntime, init, noRetry } from '../../../src/index.js';
+import { createClient, type FaultlineRuntime, init } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 
 /** Sets `vars` on process.env (which the NodeSDK reads) while `run` runs. */
@@ -112,7 +112,7 @@ describe('init() sets up what the environment asks for', () => {
 
   it('a failed call reaches Sentry linked to the trace the upstream saw, and shutdown() flushes the spans', async () => {
     upstream.script('/orders/7', { status: 503 });
-    const client = createClient({ name: 'orders', baseUrl: upstream.url, retry: noRetry() });
+    const client = createClient({ name: 'orders', baseUrl: upstream.url, resilience: [] });
     await assert.rejects(client.get('/orders/7'));
     const traceparent = String(upstream.seen('/orders/7')[0]?.headers['traceparent']);
     const [, traceId, spanId] = traceparent.split('-');

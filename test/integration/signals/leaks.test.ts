@@ -9,7 +9,7 @@ import {
   type SentrySink,
   startSentrySink,
 } from '../../../src/testing/index.js';
-import { createClient, exponentialBackoff } from '../../../src/index.js';
+import { createClient, retry, throttle } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 import { type OtelHarness, startOtel } from '../../helpers/otel.js';
@@ -60,8 +60,8 @@ describe('no secret leaves the process', () => {
             name: 'leaky',
             clock: fakeClock(),
             env: { FAULTLINE_REPORT_CAP_PER_MINUTE: '1000' },
-            logger: logs.logger,
-            retry: exponentialBackoff({ maxAttempts: 3 }),
+            telemetry: { logger: logs.logger },
+            resilience: [retry({ maxAttempts: 3 }), throttle()],
             headers: {
               authorization: `Bearer ${s.bearer}`,
               cookie: `session=${s.cookie}`,

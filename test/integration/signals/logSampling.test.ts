@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { before, beforeEach, describe, it } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
 import type { FaultServer as FlakyUpstream } from '../../../src/testing/index.js';
-import { ConfigError, type RetryStrategy } from '../../../src/index.js';
+import { ConfigError } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { type OtelHarness, pointsOf } from '../../helpers/otel.js';
 import { useFlakyUpstream, useOtel } from '../../helpers/suiteUpstream.js';
+import { retryOnceAtOnce } from './retryOnceAtOnce.js';
 
 /** One immediate retry of any failure: each call is one retried attempt's line and one call's line. */
-const retryOnceAtOnce: RetryStrategy = { nextDelay: ({ attempt }) => (attempt === 1 ? 0 : null) };
+const RETRY_ONCE = [retryOnceAtOnce];
 
 const SUPPRESSED = 'faultline.log.suppressed';
 
@@ -29,9 +30,8 @@ describe('storm sampling of failure log lines (real upstream, winston and OpenTe
     const logs = captureLogs();
     const client = upstream.client({
       name: 'storm',
-      logger: logs.logger,
-      report: false,
-      retry: retryOnceAtOnce,
+      telemetry: { logger: logs.logger, report: false },
+      resilience: RETRY_ONCE,
       env: { FAULTLINE_LOG_SAMPLE_INITIAL: '3', FAULTLINE_LOG_SAMPLE_THEREAFTER: '4' },
     });
     // On the suite's fake clock no time passes: one second of the client's clock.
@@ -98,10 +98,8 @@ describe('storm sampling of failure log lines (real upstream, winston and OpenTe
       const logs = captureLogs();
       const client = upstream.client({
         name: 'unsampled',
-        logger: logs.logger,
-        report: false,
-        retry: retryOnceAtOnce,
-        logSampling,
+        telemetry: { logger: logs.logger, report: false, logSampling },
+        resilience: RETRY_ONCE,
         env: { FAULTLINE_LOG_SAMPLE_INITIAL: '1', FAULTLINE_LOG_SAMPLE_THEREAFTER: '0' },
       });
       for (let i = 0; i < 20; i++) await assert.rejects(client.get('/down'));
@@ -114,10 +112,8 @@ describe('storm sampling of failure log lines (real upstream, winston and OpenTe
     const logs = captureLogs();
     const client = upstream.client({
       name: 'coded',
-      logger: logs.logger,
-      report: false,
-      retry: retryOnceAtOnce,
-      logSampling: { initial: 2 },
+      telemetry: { logger: logs.logger, report: false, logSampling: { initial: 2 } },
+      resilience: RETRY_ONCE,
       env: { FAULTLINE_LOG_SAMPLE_INITIAL: '50', FAULTLINE_LOG_SAMPLE_THEREAFTER: '3' },
     });
     for (let i = 0; i < 10; i++) await assert.rejects(client.get('/down'));
@@ -127,10 +123,10 @@ describe('storm sampling of failure log lines (real upstream, winston and OpenTe
       [undefined, undefined, 2, 2],
     );
     assert.throws(
-      () => upstream.client({ logSampling: { thereafter: -1 } }),
+      () => upstream.client({ telemetry: { logSampling: { thereafter: -1 } } }),
       (error) =>
         error instanceof ConfigError &&
-        error.variable === 'logSampling.thereafter' &&
+        error.variable === 'telemetry.logSampling.thereafter' &&
         /expected a whole number of lines from 0 to 1000000/.test(error.message),
     );
   });

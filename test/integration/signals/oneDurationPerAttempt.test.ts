@@ -39,8 +39,7 @@ function clientFor(server: FaultServer, name: string) {
     name,
     baseUrl: server.url,
     env: {},
-    logger: captureLogs('error').logger,
-    report: false,
+    telemetry: { logger: captureLogs('error').logger, report: false },
     clock: { now: Date.now, sleep: async () => {} },
   });
 }
@@ -84,8 +83,7 @@ describe('http.client.request.duration alongside @opentelemetry/instrumentation-
       name: 'unsigned',
       baseUrl: server.url,
       env: {},
-      logger: captureLogs('error').logger,
-      report: false,
+      telemetry: { logger: captureLogs('error').logger, report: false },
       // The caller goes away while the credentials are fetched: the request is never sent.
       auth: {
         apply: () => {

@@ -29,7 +29,12 @@ describe('OpenTelemetry alone: the trace headers faultline sends', () => {
   });
 
   it('each attempt sends its own span as traceparent, sampled, under the app’s span, and no sentry-trace', async () => {
-    const client = createClient({ name: 'orders', baseUrl: url, env: {}, logger: captureLogs('info').logger });
+    const client = createClient({
+      name: 'orders',
+      baseUrl: url,
+      env: {},
+      telemetry: { logger: captureLogs('info').logger },
+    });
     const appTraceId = await trace.getTracer('app').startActiveSpan('app', async (span) => {
       await client.get('/orders/1');
       span.end();

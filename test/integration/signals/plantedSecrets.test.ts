@@ -4,13 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import * as Sentry from '@sentry/node';
 import { type FaultServer, type SentrySink, startFaultServer, startSentrySink } from '../../../src/testing/index.js';
-import {
-  createClient,
-  DEFAULT_REDACTED_HEADERS,
-  DEFAULT_REDACTED_QUERY,
-  exponentialBackoff,
-  type RequestObserver,
-} from '../../../src/index.js';
+import { createClient, fallback, type Policy, type RequestObserver, retry, throttle } from '../../../src/index.js';
+import { DEFAULT_REDACTED_HEADERS, DEFAULT_REDACTED_QUERY } from '../../../src/redaction/Redactor.js';
 import { type CapturedLogs, captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 import { type OtelHarness, startOtel } from '../../helpers/otel.js';
@@ -122,8 +117,8 @@ describe('planted secrets: every default secret name, every signal, the bytes on
       name: 'planted',
       clock: fakeClock(),
       env: { FAULTLINE_REPORT_CAP_PER_MINUTE: '1000' },
-      logger: logs.logger,
-      retry: exponentialBackoff({ maxAttempts: 3 }),
+      telemetry: { logger: logs.logger },
+      resilience: [retry({ maxAttempts: 3 }), throttle()],
       headers,
     });
 
@@ -191,7 +186,7 @@ describe('a cross-origin redirect drops every header the redaction list names', 
   const secretNames = [...DEFAULT_REDACTED_HEADERS, 'x-customer-pin'];
 
   for (const [how, extra] of [
-    ['redactHeaders', { redactHeaders: ['X-Customer-Pin'] }],
+    ['redact.headers', { redact: { headers: ['X-Customer-Pin'] } }],
     ['FAULTLINE_REDACT_HEADERS', { env: { FAULTLINE_REDACT_HEADERS: 'x-customer-pin' } }],
   ] as const) {
     it(`the defaults and the user's additions (${how}); a same-origin redirect keeps them`, async () => {
@@ -199,7 +194,13 @@ describe('a cross-origin redirect drops every header the redaction list names', 
       away.script('/landing', { status: 200, body: '{}' });
       here.script('/stay', { status: 307, headers: { location: '/landing-here' } });
       here.script('/landing-here', { status: 200, body: '{}' });
-      const client = createClient({ baseUrl: here.url, signals: false, env: {}, ...extra, headers: secretHeaders() });
+      const client = createClient({
+        baseUrl: here.url,
+        telemetry: { enabled: false },
+        env: {},
+        ...extra,
+        headers: secretHeaders(),
+      });
       await client.get('/away');
       await client.get('/stay');
       const landed = away.seen('/landing')[0]?.headers ?? {};
@@ -238,20 +239,28 @@ describe('error texts faultline writes or relays are scrubbed', () => {
       attemptStarted: echo('observer attemptStarted'),
       callEnded: echo('observer callEnded'),
     };
+    // A policy of the user's own: retries at once, and its onSuccess hook throws.
+    const retryAtOnce: Policy = {
+      name: 'retryAtOnce',
+      build: () => ({
+        afterFailure: () => ({ delayMs: 0, reason: 'strategy', delaySource: 'backoff' }),
+        onSuccess: echo('policy onSuccess'),
+      }),
+    };
+    const echoing = fallback({ answer: echo('fallback') });
     const logs = captureLogs('debug');
     const client = createClient({
       baseUrl: upstream.url,
       clock: fakeClock(),
       env: {},
-      logger: logs.logger,
+      telemetry: { logger: logs.logger, observers: [observer] },
       headers: { authorization: `Bearer ${bearer}`, 'x-api-key': apiKey },
-      observers: [observer],
-      retry: { nextDelay: () => 0, onSuccess: echo('strategy onSuccess') },
+      resilience: [echoing, retryAtOnce],
       auth: { apply: echo('auth') },
-      fallback: echo('fallback'),
     });
     assert.deepEqual(await client.json(`/hooks?token=${token}`), { ok: true });
-    await assert.rejects(client.json(`/down?token=${token}`, { retry: { nextDelay: () => null } }));
+    // This call's list keeps the fallback and drops the retry: it fails at once, and the fallback answers.
+    await assert.rejects(client.json(`/down?token=${token}`, { resilience: [echoing] }));
     const reported = logs.lines
       .map((line) => String(line['message']))
       .filter((message) => message.startsWith('faultline:'))
@@ -260,8 +269,8 @@ describe('error texts faultline writes or relays are scrubbed', () => {
       'faultline: an observer (attemptStarted) failed; the request goes on',
       'faultline: an observer (callEnded) failed; the request goes on',
       'faultline: auth strategy (apply) failed; the request goes on',
-      'faultline: fallback failed; the request goes on',
-      'faultline: retry strategy (onSuccess) failed; the request goes on',
+      'faultline: fallback (answer) failed; the request goes on',
+      'faultline: retryAtOnce (onSuccess) failed; the request goes on',
     ]);
     const text = JSON.stringify(logs.lines);
     for (const secret of [bearer, apiKey, token]) assert.ok(!text.includes(secret), `${secret} leaked`);
@@ -323,5 +332,5 @@ describe('a Sentry the app sets up after the client is made redacts what it reco
 });
 
 function clientWithLogs(logs: CapturedLogs, headers: Record<string, string>) {
-  return createClient({ name: 'late', clock: fakeClock(), env: {}, logger: logs.logger, headers });
+  return createClient({ name: 'late', clock: fakeClock(), env: {}, telemetry: { logger: logs.logger }, headers });
 }

@@ -4,7 +4,7 @@ import { SpanKind, trace } from '@opentelemetry/api';
 import type { Logger } from 'winston';
 import Transport from 'winston-transport';
 import type { FaultServer as FlakyUpstream } from '../../../src/testing/index.js';
-import { createClient, exponentialBackoff } from '../../../src/index.js';
+import { createClient, retry, throttle } from '../../../src/index.js';
 import { createLogger } from '../../../src/signals/logs/createLogger.js';
 import { prettyLine } from '../../../src/signals/logs/prettyLine.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
@@ -51,9 +51,8 @@ describe('FAULTLINE_LOG_FORMAT=pretty', () => {
       baseUrl: server.url,
       clock: fakeClock(),
       env: {},
-      logger,
-      report: false,
-      retry: exponentialBackoff({ maxAttempts: 3, baseDelayMs: 400, jitter: 'none' }),
+      telemetry: { logger, report: false },
+      resilience: [retry({ maxAttempts: 3, baseDelayMs: 400, jitter: 'none' }), throttle()],
     });
     await trace
       .getTracer('test')

@@ -4,7 +4,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
 import { Agent } from 'undici';
-import { createClient, noRetry } from '../../../src/index.js';
+import { createClient } from '../../../src/index.js';
 import { createMetricSignal } from '../../../src/signals/metrics/metricSignal.js';
 import { type FaultServer, type SentrySink, startFaultServer, startSentrySink } from '../../../src/testing/index.js';
 import type { Failure } from '../../../src/types/failure.js';
@@ -35,7 +35,7 @@ describe('stable HTTP semantic conventions in every signal', () => {
 
   const clientSpans = (): ReadableSpan[] => otel.finishedSpans().filter((span) => span.kind === SpanKind.CLIENT);
   const clientOf = (name: string, logger = captureLogs('error').logger) =>
-    createClient({ name, baseUrl: server.url, clock: fakeClock(), env: {}, logger, retry: noRetry() });
+    createClient({ name, baseUrl: server.url, clock: fakeClock(), env: {}, telemetry: { logger }, resilience: [] });
 
   it('a method outside the known set is _OTHER, with the method itself beside it; the span is HTTP', async () => {
     server.script('/cache/a1', { status: 200 });
@@ -92,7 +92,7 @@ describe('stable HTTP semantic conventions in every signal', () => {
     await (await client.get('/p1')).text();
     const dispatcher = new Agent();
     try {
-      await (await client.get('/p2', { dispatcher })).text();
+      await (await client.get('/p2', { transport: { dispatcher } })).text();
     } finally {
       await dispatcher.close();
     }

@@ -9,7 +9,7 @@ import {
   type SentrySink,
   startSentrySink,
 } from '../../../src/testing/index.js';
-import { createClient, exponentialBackoff, noRetry } from '../../../src/index.js';
+import { createClient, retry, throttle } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 import { type OtelHarness, pointsOf, startOtel } from '../../helpers/otel.js';
@@ -59,8 +59,8 @@ describe('Sentry events from the real SDK', () => {
       baseUrl: server.url,
       clock: fakeClock(),
       env: {},
-      logger: quiet,
-      retry: exponentialBackoff({ maxAttempts: 3 }),
+      telemetry: { logger: quiet },
+      resilience: [retry({ maxAttempts: 3 }), throttle()],
     });
     await assert.rejects(client.get('/v1/charges/42'));
     await Sentry.flush(3000);
@@ -96,7 +96,13 @@ describe('Sentry events from the real SDK', () => {
 
   it("identical failures in a row are one event each past Sentry's Dedupe, which still dedupes the app's own errors", async () => {
     server.script('/v1/stock/7', { status: 503 });
-    const client = createClient({ name: 'stock', baseUrl: server.url, env: {}, logger: quiet, retry: noRetry() });
+    const client = createClient({
+      name: 'stock',
+      baseUrl: server.url,
+      env: {},
+      telemetry: { logger: quiet },
+      resilience: [],
+    });
     // Twice from one place: the same type, message and frames, which Dedupe drops.
     const appFailsTwice = () => {
       for (let i = 0; i < 2; i++) Sentry.captureException(new Error('the app failed the same way'));
@@ -130,8 +136,8 @@ describe('Sentry events from the real SDK', () => {
       baseUrl: server.url,
       clock: fakeClock(),
       env: {},
-      logger: logs.logger,
-      retry: exponentialBackoff({ maxAttempts: 2 }),
+      telemetry: { logger: logs.logger },
+      resilience: [retry({ maxAttempts: 2 }), throttle()],
     });
     await assert.rejects(client.get('/v1/joined/1'));
     await Sentry.flush(3000);
@@ -155,8 +161,8 @@ describe('Sentry events from the real SDK', () => {
       name: 'catalog',
       baseUrl: server.url,
       env: {},
-      logger: quiet,
-      retry: noRetry(),
+      telemetry: { logger: quiet },
+      resilience: [],
     });
     for (const id of [101, 202, 303, 'a3f9c2e1-8b7d-4c6a-9e5f-1d2c3b4a5e6f'])
       await assert.rejects(client.get(`/items/${id}/stock`));
@@ -175,8 +181,8 @@ describe('Sentry events from the real SDK', () => {
       name: 'levels',
       baseUrl: server.url,
       env: {},
-      logger: quiet,
-      retry: noRetry(),
+      telemetry: { logger: quiet },
+      resilience: [],
     });
     await assert.rejects(client.get('/secret'));
     await assert.rejects(client.get('/nope'));
@@ -197,15 +203,13 @@ describe('Sentry events from the real SDK', () => {
       name: 'kinds',
       baseUrl: server.url,
       env: {},
-      logger: quiet,
-      report: { kinds: ['client'] },
+      telemetry: { logger: quiet, report: { kinds: ['client'] } },
     });
     const silent = createClient({
       name: 'silent',
       baseUrl: server.url,
       env: {},
-      logger: quiet,
-      report: false,
+      telemetry: { logger: quiet, report: false },
     });
     await assert.rejects(reporting.get('/gone'));
     await assert.rejects(silent.get('/status/500'));
@@ -222,8 +226,8 @@ describe('Sentry events from the real SDK', () => {
       baseUrl: server.url,
       clock,
       env: { FAULTLINE_REPORT_CAP_PER_MINUTE: '5' },
-      logger: quiet,
-      retry: noRetry(),
+      telemetry: { logger: quiet },
+      resilience: [],
     });
     for (let i = 0; i < 1000; i++) await client.get('/flood').catch(() => {});
     await Sentry.flush(3000);
@@ -242,9 +246,14 @@ describe('Sentry events from the real SDK', () => {
   });
 
   it("one attempt is one span even with Sentry's fetch/undici instrumentation tracing", async () => {
-    const client = createClient({ name: 'traced', baseUrl: server.url, env: {}, logger: quiet });
+    const client = createClient({ name: 'traced', baseUrl: server.url, env: {}, telemetry: { logger: quiet } });
     // Events off is not tracing off: the app's Sentry still meets this client's attempts.
-    const silent = createClient({ name: 'traced-silent', baseUrl: server.url, env: {}, logger: quiet, report: false });
+    const silent = createClient({
+      name: 'traced-silent',
+      baseUrl: server.url,
+      env: {},
+      telemetry: { logger: quiet, report: false },
+    });
     await Sentry.startSpan({ name: 'root-with-faultline' }, async () => {
       await client.json('/dup');
       await silent.json('/dup-silent');

@@ -12,7 +12,7 @@ import {
   type SentrySink,
   startSentrySink,
 } from '../../../src/testing/index.js';
-import { createClient, noRetry } from '../../../src/index.js';
+import { createClient, throttle } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 import { type OtelHarness, startOtel } from '../../helpers/otel.js';
@@ -64,7 +64,12 @@ describe('alongside the app’s own Sentry and OpenTelemetry', () => {
     sink.events().filter((event) => event.tags?.['faultline.upstream'] === upstreamName);
 
   it('the downstream service is sent faultline’s attempt span, sampled as its baggage says (finding 2)', async () => {
-    const client = createClient({ name: 'orders', baseUrl: downstream.url, env: {}, logger: logs.logger });
+    const client = createClient({
+      name: 'orders',
+      baseUrl: downstream.url,
+      env: {},
+      telemetry: { logger: logs.logger },
+    });
     await trace.getTracer('app').startActiveSpan('app', async (span) => {
       await client.get('/orders/1');
       span.end();
@@ -83,7 +88,12 @@ describe('alongside the app’s own Sentry and OpenTelemetry', () => {
   });
 
   it('a faultline call leaves an HTTP breadcrumb on the app’s later error (finding 2)', async () => {
-    const client = createClient({ name: 'crumbs', baseUrl: downstream.url, env: {}, logger: logs.logger });
+    const client = createClient({
+      name: 'crumbs',
+      baseUrl: downstream.url,
+      env: {},
+      telemetry: { logger: logs.logger },
+    });
     await Sentry.withIsolationScope(async () => {
       await client.get('/crumbs/7?token=s3cret');
       Sentry.captureException(new Error('app error after a call'));
@@ -108,8 +118,8 @@ describe('alongside the app’s own Sentry and OpenTelemetry', () => {
       name: 'isolation',
       baseUrl: upstream.url,
       env: {},
-      logger: logs.logger,
-      retry: noRetry(),
+      telemetry: { logger: logs.logger },
+      resilience: [],
     });
     await Sentry.withIsolationScope(async () => {
       await assert.rejects(client.get('/isolation/1'));
@@ -133,10 +143,9 @@ describe('alongside the app’s own Sentry and OpenTelemetry', () => {
       name: 'express-stock',
       baseUrl: upstream.url,
       env: {},
-      logger: logs.logger,
-      retry: noRetry(),
+      telemetry: { logger: logs.logger, report: { capPerMinute: 2 } },
+      resilience: [],
       clock: fakeClock(),
-      report: { capPerMinute: 2 },
     });
     const app = express();
     app.get('/stock', async () => {
@@ -166,8 +175,9 @@ describe('alongside the app’s own Sentry and OpenTelemetry', () => {
       name: 'held',
       baseUrl: upstream.url,
       env: {},
-      logger: logs.logger,
-      retry: noRetry(),
+      telemetry: { logger: logs.logger },
+      // No retry; the throttle remembers the Retry-After and holds the next call.
+      resilience: [throttle()],
       clock: fakeClock(),
     });
     await trace.getTracer('app').startActiveSpan('app', async (span) => {

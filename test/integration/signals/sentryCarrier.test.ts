@@ -4,7 +4,7 @@ import {
   type FaultServer as FlakyUpstream,
   startFaultServer as startFlakyUpstream,
 } from '../../../src/testing/index.js';
-import { createClient, noRetry, ServerError } from '../../../src/index.js';
+import { createClient, ServerError } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 
 // faultline reads the application's Sentry from `globalThis.__SENTRY__` (no @sentry/node
@@ -47,8 +47,8 @@ describe('a foreign or broken Sentry carrier is no Sentry', () => {
         name: 'foreign',
         baseUrl: server.url,
         env: {},
-        logger: logs.logger,
-        retry: noRetry(),
+        telemetry: { logger: logs.logger },
+        resilience: [],
       });
       await assert.rejects(client.get('/down'), ServerError);
       assert.deepEqual(

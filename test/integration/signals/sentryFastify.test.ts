@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import * as Sentry from '@sentry/node';
 import Fastify from 'fastify';
 import { type FaultServer, startFaultServer, type SentrySink, startSentrySink } from '../../../src/testing/index.js';
-import { createClient, noRetry } from '../../../src/index.js';
+import { createClient } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 
@@ -33,10 +33,9 @@ describe('Fastify with Sentry’s error handler', () => {
       name: 'fastify-stock',
       baseUrl: upstream.url,
       env: {},
-      logger: logs.logger,
-      retry: noRetry(),
+      telemetry: { logger: logs.logger, report: { capPerMinute: 2 } },
+      resilience: [],
       clock: fakeClock(),
-      report: { capPerMinute: 2 },
     });
     const app = Fastify();
     Sentry.setupFastifyErrorHandler(app);

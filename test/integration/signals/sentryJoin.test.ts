@@ -8,7 +8,7 @@ import {
   type SentrySink,
   startSentrySink,
 } from '../../../src/testing/index.js';
-import { createClient, exponentialBackoff } from '../../../src/index.js';
+import { createClient, retry, throttle } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 
@@ -38,8 +38,8 @@ describe('Sentry without OpenTelemetry: log lines join their events', () => {
       baseUrl: server.url,
       clock: fakeClock(),
       env: {},
-      logger: logs.logger,
-      retry: exponentialBackoff({ maxAttempts: 2 }),
+      telemetry: { logger: logs.logger },
+      resilience: [retry({ maxAttempts: 2 }), throttle()],
     });
     await run(() => assert.rejects(client.get(`/${name}/1`)));
     await Sentry.flush(3000);

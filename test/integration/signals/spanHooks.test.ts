@@ -5,7 +5,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { type FaultServer, startFaultServer } from '../../../src/testing/index.js';
-import { ConfigError, createClient, type SpanHooks } from '../../../src/index.js';
+import { ConfigError, createClient } from '../../../src/index.js';
+import type { SpanHooks } from '../../../src/types/spanHooks.js';
 import { type CapturedLogs, captureLogs } from '../../helpers/captureLogs.js';
 import { type OtelHarness, startOtel } from '../../helpers/otel.js';
 
@@ -31,10 +32,8 @@ describe('spanHooks', () => {
       name,
       baseUrl: server.url,
       env: {},
-      logger: logs.logger,
-      report: false,
+      telemetry: { logger: logs.logger, report: false, spanHooks },
       clock: { now: Date.now, sleep: async () => {} },
-      spanHooks,
     });
   const clientSpans = (upstream: string) =>
     otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT && s.attributes['faultline.upstream'] === upstream);
@@ -132,7 +131,12 @@ describe('spanHooks', () => {
 
   it('a spanHooks option that is not hooks is a ConfigError naming it', () => {
     assert.throws(
-      () => createClient({ baseUrl: server.url, env: {}, spanHooks: { start: 'tenant' } as unknown as SpanHooks }),
+      () =>
+        createClient({
+          baseUrl: server.url,
+          env: {},
+          telemetry: { spanHooks: { start: 'tenant' } as unknown as SpanHooks },
+        }),
       (error: unknown) => error instanceof ConfigError && /spanHooks/.test(error.message),
     );
   });

@@ -5,11 +5,14 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import winston from 'winston';
 import type { FaultServer as FlakyUpstream } from '../../../src/testing/index.js';
-import { createClient, exponentialBackoff, isRequestFailure, noRetry } from '../../../src/index.js';
+import { createClient, isRequestFailure, type Policy, retry, throttle } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 import { type OtelHarness, pointsOf } from '../../helpers/otel.js';
 import { useFlakyUpstream, useOtel } from '../../helpers/suiteUpstream.js';
+
+/** A call's list without any policy: no retry (0.1's `noRetry()`). */
+const NO_POLICIES: readonly Policy[] = [];
 
 /** One assertion helper per kind of signal: a span's name, kind, status and attributes. */
 function expectSpan(
@@ -50,8 +53,7 @@ describe('spans, metrics and logs of a call', () => {
       baseUrl: server.url,
       clock: fakeClock(),
       env: {},
-      logger: logs.logger,
-      report: false,
+      telemetry: { logger: logs.logger, report: false },
     });
     await assert.rejects(client.get('/v1/charges/42?token=s3cr3t-value', { route: '/v1/charges/{id}' }));
     const spans = otel.finishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
@@ -153,7 +155,13 @@ describe('spans, metrics and logs of a call', () => {
 
   it('under the caller’s span, the attempts of a retried call are siblings', async () => {
     server.script('/v1/stock', { status: 503 }, { status: 200, body: '{"ok":true}' });
-    const client = createClient({ name: 'stock', baseUrl: server.url, clock: fakeClock(), env: {}, report: false });
+    const client = createClient({
+      name: 'stock',
+      baseUrl: server.url,
+      clock: fakeClock(),
+      env: {},
+      telemetry: { report: false },
+    });
     const parent = trace.getTracer('test').startSpan('handler');
     await context.with(trace.setSpan(context.active(), parent), () => client.json('/v1/stock'));
     parent.end();
@@ -169,8 +177,7 @@ describe('spans, metrics and logs of a call', () => {
       name: 'inventory',
       baseUrl: server.url,
       env: {},
-      logger: logs.logger,
-      report: false,
+      telemetry: { logger: logs.logger, report: false },
     });
     const parent = trace.getTracer('test').startSpan('handler');
     await context.with(trace.setSpan(context.active(), parent), () => client.json('/items'));
@@ -214,9 +221,8 @@ describe('spans, metrics and logs of a call', () => {
       name: 'inventory',
       baseUrl: server.url,
       env: {},
-      retry: noRetry(),
-      logger: appLogger.child({ request_id: 'r-17' }),
-      report: false,
+      resilience: NO_POLICIES,
+      telemetry: { logger: appLogger.child({ request_id: 'r-17' }), report: false },
     });
     await assert.rejects(client.get('/v1/stock'));
     assert.equal(lines.length, 1);
@@ -242,8 +248,7 @@ describe('spans, metrics and logs of a call', () => {
     const client = createClient({
       baseUrl: server.url,
       env: {},
-      logger: logs.logger,
-      report: false,
+      telemetry: { logger: logs.logger, report: false },
     });
     const controller = new AbortController();
     const pending = client.get('/hang', { signal: controller.signal });
@@ -263,11 +268,10 @@ describe('spans, metrics and logs of a call', () => {
       baseUrl: server.url,
       clock: fakeClock(),
       env: {},
-      report: false,
-      logger: captureLogs('error').logger,
+      telemetry: { report: false, logger: captureLogs('error').logger },
     });
     await client.get('/m-throttled');
-    await assert.rejects(client.get('/m-down', { retry: noRetry() }));
+    await assert.rejects(client.get('/m-down', { resilience: NO_POLICIES }));
     const metrics = await otel.collect();
     const duration = metrics.get('http.client.request.duration');
     assert.equal(duration?.descriptor.unit, 's');
@@ -319,9 +323,8 @@ describe('spans, metrics and logs of a call', () => {
     const client = createClient({
       baseUrl: server.url,
       env: {},
-      report: false,
-      retry: exponentialBackoff(),
-      logger: captureLogs('error').logger,
+      telemetry: { report: false, logger: captureLogs('error').logger },
+      resilience: [retry(), throttle()],
       auth: { apply: () => {}, onUnauthorized: () => true },
     });
     await client.get('/auth');
