@@ -242,6 +242,31 @@ describe('a hostile policy', () => {
     }
   });
 
+  it('a plan whose answered throws is reported, never thrown into the race; one guarded plan per plan given', () => {
+    let delayMs = 20;
+    const plan = {
+      get delayMs() {
+        return delayMs;
+      },
+      maxHedges: 2,
+      answered(): void {
+        throw new Error('answered exploded');
+      },
+    };
+    const { resilience, recorded } = compose([policy('deaf', { hedge: () => plan })]);
+    const guarded = resilience.hedge?.(attemptInfo(), scrub);
+    assert.ok(guarded);
+    assert.doesNotThrow(() => guarded.answered?.(12));
+    assert.deepEqual(recorded.whats(), ['deaf (answered)']);
+    assert.equal(guarded.maxHedges, 2);
+    delayMs = 35;
+    assert.equal(guarded.delayMs, 35, 'a delay that follows the upstream is read through');
+    assert.equal(resilience.hedge?.(attemptInfo(), scrub), guarded, 'the same plan again: no new object');
+    const bare = { delayMs: 10, maxHedges: 1 };
+    const plain = compose([policy('plain', { hedge: () => bare })]).resilience;
+    assert.equal(plain.hedge?.(attemptInfo(), scrub), bare, 'nothing to guard: the plan as given');
+  });
+
   it('an answer that throws, rejects or breaks its contract is reported and the next fallback is asked', async () => {
     const cases: NonNullable<PolicyHooks['answer']>[] = [
       () => {
