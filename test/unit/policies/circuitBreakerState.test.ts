@@ -128,3 +128,27 @@ describe('circuitBreaker: toJSON and initialState', () => {
     assert.equal(later.stateOf('upstream'), 'half-open');
   });
 });
+
+describe('circuitBreaker: initialState before any traffic', () => {
+  it('stateOf and toJSON tell the state it was given before the first attempt, so a restart without calls keeps it', () => {
+    const initialState = {
+      upstream: { state: 'open', openedAt: T0 },
+      other: { state: 'half-open', openedAt: T0 },
+      calm: { state: 'closed', openedAt: 0 },
+    } as const;
+    const breaker = circuitBreaker({ failureThreshold: 1, breakDurationMs: 10_000, initialState });
+    buildPolicy(breaker, { clock: fakeClock(T0 + 1000) });
+    assert.equal(breaker.stateOf('upstream'), 'open', 'it will refuse the first attempt: it says so');
+    assert.equal(breaker.stateOf('other'), 'open', 'a half-open one comes back open');
+    assert.equal(breaker.stateOf('calm'), 'closed');
+    // Shut down again before any call: the next process still starts with the circuit open.
+    const snapshot = JSON.parse(JSON.stringify(breaker)) as ReturnType<typeof breaker.toJSON>;
+    assert.deepEqual(snapshot, {
+      upstream: { state: 'open', openedAt: T0 },
+      other: { state: 'open', openedAt: T0 },
+    });
+    const next = circuitBreaker({ failureThreshold: 1, breakDurationMs: 10_000, initialState: snapshot });
+    const { hooks } = buildPolicy(next, { clock: fakeClock(T0 + 2000) });
+    assert.equal(hooks.beforeAttempt?.(attemptInfo())?.kind, 'circuit_open');
+  });
+});
