@@ -262,6 +262,15 @@ describe('decideNext', () => {
       assert.equal(signal, call.control.signal);
     });
 
+    it("a call's own list decides instead of the client's", async (t) => {
+      const clientPolicy = answering(wait(1));
+      const callPolicy = answering({ delayMs: null, reason: 'call_list' });
+      const { call, replay } = await setup(t, { policy: clientPolicy, init: { resilience: [callPolicy] } });
+      assert.deepEqual(sync(decideNext(call, 1, serverError, 0, replay)), { delayMs: null, reason: 'call_list' });
+      assert.equal(callPolicy.contexts.length, 1);
+      assert.equal(clientPolicy.contexts.length, 0);
+    });
+
     it('without a deadline, remainingMs is Infinity and any delay is granted', async (t) => {
       const policy = answering(wait(86_400_000));
       const { call, replay } = await setup(t, { policy });

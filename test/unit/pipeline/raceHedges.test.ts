@@ -200,6 +200,28 @@ describe('raceHedges', () => {
     assert.equal(result.lastAttempt, 2);
   });
 
+  it('the plan bounds the hedges (maxHedges) and hears the winner’s latency (answered)', async (t) => {
+    const heard: number[] = [];
+    const plan: HedgePlan = { delayMs: 25, maxHedges: 2, answered: (ms) => void heard.push(ms) };
+    const { call, clock, transport, admit } = await setup(t);
+    const race = raceHedges(call, 1, plan, admit);
+    await tick();
+    clock.fire();
+    await tick();
+    clock.fire();
+    await tick();
+    assert.equal(transport.sent.length, 3, 'two hedges');
+    assert.equal(clock.pending(), 0, 'no third hedge is timed');
+    assert.deepEqual(heard, [], 'nothing answered yet');
+    transport.sent[2]!.answer(200);
+    const result = await race;
+    assert.equal(result.hedges, 2);
+    assert.equal(result.lastAttempt, 3);
+    assert.equal(heard.length, 1);
+    assert.ok(heard[0]! >= 0);
+    assert.equal(transport.sent[0]!.aborted && transport.sent[1]!.aborted, true, 'both losers aborted');
+  });
+
   it('a refused hedge is not sent, and the race waits for its attempt', async (t) => {
     const { call, clock, transport } = await setup(t);
     const asked: number[] = [];
