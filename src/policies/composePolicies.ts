@@ -118,17 +118,44 @@ export function composePolicies(list: readonly Policy[], setup: Omit<PolicyConte
             for (const { name, hooks } of successes)
               guard(diagnostics, `${name} (onSuccess)`, () => hooks.onSuccess!(succeeded), undefined, scrub);
           },
-    hedge:
-      hedging[0] === undefined
-        ? undefined
-        : ((only: Built) => (attempt: AttemptInfo, scrub: Scrub) => {
-            const plan = guardedCall(diagnostics, `${only.name} (hedge)`, scrub, () => only.hooks.hedge!(attempt));
-            if (HEDGE_PLAN_OR_NOTHING.accepts(plan)) return plan ?? undefined;
-            diagnostics.report(`${only.name} (hedge)`, breach(plan, HEDGE_PLAN_OR_NOTHING.expected), scrub);
-            return undefined;
-          })(hedging[0]),
+    hedge: hedging[0] === undefined ? undefined : hedgeOf(hedging[0], diagnostics),
     answer:
       answering.length === 0 ? undefined : (failed, scrub) => firstAnswer(answering, 0, failed, diagnostics, scrub),
+  };
+}
+
+/**
+ * The hedging policy's hook, guarded: a plan outside the contract is no plan, and a plan's
+ * `answered` that throws is reported instead of breaking the race it is told from. The
+ * guarded plan is made once per plan the policy gives (the built-ins give one per client),
+ * so a hedged attempt allocates nothing here.
+ */
+function hedgeOf(only: Built, diagnostics: Diagnostics): (attempt: AttemptInfo, scrub: Scrub) => HedgePlan | undefined {
+  const what = `${only.name} (hedge)`;
+  const heard = `${only.name} (answered)`;
+  let given: HedgePlan | undefined;
+  let guarded: HedgePlan | undefined;
+  return (attempt, scrub) => {
+    const plan = guardedCall(diagnostics, what, scrub, () => only.hooks.hedge!(attempt));
+    if (!HEDGE_PLAN_OR_NOTHING.accepts(plan)) {
+      diagnostics.report(what, breach(plan, HEDGE_PLAN_OR_NOTHING.expected), scrub);
+      return undefined;
+    }
+    if (plan === undefined || plan === null || plan.answered === undefined) return plan ?? undefined;
+    if (plan !== given) {
+      const { answered } = plan;
+      given = plan;
+      guarded = {
+        get delayMs() {
+          return plan.delayMs;
+        },
+        get maxHedges() {
+          return plan.maxHedges;
+        },
+        answered: (latencyMs) => guard(diagnostics, heard, () => answered.call(plan, latencyMs), undefined),
+      };
+    }
+    return guarded;
   };
 }
 

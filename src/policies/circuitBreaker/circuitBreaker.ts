@@ -56,7 +56,13 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
   const listeners = new Set<(change: CircuitStateChange) => void>();
   // The store each key was last decided in: the fleet's, for a client sharing state.
   const storeOf = new Map<string, { get(key: string): CircuitRecord | undefined }>();
-  const stateOfKey = (key: string): CircuitState => (storeOf.get(key) ?? own).get(key)?.state ?? 'closed';
+  const { initialState } = options;
+  // A circuit given open (or half-open: its trial never reports) is open until traffic moves
+  // it, as the record the first attempt makes of it will be: said before that attempt too.
+  const givenOpen = (key: string): boolean =>
+    initialState?.[key]?.state === 'open' || initialState?.[key]?.state === 'half-open';
+  const stateOfKey = (key: string): CircuitState =>
+    (storeOf.get(key) ?? own).get(key)?.state ?? (givenOpen(key) ? 'open' : 'closed');
   const { onStateChange } = options;
   if (onStateChange !== undefined) listeners.add(({ state, previous, key }) => onStateChange(state, previous, key));
   const shareRequest: StoreRequest = {
@@ -87,7 +93,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
           if (fleet !== undefined) storeOf.set(key, fleet);
         },
         listeners,
-        initialState: options.initialState,
+        initialState,
         tell: context.circuitState?.bind(context),
       });
     },
@@ -101,6 +107,9 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     },
     toJSON() {
       const snapshot: Record<string, { state: CircuitState; openedAt: number }> = {};
+      // Circuits given open and not seen since: a restart before any call keeps them.
+      for (const key in initialState)
+        if (!known.has(key) && givenOpen(key)) snapshot[key] = { state: 'open', openedAt: initialState[key]!.openedAt };
       for (const key of known.keys()) {
         const record = (storeOf.get(key) ?? own).get(key);
         if (record !== undefined) snapshot[key] = { state: record.state, openedAt: record.openedAt };

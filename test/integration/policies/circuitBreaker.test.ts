@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, beforeEach, describe, it } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
-import { circuitBreaker, CircuitOpenError, createClient, noRetry } from '../../../src/index.js';
+import { circuitBreaker, CircuitOpenError, createClient } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 import { type OtelHarness, pointsOf } from '../../helpers/otel.js';
@@ -31,20 +31,15 @@ describe('circuit breaker against a real upstream', () => {
     server.cycle('/v1/b', { status: 200, json: { b: 1 } });
     const clock = fakeClock();
     const logs = captureLogs();
-    const breaker = circuitBreaker(noRetry(), {
-      failureRatio: 0.25,
-      minimumThroughput: 10,
-      perRoute: true,
-      now: clock.now,
-    });
+    // 0.1: circuitBreaker(noRetry(), { ..., now }): 0.2 lists the breaker alone, on the client's clock.
+    const breaker = circuitBreaker({ failureRatio: 0.25, minimumThroughput: 10, perRoute: true });
     const client = createClient({
       name: 'payments',
       baseUrl: server.url,
       clock,
       env: {},
-      report: false,
-      logger: logs.logger,
-      retry: breaker,
+      telemetry: { report: false, logger: logs.logger },
+      resilience: [breaker],
     });
     const seen: string[] = [];
     for (let i = 0; i < 10; i++) {
@@ -53,9 +48,9 @@ describe('circuit breaker against a real upstream', () => {
       assert.equal(await outcome(client.json('/v1/b')), 'ok');
     }
     assert.equal(seen.filter((s) => s === 'server:503').length, 3);
-    assert.equal(breaker.stateOf('payments /v1/flaky'), 'open', '3 of 10 calls failed: at least 25%');
-    assert.equal(breaker.stateOf('payments /v1/a'), 'closed');
-    assert.equal(breaker.stateOf('payments /v1/b'), 'closed');
+    assert.equal(breaker.stateOf('payments', '/v1/flaky'), 'open', '3 of 10 calls failed: at least 25%');
+    assert.equal(breaker.stateOf('payments', '/v1/a'), 'closed');
+    assert.equal(breaker.stateOf('payments', '/v1/b'), 'closed');
 
     otel.reset();
     logs.reset();
@@ -81,12 +76,19 @@ describe('circuit breaker against a real upstream', () => {
     assert.equal(line['error.type'], 'CIRCUIT_OPEN');
     assert.equal(line['faultline.stop_reason'], 'circuit_open');
 
-    // The gauge has a series per circuit that changed, labelled by upstream and route.
+    // The gauge has a series per circuit the client has seen, labelled by upstream and route
+    // (0.2: a circuit is told when first seen, closed = 0; 0.1 told only those that changed).
     const metrics = await otel.collect();
     const gauge = pointsOf(metrics.get('faultline.circuit.state'));
     assert.deepEqual(
-      gauge.map((p) => ({ ...p.attributes, value: p.value })),
-      [{ 'faultline.upstream': 'payments', 'faultline.route': '/v1/flaky', value: 2 }],
+      gauge
+        .map((p): Record<string, unknown> => ({ ...p.attributes, value: p.value }))
+        .sort((a, b) => String(a['faultline.route']).localeCompare(String(b['faultline.route']))),
+      [
+        { 'faultline.upstream': 'payments', 'faultline.route': '/v1/a', value: 0 },
+        { 'faultline.upstream': 'payments', 'faultline.route': '/v1/b', value: 0 },
+        { 'faultline.upstream': 'payments', 'faultline.route': '/v1/flaky', value: 2 },
+      ],
     );
     const failures = pointsOf(metrics.get('faultline.failures'), {
       'faultline.upstream': 'payments',
@@ -103,7 +105,7 @@ describe('circuit breaker against a real upstream', () => {
     assert.equal(await outcome(client.json('/v1/flaky')), 'circuit_open:CIRCUIT_OPEN');
     clock.advance(1);
     assert.deepEqual(await client.json('/v1/flaky'), { healed: true });
-    assert.equal(breaker.stateOf('payments /v1/flaky'), 'closed');
+    assert.equal(breaker.stateOf('payments', '/v1/flaky'), 'closed');
   });
 
   it('slowCallMs: a route whose answers are slow opens its circuit, though every answer is a 200', async () => {
@@ -111,21 +113,21 @@ describe('circuit breaker against a real upstream', () => {
     server.cycle('/v1/slow', { status: 200, json: {}, delayMs: 80 });
     server.cycle('/v1/fast', { status: 200, json: {} });
     const clock = fakeClock();
-    const breaker = circuitBreaker(noRetry(), { slowCallMs: 30, minimumThroughput: 4, perRoute: true, now: clock.now });
+    const breaker = circuitBreaker({ slowCallMs: 30, minimumThroughput: 4, perRoute: true });
     const client = createClient({
       name: 'search',
       baseUrl: server.url,
       clock,
       env: {},
-      signals: false,
-      retry: breaker,
+      telemetry: { enabled: false },
+      resilience: [breaker],
     });
     for (let i = 0; i < 4; i++) {
       assert.equal(await outcome(client.json('/v1/fast')), 'ok');
       assert.equal(await outcome(client.json('/v1/slow')), 'ok');
     }
-    assert.equal(breaker.stateOf('search /v1/slow'), 'open', 'every one of 4 calls took over 30 ms');
-    assert.equal(breaker.stateOf('search /v1/fast'), 'closed');
+    assert.equal(breaker.stateOf('search', '/v1/slow'), 'open', 'every one of 4 calls took over 30 ms');
+    assert.equal(breaker.stateOf('search', '/v1/fast'), 'closed');
     const refused = await client.json('/v1/slow').catch((error: unknown) => error);
     assert.ok(refused instanceof CircuitOpenError);
     assert.match(refused.message, /4 of 4 calls over 30000 ms took longer than 30 ms/);

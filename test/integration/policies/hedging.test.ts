@@ -4,21 +4,22 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { before, beforeEach, describe, it } from 'node:test';
 import {
-  type AttemptOutcome,
   circuitBreaker,
   type RequestObserver,
-  type Clock,
   type ClientOptions,
   createClient,
-  exponentialBackoff,
   CancelledError,
   hedge,
-  noRetry,
+  type Policy,
+  retry,
   retryBudget,
   ServerError,
   ThrottledError,
+  throttle,
   TimeoutError,
 } from '../../../src/index.js';
+import type { Clock } from '../../../src/core/clock.js';
+import type { AttemptOutcome } from '../../../src/types/observers.js';
 import { failureOf } from '../../helpers/failureOf.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { type OtelHarness, pointsOf } from '../../helpers/otel.js';
@@ -95,14 +96,17 @@ function firstHeld() {
 
 describe('hedging against a real upstream', () => {
   const suite = useFlakyUpstream();
-  /** A client on `clock` that hedges after 20 ms, signals off unless `options` says otherwise. */
+  /**
+   * A client on `clock` that hedges after 20 ms, signals off unless `options` says otherwise;
+   * its list is 0.1's default retry and throttle gate with the hedge, unless `options` gives one.
+   */
   const hedgingClient = (clock: Clock, options: ClientOptions = {}) =>
     createClient({
       baseUrl: suite.server.url,
       env: {},
       clock,
-      signals: false,
-      hedge: hedge({ delayMs: 20 }),
+      telemetry: { enabled: false },
+      resilience: [retry(), throttle(), hedge({ delayMs: 20 })],
       ...options,
     });
   const harness = useOtel();
@@ -122,9 +126,8 @@ describe('hedging against a real upstream', () => {
       baseUrl: suite.server.url,
       env: {},
       clock,
-      logger: logs.logger,
-      report: false,
-      hedge: hedge({ delayMs: 20 }),
+      telemetry: { logger: logs.logger, report: false },
+      resilience: [retry(), throttle(), hedge({ delayMs: 20 })],
     });
     const call = client.json('/slow');
     await route.first;
@@ -181,7 +184,7 @@ describe('hedging against a real upstream', () => {
     await client.close();
   });
 
-  it('a failed attempt waits for the hedge in flight; all failed: the strategy decides on the last', async () => {
+  it('a failed attempt waits for the hedge in flight; all failed: the policies decide on the last', async () => {
     let count = 0;
     const held: ServerResponse[] = [];
     suite.server.handle('/both-fail', (_request, response) => {
@@ -191,8 +194,12 @@ describe('hedging against a real upstream', () => {
     const clock = heldClock();
     const ended: AttemptOutcome[] = [];
     const client = hedgingClient(clock, {
-      observers: [{ attemptStarted: () => ({ run: (fn) => fn(), end: (outcome) => ended.push(outcome) }) }],
-      retry: noRetry(),
+      telemetry: {
+        enabled: false,
+        observers: [{ attemptStarted: () => ({ run: (fn) => fn(), end: (outcome) => ended.push(outcome) }) }],
+      },
+      // 0.1: retry: noRetry() (the gate stayed on).
+      resilience: [throttle(), hedge({ delayMs: 20 })],
     });
     const call = client.json('/both-fail').catch((error: unknown) => error);
     while (count < 1) await tick();
@@ -237,12 +244,17 @@ describe('hedging against a real upstream', () => {
     suite.server.handle('/rates', route.handler);
     const clock = heldClock();
     const attempts = countingAttempts();
-    const client = hedgingClient(clock, { observers: [attempts.observer] });
+    const gate = throttle();
+    const client = hedgingClient(clock, {
+      telemetry: { enabled: false, observers: [attempts.observer] },
+      resilience: [retry(), gate, hedge({ delayMs: 20 })],
+    });
     const call = client.json('/rates');
     await route.first;
     // Another call to the route hears 429 Retry-After: the gate now holds the route.
     suite.server.script('/rates', { status: 429, headers: { 'retry-after': '30' } });
-    await assert.rejects(client.json('/rates', { retry: noRetry(), hedge: false }), ThrottledError);
+    // 0.1: { retry: noRetry(), hedge: false }: a list of the client's gate alone.
+    await assert.rejects(client.json('/rates', { resilience: [gate] }), ThrottledError);
     await clock.fire();
     assert.equal(attempts.started, 2, 'no hedge was started');
     route.release();
@@ -255,13 +267,20 @@ describe('hedging against a real upstream', () => {
     const route = firstHeld();
     suite.server.handle('/stock', route.handler);
     const clock = heldClock();
-    const retry = circuitBreaker(noRetry(), { failureThreshold: 1 });
+    // 0.1: retry: circuitBreaker(noRetry(), { failureThreshold: 1 }), the gate on.
+    const gate = throttle();
+    const breaker = circuitBreaker({ failureThreshold: 1 });
     const attempts = countingAttempts();
-    const client = hedgingClient(clock, { observers: [attempts.observer], retry });
+    const client = hedgingClient(clock, {
+      name: 'stock',
+      telemetry: { enabled: false, observers: [attempts.observer] },
+      resilience: [gate, breaker, hedge({ delayMs: 20 })],
+    });
     const call = client.json('/stock');
     await route.first;
-    await assert.rejects(client.json('/status/503', { hedge: false }), ServerError);
-    assert.equal(retry.state, 'open');
+    // 0.1: { hedge: false }: the client's list without the hedge.
+    await assert.rejects(client.json('/status/503', { resilience: [gate, breaker] }), ServerError);
+    assert.equal(breaker.stateOf('stock'), 'open');
     await clock.fire();
     assert.equal(attempts.started, 2, 'no hedge was started');
     route.release();
@@ -274,9 +293,12 @@ describe('hedging against a real upstream', () => {
     const route = firstHeld();
     suite.server.handle('/budget', route.handler);
     const clock = heldClock();
-    const retry = retryBudget(exponentialBackoff(), { ratio: 0, minRetriesPerSecond: 0 });
+    // 0.1: retry: retryBudget(exponentialBackoff(), { ratio: 0, minRetriesPerSecond: 0 }).
     const attempts = countingAttempts();
-    const client = hedgingClient(clock, { observers: [attempts.observer], retry });
+    const client = hedgingClient(clock, {
+      telemetry: { enabled: false, observers: [attempts.observer] },
+      resilience: [retry(), throttle(), retryBudget({ ratio: 0, minRetriesPerSecond: 0 }), hedge({ delayMs: 20 })],
+    });
     const call = client.json('/budget');
     await route.first;
     await clock.fire();
@@ -294,9 +316,8 @@ describe('hedging against a real upstream', () => {
       baseUrl: suite.server.url,
       env: {},
       clock: heldClock(),
-      signals: false,
-      retry: noRetry(),
-      hedge: hedge({ delayMs: 20 }),
+      telemetry: { enabled: false },
+      resilience: [throttle(), hedge({ delayMs: 20 })],
     });
     const controller = new AbortController();
     const res = await client.get('/stream-abort', { signal: controller.signal });
@@ -313,11 +334,9 @@ describe('hedging against a real upstream', () => {
       baseUrl: suite.server.url,
       env: {},
       clock: heldClock(),
-      signals: false,
-      retry: noRetry(),
-      timeoutMs: 80,
-      attemptTimeoutMs: 0,
-      hedge: hedge({ delayMs: 20 }),
+      telemetry: { enabled: false },
+      resilience: [throttle(), hedge({ delayMs: 20 })],
+      timeout: { totalMs: 80, attemptMs: 0 },
     });
     const res = await client.get('/stream-total');
     const error = await failureOf(() => res.text());
@@ -326,41 +345,52 @@ describe('hedging against a real upstream', () => {
     await client.close();
   });
 
-  it("an app's own hedge policy that throws is reported, and the call goes on unhedged", async () => {
+  it("an app's own hedging policy that throws is reported, and the call goes on unhedged", async () => {
     suite.server.script('/own', { status: 200, body: '{"ok":true}' });
     const logs = captureLogs();
     const attempts = countingAttempts();
-    const throwing = {
-      maxHedges: 1,
-      budget: noRetry(),
-      delayFor(): number {
-        throw new Error('delayFor exploded');
-      },
-      record(): void {
-        throw new Error('record exploded');
-      },
+    // 0.1: a HedgePolicy whose delayFor and record threw; 0.2: its hedge hook, and its plan's answered.
+    const throwing: Policy = {
+      name: 'ownHedge',
+      build: () => ({
+        hedge() {
+          throw new Error('hedge exploded');
+        },
+      }),
+    };
+    const deaf: Policy = {
+      name: 'deafHedge',
+      build: () => ({
+        hedge: () => ({
+          delayMs: 60_000,
+          maxHedges: 1,
+          answered() {
+            throw new Error('answered exploded');
+          },
+        }),
+      }),
     };
     const client = createClient({
       name: 'own',
       baseUrl: suite.server.url,
       env: {},
-      logger: logs.logger,
-      report: false,
-      observers: [attempts.observer],
-      hedge: throwing,
+      clock: heldClock(),
+      telemetry: { logger: logs.logger, report: false, observers: [attempts.observer] },
+      resilience: [throwing],
     });
     assert.deepEqual(await client.json('/own'), { ok: true });
-    // The same policy as a call's own option is guarded too.
-    assert.deepEqual(await client.json('/own', { hedge: throwing }), { ok: true });
+    // The same kind of policy in a call's own list is guarded too.
+    assert.deepEqual(await client.json('/own', { resilience: [deaf] }), { ok: true });
     assert.equal(attempts.started, 2, 'no hedge was sent');
     const warnings = logs.lines.filter((line) => line.level === 'warn').map((line) => String(line.message));
     assert.ok(
-      warnings.some((message) => message.includes('hedge policy (delayFor)')),
+      warnings.some((message) => message.includes('ownHedge (hedge)')),
       warnings.join('\n'),
     );
     assert.ok(
-      warnings.some((message) => message.includes('hedge policy (record)')),
+      warnings.some((message) => message.includes('deafHedge (answered)')),
       warnings.join('\n'),
     );
+    await client.close();
   });
 });

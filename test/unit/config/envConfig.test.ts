@@ -2,9 +2,10 @@ import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ConfigError, createClient, FAULTLINE_VARIABLES, readEnvConfig } from '../../../src/index.js';
-import { checkEnvConfig } from '../../../src/config/envConfig.js';
+import { ConfigError, createClient } from '../../../src/index.js';
+import { checkEnvConfig, FAULTLINE_VARIABLES, readEnvConfig } from '../../../src/config/envConfig.js';
 import { effectiveConfig } from '../../../src/config/effectiveConfig.js';
+import { defaultResilience, describeResilience } from '../../../src/config/defaultResilience.js';
 import { unknownVariables } from '../../../src/config/unknownVariables.js';
 import { editDistance } from '../../../src/core/editDistance.js';
 import { NUM_RUNS } from '../../helpers/propertyRuns.js';
@@ -138,7 +139,27 @@ describe('configuration from the environment', () => {
       () => createClient({ baseUrl: 'not a url', env: {} }),
       (error) => error instanceof ConfigError && error.variable === 'baseUrl',
     );
-    assert.doesNotThrow(() => createClient({ timeoutMs: 100, env: { FAULTLINE_TIMEOUT_MS: '5' } }));
+    assert.doesNotThrow(() => createClient({ timeout: { totalMs: 100 }, env: { FAULTLINE_TIMEOUT_MS: '5' } }));
+  });
+
+  it('FAULTLINE_RETRY_* build the default list: retry from them, then the throttle', () => {
+    const list = defaultResilience(
+      readEnvConfig({
+        FAULTLINE_RETRY_MAX_ATTEMPTS: '4',
+        FAULTLINE_RETRY_BASE_DELAY_MS: '50',
+        FAULTLINE_RETRY_MAX_DELAY_MS: '2000',
+        FAULTLINE_RETRY_MAX_RETRY_AFTER_MS: '30000',
+      }),
+    );
+    assert.deepEqual(
+      list.map((policy) => policy.name),
+      ['retry', 'throttle'],
+    );
+    assert.equal(
+      describeResilience(list),
+      'retry(maxAttempts=4, baseDelayMs=50, maxDelayMs=2000, jitter=full, retryOn=throttled|timeout|network|server, maxRetryAfterMs=30000) → throttle()',
+    );
+    assert.match(describeResilience(defaultResilience(readEnvConfig({}))), /^retry\(maxAttempts=3, baseDelayMs=200,/);
   });
 
   it('every FAULTLINE_* variable: arbitrary values parse or fail with a ConfigError naming it', () => {

@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, it, type TestContext } from 'node:test';
-import { guardStrategy } from '../../../src/guarded/guardStrategy.js';
 import type { ObserverFanout } from '../../../src/pipeline/observerFanout.js';
 import { executeCall } from '../../../src/pipeline/executeCall.js';
 import { prepareCall } from '../../../src/pipeline/prepareCall.js';
 import { raceHedges } from '../../../src/pipeline/raceHedges.js';
-import { hedge } from '../../../src/policies/hedge.js';
+import { hedge } from '../../../src/policies/hedging/hedge.js';
 import { MAX_TIMER_MS } from '../../../src/core/timerCeiling.js';
 import type { Transport, TransportRequest, TransportResponse } from '../../../src/transport/undiciTransport.js';
 import type { Clock } from '../../../src/types/client.js';
 import type { AttemptOutcome } from '../../../src/types/observers.js';
-import type { RetryContext, RetryStrategy } from '../../../src/types/strategies.js';
-import { pipelineConfig } from '../helpers/pipelineConfig.js';
+import type { FailedAttempt, HedgePlan, Policy, Verdict } from '../../../src/types/policy.js';
+import type { Call } from '../../../src/pipeline/prepareCall.js';
+import { pipelineConfig } from './pipelineConfig.js';
 
 /** A clock whose waits end only when the test says so. */
 function manualClock(): Clock & { waits: number[]; fire(): void; pending(): number } {
@@ -98,30 +98,48 @@ function recordingFanout(): ObserverFanout & { ended: Map<number, AttemptOutcome
   };
 }
 
-async function setup(
-  t: TestContext,
-  strategy: RetryStrategy = { nextDelay: () => null },
-  policy = hedge({ delayMs: 25 }),
-) {
+/** A policy that retries at once until `attempt` reaches `lastRetried`, keeping what it was told. */
+function retryingUntil(lastRetried: number): Policy & { contexts: FailedAttempt[] } {
+  const contexts: FailedAttempt[] = [];
+  const immediately: Verdict = { delayMs: 0, reason: 'backoff', delaySource: 'backoff' };
+  const stop: Verdict = { delayMs: null, reason: 'max_attempts' };
+  return {
+    name: 'retryingUntil',
+    contexts,
+    build: () => ({
+      afterFailure(failed) {
+        contexts.push(failed);
+        return failed.attempt < lastRetried ? immediately : stop;
+      },
+    }),
+  };
+}
+
+/** The plan the list's hedging policy gives for the call's first attempt, as executeCall asks it. */
+function planOf(call: Call): HedgePlan {
+  const { upstream, url, route } = call.info;
+  const plan = call.resilience.hedge?.(
+    { attempt: 1, method: call.method, url, upstream, route, waitedUntil: 0 },
+    (text) => text,
+  );
+  assert.ok(plan, 'the hedging policy gave a plan');
+  return plan;
+}
+
+async function setup(t: TestContext, policy: Policy = retryingUntil(0), hedging: Policy = hedge({ delayMs: 25 })) {
   const clock = manualClock();
   const transport = scriptedTransport();
   const fanout = recordingFanout();
-  const config = pipelineConfig('http://upstream.test', {
-    clock,
-    transport,
-    fanout,
-    hedge: policy,
-    retry: guardStrategy(strategy, pipelineConfig(undefined).diagnostics),
-  });
+  const config = pipelineConfig('http://upstream.test', { clock, transport, fanout }, [policy, hedging]);
   const call = await prepareCall(config, 'GET', '/x', undefined, 'response');
   t.after(() => call.control.finish());
-  return { call, clock, transport, fanout, policy, admit: () => undefined };
+  return { call, clock, transport, fanout, admit: () => undefined };
 }
 
 describe('raceHedges', () => {
   it('an attempt that answers before the delay wins alone: no hedge, the wait is cancelled', async (t) => {
     const { call, clock, transport, admit } = await setup(t);
-    const race = raceHedges(call, 1, call.hedge!, admit);
+    const race = raceHedges(call, 1, planOf(call), admit);
     await tick();
     assert.deepEqual(clock.waits, [25]);
     transport.sent[0]!.answer(200);
@@ -134,7 +152,7 @@ describe('raceHedges', () => {
 
   it('a delay past the longest timer waits the longest timer, never Node’s 1 ms overflow', async (t) => {
     const { call, clock, transport, admit } = await setup(t, undefined, hedge({ delayMs: 3_000_000_000 }));
-    const race = raceHedges(call, 1, call.hedge!, admit);
+    const race = raceHedges(call, 1, planOf(call), admit);
     await tick();
     assert.deepEqual(clock.waits, [MAX_TIMER_MS]);
     transport.sent[0]!.answer(200);
@@ -143,7 +161,7 @@ describe('raceHedges', () => {
 
   it('a slow attempt is hedged after the delay; the first answer wins and the loser is aborted, told as lost', async (t) => {
     const { call, clock, transport, fanout, admit } = await setup(t);
-    const race = raceHedges(call, 1, call.hedge!, admit);
+    const race = raceHedges(call, 1, planOf(call), admit);
     await tick();
     clock.fire();
     await tick();
@@ -168,7 +186,7 @@ describe('raceHedges', () => {
 
   it('a failure while another attempt is in flight does not end the race', async (t) => {
     const { call, clock, transport, fanout, admit } = await setup(t);
-    const race = raceHedges(call, 1, call.hedge!, admit);
+    const race = raceHedges(call, 1, planOf(call), admit);
     await tick();
     clock.fire();
     await tick();
@@ -182,10 +200,32 @@ describe('raceHedges', () => {
     assert.equal(result.lastAttempt, 2);
   });
 
+  it('the plan bounds the hedges (maxHedges) and hears the winner’s latency (answered)', async (t) => {
+    const heard: number[] = [];
+    const plan: HedgePlan = { delayMs: 25, maxHedges: 2, answered: (ms) => void heard.push(ms) };
+    const { call, clock, transport, admit } = await setup(t);
+    const race = raceHedges(call, 1, plan, admit);
+    await tick();
+    clock.fire();
+    await tick();
+    clock.fire();
+    await tick();
+    assert.equal(transport.sent.length, 3, 'two hedges');
+    assert.equal(clock.pending(), 0, 'no third hedge is timed');
+    assert.deepEqual(heard, [], 'nothing answered yet');
+    transport.sent[2]!.answer(200);
+    const result = await race;
+    assert.equal(result.hedges, 2);
+    assert.equal(result.lastAttempt, 3);
+    assert.equal(heard.length, 1);
+    assert.ok(heard[0]! >= 0);
+    assert.equal(transport.sent[0]!.aborted && transport.sent[1]!.aborted, true, 'both losers aborted');
+  });
+
   it('a refused hedge is not sent, and the race waits for its attempt', async (t) => {
     const { call, clock, transport } = await setup(t);
     const asked: number[] = [];
-    const race = raceHedges(call, 1, call.hedge!, (attempt) => {
+    const race = raceHedges(call, 1, planOf(call), (attempt) => {
       asked.push(attempt);
       return { kind: 'circuit_open', code: 'CIRCUIT_OPEN', message: 'open' };
     });
@@ -198,22 +238,17 @@ describe('raceHedges', () => {
     assert.equal((await race).lastAttempt, undefined);
   });
 
-  it('executeCall: when every attempt of a race fails, the last failure goes to the strategy, numbered on', async (t) => {
-    const contexts: RetryContext[] = [];
-    const strategy: RetryStrategy = {
-      nextDelay(context) {
-        contexts.push(context);
-        return context.attempt < 3 ? 0 : null;
-      },
-    };
-    const { call, clock, transport } = await setup(t, strategy);
+  it('executeCall: when every attempt of a race fails, the last failure goes to the policies, numbered on', async (t) => {
+    const policy = retryingUntil(3);
+    const { contexts } = policy;
+    const { call, clock, transport } = await setup(t, policy);
     const done = executeCall(call.config, 'GET', '/x', { throwHttpErrors: false }, 'response') as Promise<Response>;
     await tick();
     clock.fire();
     await tick();
     transport.sent[1]!.answer(502);
     await tick();
-    assert.equal(contexts.length, 0, 'one failure with another attempt in flight: the strategy is not asked');
+    assert.equal(contexts.length, 0, 'one failure with another attempt in flight: the policies are not asked');
     transport.sent[0]!.answer(503);
     await tick();
     assert.equal(contexts.length, 1);
@@ -227,8 +262,7 @@ describe('raceHedges', () => {
     assert.equal(contexts[1]!.attempt, 3);
   });
   it('executeCall: the race’s last failure is told under its own attempt number, not the race’s last', async (t) => {
-    const strategy: RetryStrategy = { nextDelay: (context) => (context.attempt < 3 ? 0 : null) };
-    const { call, clock, transport, fanout } = await setup(t, strategy);
+    const { call, clock, transport, fanout } = await setup(t, retryingUntil(3));
     const done = executeCall(call.config, 'GET', '/x', { throwHttpErrors: false }, 'response') as Promise<Response>;
     await tick();
     clock.fire();
