@@ -4,11 +4,11 @@ import { Redis } from 'ioredis';
 import {
   circuitBreaker,
   createClient,
-  exponentialBackoff,
-  noRetry,
+  retry,
   retryBudget,
   type SharedState,
   sharedState,
+  throttle,
   ThrottledError,
 } from '../../../src/index.js';
 import { internalsOf } from '../../../src/shared/sharedState.js';
@@ -62,7 +62,15 @@ describe('shared state through a real redis-server', () => {
     const clock = fakeClock(Date.now());
     const [a, b] = await connected(fleet(2, clock.now));
     const clientOf = (shared: SharedState) =>
-      createClient({ baseUrl: suite.server.url, name: 'ra', clock, env: {}, signals: false, retry: noRetry(), shared });
+      createClient({
+        baseUrl: suite.server.url,
+        name: 'ra',
+        clock,
+        env: {},
+        telemetry: { enabled: false },
+        resilience: [throttle()],
+        shared,
+      });
     const ca = clientOf(a!);
     const cb = clientOf(b!);
     await assert.rejects(ca.json('/ra'), ThrottledError);
@@ -78,27 +86,20 @@ describe('shared state through a real redis-server', () => {
     suite.server.script('/budget', { status: 503 });
     const clock = fakeClock(Date.now());
     const replicas = await connected(fleet(3, clock.now));
-    const strategies = replicas.map(() =>
-      retryBudget(exponentialBackoff({ maxAttempts: 5, baseDelayMs: 0, jitter: 'none' }), {
-        ratio: 0,
-        minRetriesPerSecond: 0.6,
-        windowMs: 10_000,
-        now: clock.now,
-      }),
-    );
+    const budgets = replicas.map(() => retryBudget({ ratio: 0, minRetriesPerSecond: 0.6, windowMs: 10_000 }));
     const clients = replicas.map((shared, i) =>
       createClient({
         baseUrl: suite.server.url,
         name: 'budget',
         clock,
         env: {},
-        signals: false,
-        retry: strategies[i]!,
+        telemetry: { enabled: false },
+        resilience: [retry({ maxAttempts: 5, baseDelayMs: 0, jitter: 'none' }), budgets[i]!, throttle()],
         shared,
       }),
     );
     // Each replica knows the upstream (a replica's first call may act on local state alone).
-    for (const strategy of strategies) assert.equal(strategy.available('budget'), 6);
+    for (const budget of budgets) assert.equal(budget.available('budget'), 6);
     await syncAll(replicas);
     // The floor is 6 retries per window for the whole fleet.
     for (const client of clients) {
@@ -107,7 +108,7 @@ describe('shared state through a real redis-server', () => {
     }
     assert.equal(suite.server.hits('/budget'), 3 + 6, 'three first attempts and the fleet’s six retries');
     assert.deepEqual(
-      strategies.map((s) => s.available('budget')),
+      budgets.map((b) => b.available('budget')),
       [0, 0, 0],
     );
   });
@@ -122,17 +123,15 @@ describe('shared state through a real redis-server', () => {
     );
     const clock = fakeClock(Date.now());
     const replicas = await connected(fleet(3, clock.now));
-    const breakers = replicas.map(() =>
-      circuitBreaker(noRetry(), { failureThreshold: 5, halfOpenAfterMs: 10_000, now: clock.now }),
-    );
+    const breakers = replicas.map(() => circuitBreaker({ failureThreshold: 5, breakDurationMs: 10_000 }));
     const clients = replicas.map((shared, i) =>
       createClient({
         baseUrl: suite.server.url,
         name: 'sick',
         clock,
         env: {},
-        signals: false,
-        retry: breakers[i]!,
+        telemetry: { enabled: false },
+        resilience: [breakers[i]!, throttle()],
         shared,
       }),
     );
@@ -203,8 +202,8 @@ describe('shared state through a real redis-server', () => {
         name: 'junk',
         clock,
         env: {},
-        signals: false,
-        retry: circuitBreaker(retryBudget(noRetry()), { now: clock.now }),
+        telemetry: { enabled: false },
+        resilience: [retryBudget(), circuitBreaker(), throttle()],
         shared: a!,
       });
       assert.deepEqual(await client.json('/fine'), { ok: true });
