@@ -114,7 +114,10 @@ describe('no retry storm', () => {
       outcomes.every((e) => e instanceof ServerError && isRequestFailure(e) && e.kind === 'server'),
       'every call ends with the original failure',
     );
-    const reports = logs.lines.filter((line) => line['message'] === 'faultline: fallback failed; the request goes on');
+    // Diagnostics name the policy and its hook.
+    const reports = logs.lines.filter(
+      (line) => line['message'] === 'faultline: fallback (answer) failed; the request goes on',
+    );
     // The diagnostics throttle: one report per 10 s, not one per call.
     assert.equal(reports.length, 1);
     logs.logger.close();
