@@ -82,6 +82,36 @@ describe('shared state through a real redis-server', () => {
     assert.equal(suite.server.hits('/ra'), 1, 'the other replica did not send');
   });
 
+  it('one list in a sharing client and a local one: each policy keeps its state where its client’s context says', async () => {
+    suite.server.script('/one-list', { status: 429, headers: { 'retry-after': '5' } }, { status: 200, body: '{}' });
+    const clock = fakeClock(Date.now());
+    const [a, b] = await connected(fleet(2, clock.now));
+    // The same policy objects in every client: the store comes from each client's build
+    // context (the fleet's, or the policy's own memory), nothing is swapped inside them.
+    const policies = [throttle()];
+    const clientOf = (shared: SharedState | false) =>
+      createClient({
+        baseUrl: suite.server.url,
+        name: 'one-list',
+        clock,
+        env: {},
+        telemetry: { enabled: false },
+        resilience: policies,
+        shared,
+      });
+    const sharing = clientOf(a!);
+    const local = clientOf(false);
+    const other = clientOf(b!);
+    await assert.rejects(other.json('/one-list'), ThrottledError);
+    // b's round, then a's: a hears what b told.
+    assert.equal(await b!.sync(), true);
+    assert.equal(await a!.sync(), true);
+    await assert.rejects(sharing.json('/one-list'), { code: 'THROTTLE_HOLD' });
+    assert.equal(suite.server.hits('/one-list'), 1, 'the sharing client held on the fleet’s word');
+    assert.deepEqual(await local.json('/one-list'), {}, 'the local client knows only its own answers');
+    assert.equal(suite.server.hits('/one-list'), 2);
+  });
+
   it('the retry budget is the fleet’s: one floor and one ratio for every replica', async () => {
     suite.server.script('/budget', { status: 503 });
     const clock = fakeClock(Date.now());
