@@ -8,11 +8,11 @@ import { type FaultServer, startFaultServer } from '../../src/testing/index.js';
 import {
   type Client,
   createClient,
-  noRetry,
   retryBudget,
   type SharedState,
   sharedState,
   type SharedStateOptions,
+  throttle,
 } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
 import { pointsOf } from '../helpers/otel.js';
@@ -112,9 +112,9 @@ describe('shared state when the Redis Cluster fails', () => {
             clock,
             env: {},
             // A budget writes a key per second: rounds send new keys as well as known ones.
-            retry: retryBudget(noRetry(), { now: clock.now }),
+            resilience: [retryBudget(), throttle()],
             shared,
-            dispatcher: wire,
+            transport: { dispatcher: wire },
           });
           made.push({ shared, client });
         }

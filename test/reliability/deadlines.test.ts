@@ -4,7 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { type FaultServer as FlakyUpstream, startFaultServer as startFlakyUpstream } from '../../src/testing/index.js';
-import { createClient, isRequestFailure, noRetry } from '../../src/index.js';
+import { createClient, isRequestFailure, throttle } from '../../src/index.js';
 import { deadlineSweep } from '../../src/transport/deadlineSweep.js';
 
 const child = fileURLToPath(new URL('./fixtures/deadlinesChild.js', import.meta.url));
@@ -55,10 +55,10 @@ describe('deadlines hold against upstreams that hang, trickle or never end', () 
     const client = createClient({
       name: 'big',
       baseUrl: upstream.url,
-      signals: false,
+      telemetry: { enabled: false },
       env: {},
-      maxJsonBytes: 1024 * 1024,
-      timeoutMs: 10_000,
+      transport: { maxJsonBytes: 1024 * 1024 },
+      timeout: { totalMs: 10_000 },
     });
     const error = await client.json('/endless').catch((e: unknown) => e);
     assert.ok(isRequestFailure(error));
@@ -72,11 +72,10 @@ describe('deadlines hold against upstreams that hang, trickle or never end', () 
     const client = createClient({
       name: 'stalls',
       baseUrl: upstream.url,
-      signals: false,
+      telemetry: { enabled: false },
       env: {},
-      attemptTimeoutMs: deadlineMs,
-      timeoutMs: 10_000,
-      retry: noRetry(),
+      timeout: { attemptMs: deadlineMs, totalMs: 10_000 },
+      resilience: [throttle()],
     });
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
@@ -116,7 +115,7 @@ describe('deadlines hold against upstreams that hang, trickle or never end', () 
   });
 
   it('successful calls leave nothing armed on the sweep', async () => {
-    const client = createClient({ name: 'ok', baseUrl: upstream.url, signals: false, env: {} });
+    const client = createClient({ name: 'ok', baseUrl: upstream.url, telemetry: { enabled: false }, env: {} });
     for (let i = 0; i < 20; i++) {
       await client.json('/ok');
       await (await client.get('/ok')).text();

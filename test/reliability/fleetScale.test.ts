@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as Sentry from '@sentry/node';
 import { Redis } from 'ioredis';
-import { circuitBreaker, createClient, noRetry, retryBudget, sharedState } from '../../src/index.js';
+import { circuitBreaker, createClient, retryBudget, sharedState, throttle } from '../../src/index.js';
 import { startSentrySink, type SentrySink } from '../../src/testing/sentrySink.js';
 import { fakeClock } from '../helpers/fakeClock.js';
 import { type FleetSimResult, runFleetSim } from '../../fixtures/fleetSim.js';
@@ -42,9 +42,8 @@ describe('Redis load follows replicas and upstreams, not the call rate', () => {
       env: {},
       clock,
       shared,
-      logger: silent,
-      signals: false,
-      retry: circuitBreaker(retryBudget(noRetry()), { failureThreshold: 10_000 }),
+      telemetry: { logger: silent, enabled: false },
+      resilience: [retryBudget(), circuitBreaker({ failureThreshold: 10_000 }), throttle()],
     });
     const callThenSync = async (calls: number) => {
       for (let i = 0; i < calls; i += 100)
@@ -101,9 +100,8 @@ describe('Redis load follows replicas and upstreams, not the call rate', () => {
       baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       env: {},
       shared,
-      logger: silent,
-      signals: false,
-      retry: noRetry(),
+      telemetry: { logger: silent, enabled: false },
+      resilience: [throttle()],
     });
     try {
       assert.equal(await shared.sync(), true);

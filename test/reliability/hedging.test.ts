@@ -2,7 +2,7 @@ import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type FaultServer, fakeClock, startFaultServer } from '../../src/testing/index.js';
-import { type Client, createClient, exponentialBackoff, hedge, retryBudget } from '../../src/index.js';
+import { type Client, createClient, hedge, retry, retryBudget, throttle } from '../../src/index.js';
 
 /** The nearest-rank percentile of `values`. */
 function percentile(values: readonly number[], p: number): number {
@@ -39,12 +39,13 @@ describe('hedging: a shorter tail for a small, bounded extra load', () => {
       name: 'tail',
       baseUrl: upstream.url,
       env: {},
-      signals: false,
-      retry: retryBudget(exponentialBackoff(), { ratio: 0.1, minRetriesPerSecond: 1 }),
+      telemetry: { enabled: false },
     } as const;
+    // One budget for both clients, as one policy object is: the hedges spend from it.
+    const policies = [retry(), retryBudget({ ratio: 0.1, minRetriesPerSecond: 1 }), throttle()];
 
     upstream.cycle('/plain', ...mix);
-    const plainClient = createClient(options);
+    const plainClient = createClient({ ...options, resilience: policies });
     const plain = await latencies(plainClient, '/plain', calls);
     await plainClient.close();
 
@@ -52,7 +53,7 @@ describe('hedging: a shorter tail for a small, bounded extra load', () => {
     // The upstream's p90 (about 5 ms), but never under 15 ms: only the slow ones are hedged.
     const hedgedClient = createClient({
       ...options,
-      hedge: hedge({ delayMs: { percentile: 90, min: 15, initialMs: 15 } }),
+      resilience: [...policies, hedge({ delayMs: { percentile: 90, min: 15, initialMs: 15 } })],
     });
     const hedged = await latencies(hedgedClient, '/hedged', calls);
     await hedgedClient.close();
@@ -79,10 +80,14 @@ describe('hedging: a shorter tail for a small, bounded extra load', () => {
       name: 'down',
       baseUrl: upstream.url,
       env: {},
-      signals: false,
+      telemetry: { enabled: false },
       clock: fakeClock(),
-      retry: retryBudget(exponentialBackoff({ maxAttempts: 4 }), { ratio: 0.1, minRetriesPerSecond: 1 }),
-      hedge: hedge({ delayMs: 5, maxHedges: 2 }),
+      resilience: [
+        retry({ maxAttempts: 4 }),
+        retryBudget({ ratio: 0.1, minRetriesPerSecond: 1 }),
+        throttle(),
+        hedge({ delayMs: 5, maxHedges: 2 }),
+      ],
     });
     for (let wave = 0; wave < calls / 50; wave++)
       await Promise.all(Array.from({ length: 50 }, () => client.get('/down').catch(() => undefined)));

@@ -7,11 +7,12 @@ import { type FaultServer as FlakyUpstream, startFaultServer as startFlakyUpstre
 import {
   circuitBreaker,
   createClient,
-  exponentialBackoff,
   isRequestFailure,
+  retry,
   retryBudget,
   type SharedState,
   sharedState,
+  throttle,
 } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
 import { type RedisServer, startRedis } from '../../fixtures/redisServer.js';
@@ -53,15 +54,13 @@ describe('shared state when Redis fails', () => {
     const peer = sharedState({ url: redis.url, prefix: 'faults:', replicaId: 'peer', timeoutMs: 200, now: clock.now });
     // Closed however the test ends: an open connection would keep the process alive.
     t.after(() => Promise.all([shared.close(), peer.close()]));
-    const strategy = () =>
-      circuitBreaker(
-        retryBudget(exponentialBackoff({ maxAttempts: 3, baseDelayMs: 1, jitter: 'none' }), {
-          minRetriesPerSecond: 1,
-          now: clock.now,
-        }),
-        { failureThreshold: 50, now: clock.now },
-      );
-    const options = { baseUrl: upstream.url, name: 'mixed', clock, env: {}, signals: false } as const;
+    const policies = () => [
+      retry({ maxAttempts: 3, baseDelayMs: 1, jitter: 'none' }),
+      retryBudget({ minRetriesPerSecond: 1 }),
+      circuitBreaker({ failureThreshold: 50 }),
+      throttle(),
+    ];
+    const options = { baseUrl: upstream.url, name: 'mixed', clock, env: {}, telemetry: { enabled: false } } as const;
     // Whether a call's request reaches the wire within the macrotask that started the call:
     // then no call waits on Redis (or any other I/O) before it is sent, stopped or paused,
     // which wall-clock timings on a shared machine cannot show reliably.
@@ -79,8 +78,8 @@ describe('shared state when Redis fails', () => {
       setImmediate(() => (sent = dispatched > before));
       return () => sent;
     };
-    const sharedClient = createClient({ ...options, retry: strategy(), shared, dispatcher: wire });
-    const localClient = createClient({ ...options, retry: strategy(), shared: false });
+    const sharedClient = createClient({ ...options, resilience: policies(), shared, transport: { dispatcher: wire } });
+    const localClient = createClient({ ...options, resilience: policies(), shared: false });
     const outcome = async (call: Promise<unknown>) => {
       try {
         await call;
@@ -134,9 +133,10 @@ describe('shared state when Redis fails', () => {
     await until(peer, true);
     await twins('restarted', 5);
     // Sharing resumed: a throttle the peer learns reaches this replica.
-    const peerGate = createClient({ ...options, retry: strategy(), shared: peer });
+    const peerGate = createClient({ ...options, resilience: policies(), shared: peer });
     upstream.script('/limited', { status: 429, headers: { 'retry-after': '30' } });
-    await assert.rejects(peerGate.json('/limited', { retry: { nextDelay: () => null } }));
+    // No retry on this call: the Retry-After is learned, not waited out.
+    await assert.rejects(peerGate.json('/limited', { resilience: [throttle()] }));
     await peer.sync();
     await shared.sync();
     await assert.rejects(sharedClient.json('/limited'), { code: 'THROTTLE_HOLD' });

@@ -5,12 +5,17 @@ import { captureLogs, type FaultServer, startFaultServer } from '../../src/testi
 import {
   circuitBreaker,
   createClient,
-  exponentialBackoff,
+  fallback,
   isRequestFailure,
-  noRetry,
+  retry,
   retryBudget,
   ServerError,
+  throttle,
 } from '../../src/index.js';
+import { type Clock, systemClock } from '../../src/core/clock.js';
+
+/** A clock the test moves by hand; waits are real (the retries' few ms). */
+const handClock = (now: () => number): Clock => ({ now, sleep: systemClock.sleep });
 
 describe('no retry storm', () => {
   let upstream: FaultServer;
@@ -27,12 +32,13 @@ describe('no retry storm', () => {
       name: 'storm',
       baseUrl: upstream.url,
       env: {},
-      report: false,
+      telemetry: { report: false },
       // Without the budget this would be 4 attempts per call: 8,000 requests.
-      retry: retryBudget(exponentialBackoff({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 }), {
-        ratio: 0.1,
-        minRetriesPerSecond: 2,
-      }),
+      resilience: [
+        retry({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 }),
+        retryBudget({ ratio: 0.1, minRetriesPerSecond: 2 }),
+        throttle(),
+      ],
     });
     for (let wave = 0; wave < calls / 100; wave++) {
       await Promise.all(Array.from({ length: 100 }, () => client.get('/down').catch(() => {})));
@@ -50,19 +56,18 @@ describe('no retry storm', () => {
     upstream.script('/down-with-fallback', { status: 503 });
     const calls = 1000;
     const floor = 2 * 10;
-    const budgeted = () =>
-      retryBudget(exponentialBackoff({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 }), {
-        ratio: 0.1,
-        minRetriesPerSecond: 2,
-      });
+    const budgeted = () => [
+      retry({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 }),
+      retryBudget({ ratio: 0.1, minRetriesPerSecond: 2 }),
+      throttle(),
+    ];
     const cached = { rates: 'cached' };
     const answered = createClient({
       name: 'storm-fallback',
       baseUrl: upstream.url,
       env: {},
-      report: false,
-      retry: budgeted(),
-      fallback: { value: cached },
+      telemetry: { report: false },
+      resilience: [fallback({ value: cached }), ...budgeted()],
     });
     const answers: unknown[] = [];
     for (let wave = 0; wave < calls / 100; wave++) {
@@ -82,12 +87,15 @@ describe('no retry storm', () => {
       name: 'storm-fallback-throws',
       baseUrl: upstream.url,
       env: {},
-      report: false,
-      logger: logs.logger,
-      retry: budgeted(),
-      fallback: async () => {
-        throw new Error('cache down');
-      },
+      telemetry: { report: false, logger: logs.logger },
+      resilience: [
+        fallback({
+          answer: async () => {
+            throw new Error('cache down');
+          },
+        }),
+        ...budgeted(),
+      ],
     });
     const outcomes: unknown[] = [];
     for (let wave = 0; wave < calls / 100; wave++) {
@@ -106,7 +114,10 @@ describe('no retry storm', () => {
       outcomes.every((e) => e instanceof ServerError && isRequestFailure(e) && e.kind === 'server'),
       'every call ends with the original failure',
     );
-    const reports = logs.lines.filter((line) => line['message'] === 'faultline: fallback failed; the request goes on');
+    // Diagnostics name the policy and its hook.
+    const reports = logs.lines.filter(
+      (line) => line['message'] === 'faultline: fallback (answer) failed; the request goes on',
+    );
     // The diagnostics throttle: one report per 10 s, not one per call.
     assert.equal(reports.length, 1);
     logs.logger.close();
@@ -116,18 +127,18 @@ describe('no retry storm', () => {
     upstream.script('/flaky', { status: 503 });
     let now = 0;
     const states: string[] = [];
-    const breaker = circuitBreaker(noRetry(), {
+    const breaker = circuitBreaker({
       failureThreshold: 5,
-      halfOpenAfterMs: 10_000,
-      now: () => now,
+      breakDurationMs: 10_000,
       onStateChange: (state) => states.push(state),
     });
     const client = createClient({
       name: 'breaker',
       baseUrl: upstream.url,
       env: {},
-      report: false,
-      retry: breaker,
+      clock: handClock(() => now),
+      telemetry: { report: false },
+      resilience: [breaker, throttle()],
     });
 
     // Ten waves of 20 concurrent calls: the first wave is all in flight before any fails.
@@ -145,7 +156,7 @@ describe('no retry storm', () => {
       );
     }
     const sent = upstream.hits('/flaky');
-    assert.equal(breaker.state, 'open');
+    assert.equal(breaker.stateOf('breaker'), 'open');
     assert.equal(sent, 20, 'only the first wave reached the upstream');
     assert.equal(outcomes.filter((k) => k === 'circuit_open').length, 180);
     // Concurrent calls already in flight when it opened still reach the server; nothing after.
@@ -163,7 +174,7 @@ describe('no retry storm', () => {
       ),
     );
     assert.deepEqual(trial.filter((k) => k === 'ok').length, 1, 'one trial in half-open');
-    assert.equal(breaker.state, 'closed');
+    assert.equal(breaker.stateOf('breaker'), 'closed');
     assert.equal((await client.get('/flaky')).status, 200);
     assert.deepEqual(states, ['open', 'half-open', 'closed']);
   });
@@ -172,14 +183,20 @@ describe('no retry storm', () => {
     upstream.script('/routes/down', { status: 503 });
     upstream.script('/routes/up', { status: 200, body: '{}' });
     let now = 0;
-    const breaker = circuitBreaker(exponentialBackoff({ maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }), {
+    const breaker = circuitBreaker({
       failureRatio: 0.5,
       minimumThroughput: 20,
       breakDurationMs: 60_000,
       perRoute: true,
-      now: () => now,
     });
-    const client = createClient({ name: 'routes', baseUrl: upstream.url, env: {}, report: false, retry: breaker });
+    const client = createClient({
+      name: 'routes',
+      baseUrl: upstream.url,
+      env: {},
+      clock: handClock(() => now),
+      telemetry: { report: false },
+      resilience: [retry({ maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }), breaker, throttle()],
+    });
     const outcomes = { down: [] as string[], up: [] as string[] };
     let afterFirstWave = 0;
     for (let wave = 0; wave < 10; wave++) {
@@ -196,8 +213,8 @@ describe('no retry storm', () => {
       if (wave === 0) afterFirstWave = upstream.hits('/routes/down');
       now += 1000;
     }
-    assert.equal(breaker.stateOf('routes /routes/down'), 'open');
-    assert.equal(breaker.stateOf('routes /routes/up'), 'closed');
+    assert.equal(breaker.stateOf('routes', '/routes/down'), 'open');
+    assert.equal(breaker.stateOf('routes', '/routes/up'), 'closed');
     assert.ok(
       outcomes.up.every((k) => k === 'ok'),
       'the healthy route never failed',

@@ -6,7 +6,7 @@ import {
   type FaultServer as FlakyUpstream,
   startFaultServer as startFlakyUpstream,
 } from '../../../src/testing/index.js';
-import { type Client, createClient, noRetry } from '../../../src/index.js';
+import { type Client, createClient, throttle } from '../../../src/index.js';
 import { type ServiceApp, type StartService, startExpress, startFastify } from './serviceApps.js';
 
 /** Cases per framework: each is a real request through the service to the upstream. */
@@ -36,7 +36,13 @@ for (const [framework, start] of [
         });
         response.end(scripted.body);
       });
-      client = createClient({ name: 'partner', baseUrl: upstream.url, timeoutMs: 2_000, retry: noRetry(), env: {} });
+      client = createClient({
+        name: 'partner',
+        baseUrl: upstream.url,
+        timeout: { totalMs: 2_000 },
+        resilience: [throttle()],
+        env: {},
+      });
       app = await start({ client, callOptions: () => ({ headers: { 'x-api-key': 'Zq-outgoing-api-key' } }) });
     });
     after(async () => {

@@ -30,7 +30,7 @@ import type * as FastifyModule from 'fastify';
 import { problemResponses as expressProblems } from 'faultline/express';
 import { problemResponses as fastifyProblems } from 'faultline/fastify';
 import { type FaultServer, startFaultServer } from '../../../src/testing/index.js';
-import { type Client, createClient } from '../../../src/index.js';
+import { type Client, createClient, throttle } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { type OtelHarness, startOtel } from '../../helpers/otel.js';
 
@@ -98,9 +98,8 @@ for (const [framework, start, frameworkScope] of [
         name: 'orders',
         baseUrl: upstream.url,
         env: {},
-        logger: captureLogs('error').logger,
-        report: false,
-        retry: { nextDelay: () => null },
+        telemetry: { logger: captureLogs('error').logger, report: false },
+        resilience: [throttle()],
       });
       app = await start(client);
     });

@@ -4,7 +4,7 @@ import {
   type FaultServer as FlakyUpstream,
   startFaultServer as startFlakyUpstream,
 } from '../../../src/testing/index.js';
-import { type Client, createClient, isRequestFailure, noRetry, type RetryStrategy } from '../../../src/index.js';
+import { type Client, createClient, isRequestFailure, type Policy, throttle } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { type OtelHarness, startOtel } from '../../helpers/otel.js';
 import { type ServiceApp, type StartService, startExpress, startFastify } from './serviceApps.js';
@@ -32,10 +32,13 @@ async function until(done: () => boolean): Promise<void> {
   }
 }
 
-const circuitOpen: RetryStrategy = {
-  nextDelay: () => null,
-  beforeAttempt: () => ({ kind: 'circuit_open', code: 'circuit_open', message: 'open' }),
-};
+// A policy of one's own refusing every attempt, as an open breaker does; one list, built once.
+const circuitOpen: readonly Policy[] = [
+  {
+    name: 'circuitOpen',
+    build: () => ({ beforeAttempt: () => ({ kind: 'circuit_open', code: 'circuit_open', message: 'open' }) }),
+  },
+];
 
 for (const [framework, start] of [
   ['Express 5', startExpress],
@@ -73,16 +76,16 @@ for (const [framework, start] of [
       client = createClient({
         name: 'inventory',
         baseUrl: upstream.url,
-        timeoutMs: 300,
-        retry: noRetry(),
-        logger: logs.logger,
+        timeout: { totalMs: 300 },
+        resilience: [throttle()],
+        telemetry: { logger: logs.logger },
         env: {},
       });
       app = await start({
         client,
         thrown,
         problems: { logger: logs.logger },
-        callOptions: (path) => (path === '/circuit_open' ? { retry: circuitOpen } : {}),
+        callOptions: (path) => (path === '/circuit_open' ? { resilience: circuitOpen } : {}),
       });
     });
     after(async () => {
@@ -184,9 +187,9 @@ for (const [framework, start] of [
       client = createClient({
         name: 'inventory',
         baseUrl: upstream.url,
-        timeoutMs: 10_000,
-        retry: noRetry(),
-        logger: logs.logger,
+        timeout: { totalMs: 10_000 },
+        resilience: [throttle()],
+        telemetry: { logger: logs.logger },
         env: {},
       });
       app = await start({

@@ -28,7 +28,7 @@ export const APP_ERRORS: ProblemOptions['errors'] = [
 
 export interface ServiceSetup {
   readonly client: Client;
-  /** Per-call options of the /call route (e.g. a strategy). */
+  /** Per-call options of the /call route (e.g. a resilience list of its own). */
   readonly callOptions?: (path: string) => RequestOptions;
   readonly problems?: ProblemOptions;
   readonly deadlines?: DeadlineOptions;

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   circuitBreaker,
-  type CircuitBreakerStrategy,
+  type CircuitBreakerPolicy,
   createClient,
-  noRetry,
   type SharedState,
   sharedState,
+  throttle,
 } from '../../../src/index.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
@@ -63,8 +63,8 @@ describe('a Redis outage under a circuit the fleet opened', () => {
       await connected(replicas);
       const path = `/${outage}`;
       suite.server.script(path, { status: 503 });
-      const breakers: CircuitBreakerStrategy[] = replicas.map(() =>
-        circuitBreaker(noRetry(), { failureThreshold: 10, breakDurationMs: 10_000, now: clock.now }),
+      const breakers: CircuitBreakerPolicy[] = replicas.map(() =>
+        circuitBreaker({ failureThreshold: 10, breakDurationMs: 10_000 }),
       );
       const clients = replicas.map((shared, i) =>
         createClient({
@@ -72,7 +72,7 @@ describe('a Redis outage under a circuit the fleet opened', () => {
           name: `up-${outage}`,
           clock,
           env: {},
-          retry: breakers[i]!,
+          resilience: [breakers[i]!, throttle()],
           shared,
         }),
       );
@@ -134,7 +134,7 @@ describe('a Redis outage under a circuit the fleet opened', () => {
     const logs = captureLogs('warn');
     const shared = sharedState({ url: redis.url, prefix: 'told:', syncIntervalMs: 60_000, timeoutMs: 200 });
     t.after(() => shared.close());
-    createClient({ baseUrl: suite.server.url, name: 'told', env: {}, logger: logs.logger, shared });
+    createClient({ baseUrl: suite.server.url, name: 'told', env: {}, telemetry: { logger: logs.logger }, shared });
     await connected([shared]);
     // Rounds that failed while ioredis connected were told already: start a fresh 10 s.
     t.mock.timers.tick(10_000);

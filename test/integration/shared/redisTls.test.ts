@@ -8,14 +8,8 @@ import { createServer, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import {
-  createClient,
-  noRetry,
-  readEnvConfig,
-  type SharedState,
-  sharedState,
-  ThrottledError,
-} from '../../../src/index.js';
+import { createClient, type SharedState, sharedState, throttle, ThrottledError } from '../../../src/index.js';
+import { readEnvConfig } from '../../../src/config/envConfig.js';
 import { withoutUndefined } from '../../../src/core/withoutUndefined.js';
 import { sharedStateTo } from '../../../src/shared/sharedState.js';
 import { sharedStateFor } from '../../../src/shared/sharedStateFor.js';
@@ -231,8 +225,8 @@ describe('shared state over TLS with credentials, from the environment', () => {
       baseUrl: suite.server.url,
       name: 'tls-ra',
       env,
-      logger: logs.logger,
-      retry: noRetry(),
+      telemetry: { logger: logs.logger },
+      resilience: [throttle()],
     });
     const lease = sharedOf(env);
     // Another replica over the same TLS connection settings, its own connection.
@@ -246,7 +240,7 @@ describe('shared state over TLS with credentials, from the environment', () => {
       name: 'tls-ra',
       env: {},
       shared: other,
-      retry: noRetry(),
+      resilience: [throttle()],
     });
     try {
       await untilHealthy(lease.shared, other);
@@ -285,7 +279,13 @@ describe('shared state over TLS with credentials, from the environment', () => {
       const logs = captureLogs();
       const name = `tls-${prefix.slice(0, 4)}`;
       suite.server.script(`/${name}`, { status: 200, body: '{"ok":true}' });
-      const client = createClient({ baseUrl: suite.server.url, name, env, logger: logs.logger, retry: noRetry() });
+      const client = createClient({
+        baseUrl: suite.server.url,
+        name,
+        env,
+        telemetry: { logger: logs.logger },
+        resilience: [throttle()],
+      });
       const lease = sharedOf(env);
       try {
         for (let i = 0; i < 5; i++) {
@@ -376,8 +376,8 @@ describe('a Redis Cluster from FAULTLINE_REDIS_CLUSTER_NODES', () => {
       baseUrl: suite.server.url,
       name: 'cluster-ra',
       env,
-      logger: logs.logger,
-      retry: noRetry(),
+      telemetry: { logger: logs.logger },
+      resilience: [throttle()],
     });
     const lease = sharedOf(env);
     const config = readEnvConfig(env);
@@ -390,11 +390,11 @@ describe('a Redis Cluster from FAULTLINE_REDIS_CLUSTER_NODES', () => {
       name: 'cluster-ra',
       env: {},
       shared: other,
-      retry: noRetry(),
+      resilience: [throttle()],
     });
     // More upstreams on the same shared state: their keys live on every master of the cluster.
     const more = ['billing', 'search', 'ledger', 'mail'].map((name) =>
-      createClient({ baseUrl: suite.server.url, name, env, logger: logs.logger }),
+      createClient({ baseUrl: suite.server.url, name, env, telemetry: { logger: logs.logger } }),
     );
     try {
       assert.equal(await lease.shared.sync(), true, JSON.stringify(logs.lines));
@@ -496,7 +496,13 @@ describe('a Redis Cluster over TLS with an ACL user, from the environment (Elast
     );
     const logs = captureLogs();
     const clients = ['tls-cluster-ra', 'billing', 'search', 'ledger', 'mail'].map((name) =>
-      createClient({ baseUrl: suite.server.url, name, env, logger: logs.logger, retry: noRetry() }),
+      createClient({
+        baseUrl: suite.server.url,
+        name,
+        env,
+        telemetry: { logger: logs.logger },
+        resilience: [throttle()],
+      }),
     );
     const lease = sharedOf(env);
     const config = readEnvConfig(env);
@@ -509,7 +515,7 @@ describe('a Redis Cluster over TLS with an ACL user, from the environment (Elast
       name: 'tls-cluster-ra',
       env: {},
       shared: other,
-      retry: noRetry(),
+      resilience: [throttle()],
     });
     try {
       // A cluster just created may still be settling its gossip: until both replicas' rounds get through.
@@ -534,7 +540,12 @@ describe('a Redis Cluster over TLS with an ACL user, from the environment (Elast
     const env = envFor('tls-cluster-wrong:', files.otherCa);
     const logs = captureLogs();
     suite.server.script('/tls-cluster-ok', { status: 200, body: '{"ok":true}' });
-    const client = createClient({ baseUrl: suite.server.url, name: 'tls-cluster-ok', env, logger: logs.logger });
+    const client = createClient({
+      baseUrl: suite.server.url,
+      name: 'tls-cluster-ok',
+      env,
+      telemetry: { logger: logs.logger },
+    });
     const lease = sharedOf(env);
     try {
       for (let i = 0; i < 3; i++) {

@@ -4,11 +4,11 @@ import { Redis } from 'ioredis';
 import {
   circuitBreaker,
   createClient,
-  exponentialBackoff,
-  noRetry,
+  retry,
   retryBudget,
   type SharedState,
   sharedState,
+  throttle,
   ThrottledError,
 } from '../../../src/index.js';
 import { internalsOf } from '../../../src/shared/sharedState.js';
@@ -62,7 +62,15 @@ describe('shared state through a real redis-server', () => {
     const clock = fakeClock(Date.now());
     const [a, b] = await connected(fleet(2, clock.now));
     const clientOf = (shared: SharedState) =>
-      createClient({ baseUrl: suite.server.url, name: 'ra', clock, env: {}, signals: false, retry: noRetry(), shared });
+      createClient({
+        baseUrl: suite.server.url,
+        name: 'ra',
+        clock,
+        env: {},
+        telemetry: { enabled: false },
+        resilience: [throttle()],
+        shared,
+      });
     const ca = clientOf(a!);
     const cb = clientOf(b!);
     await assert.rejects(ca.json('/ra'), ThrottledError);
@@ -74,31 +82,54 @@ describe('shared state through a real redis-server', () => {
     assert.equal(suite.server.hits('/ra'), 1, 'the other replica did not send');
   });
 
+  it('one list in a sharing client and a local one: each policy keeps its state where its client’s context says', async () => {
+    suite.server.script('/one-list', { status: 429, headers: { 'retry-after': '5' } }, { status: 200, body: '{}' });
+    const clock = fakeClock(Date.now());
+    const [a, b] = await connected(fleet(2, clock.now));
+    // The same policy objects in every client: the store comes from each client's build
+    // context (the fleet's, or the policy's own memory), nothing is swapped inside them.
+    const policies = [throttle()];
+    const clientOf = (shared: SharedState | false) =>
+      createClient({
+        baseUrl: suite.server.url,
+        name: 'one-list',
+        clock,
+        env: {},
+        telemetry: { enabled: false },
+        resilience: policies,
+        shared,
+      });
+    const sharing = clientOf(a!);
+    const local = clientOf(false);
+    const other = clientOf(b!);
+    await assert.rejects(other.json('/one-list'), ThrottledError);
+    // b's round, then a's: a hears what b told.
+    assert.equal(await b!.sync(), true);
+    assert.equal(await a!.sync(), true);
+    await assert.rejects(sharing.json('/one-list'), { code: 'THROTTLE_HOLD' });
+    assert.equal(suite.server.hits('/one-list'), 1, 'the sharing client held on the fleet’s word');
+    assert.deepEqual(await local.json('/one-list'), {}, 'the local client knows only its own answers');
+    assert.equal(suite.server.hits('/one-list'), 2);
+  });
+
   it('the retry budget is the fleet’s: one floor and one ratio for every replica', async () => {
     suite.server.script('/budget', { status: 503 });
     const clock = fakeClock(Date.now());
     const replicas = await connected(fleet(3, clock.now));
-    const strategies = replicas.map(() =>
-      retryBudget(exponentialBackoff({ maxAttempts: 5, baseDelayMs: 0, jitter: 'none' }), {
-        ratio: 0,
-        minRetriesPerSecond: 0.6,
-        windowMs: 10_000,
-        now: clock.now,
-      }),
-    );
+    const budgets = replicas.map(() => retryBudget({ ratio: 0, minRetriesPerSecond: 0.6, windowMs: 10_000 }));
     const clients = replicas.map((shared, i) =>
       createClient({
         baseUrl: suite.server.url,
         name: 'budget',
         clock,
         env: {},
-        signals: false,
-        retry: strategies[i]!,
+        telemetry: { enabled: false },
+        resilience: [retry({ maxAttempts: 5, baseDelayMs: 0, jitter: 'none' }), budgets[i]!, throttle()],
         shared,
       }),
     );
     // Each replica knows the upstream (a replica's first call may act on local state alone).
-    for (const strategy of strategies) assert.equal(strategy.available('budget'), 6);
+    for (const budget of budgets) assert.equal(budget.available('budget'), 6);
     await syncAll(replicas);
     // The floor is 6 retries per window for the whole fleet.
     for (const client of clients) {
@@ -107,7 +138,7 @@ describe('shared state through a real redis-server', () => {
     }
     assert.equal(suite.server.hits('/budget'), 3 + 6, 'three first attempts and the fleet’s six retries');
     assert.deepEqual(
-      strategies.map((s) => s.available('budget')),
+      budgets.map((b) => b.available('budget')),
       [0, 0, 0],
     );
   });
@@ -122,17 +153,15 @@ describe('shared state through a real redis-server', () => {
     );
     const clock = fakeClock(Date.now());
     const replicas = await connected(fleet(3, clock.now));
-    const breakers = replicas.map(() =>
-      circuitBreaker(noRetry(), { failureThreshold: 5, halfOpenAfterMs: 10_000, now: clock.now }),
-    );
+    const breakers = replicas.map(() => circuitBreaker({ failureThreshold: 5, breakDurationMs: 10_000 }));
     const clients = replicas.map((shared, i) =>
       createClient({
         baseUrl: suite.server.url,
         name: 'sick',
         clock,
         env: {},
-        signals: false,
-        retry: breakers[i]!,
+        telemetry: { enabled: false },
+        resilience: [breakers[i]!, throttle()],
         shared,
       }),
     );
@@ -203,8 +232,8 @@ describe('shared state through a real redis-server', () => {
         name: 'junk',
         clock,
         env: {},
-        signals: false,
-        retry: circuitBreaker(retryBudget(noRetry()), { now: clock.now }),
+        telemetry: { enabled: false },
+        resilience: [retryBudget(), circuitBreaker(), throttle()],
         shared: a!,
       });
       assert.deepEqual(await client.json('/fine'), { ok: true });

@@ -4,9 +4,9 @@ import {
   circuitBreaker,
   type CircuitBreakerOptions,
   createClient,
-  noRetry,
   type SharedState,
   sharedState,
+  throttle,
 } from '../../../src/index.js';
 import { type FakeClock, fakeClock } from '../../helpers/fakeClock.js';
 import { type RedisServer, startRedis } from '../../../fixtures/redisServer.js';
@@ -47,9 +47,17 @@ describe('window rules over a fleet sharing state through a real redis-server', 
       if (i === 100) throw new Error('shared state never reached redis-server');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const breakers = replicas.map(() => circuitBreaker(noRetry(), { ...options, now: clock.now }));
+    const breakers = replicas.map(() => circuitBreaker(options));
     const clients = replicas.map((shared, i) =>
-      createClient({ baseUrl: suite.server.url, name, clock, env: {}, signals: false, retry: breakers[i]!, shared }),
+      createClient({
+        baseUrl: suite.server.url,
+        name,
+        clock,
+        env: {},
+        telemetry: { enabled: false },
+        resilience: [breakers[i]!, throttle()],
+        shared,
+      }),
     );
     return { breakers, clients, syncAll };
   };
