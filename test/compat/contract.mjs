@@ -51,7 +51,7 @@ async function testingKit() {
   const client = faultline.createClient({
     name: 'kit',
     baseUrl: `http://127.0.0.1:${upstream.address().port}`,
-    retry: faultline.noRetry(),
+    resilience: [],
   });
   await client.get('/down').catch(() => {});
   await signals.flush();
@@ -82,8 +82,8 @@ async function expressApp() {
   const client = faultline.createClient({
     name: 'orders',
     baseUrl: `http://127.0.0.1:${upstream.address().port}`,
-    retry: faultline.noRetry(),
-    logger: quiet,
+    resilience: [],
+    telemetry: { logger: quiet },
   });
   const express = (await import('express')).default;
   const app = express();
@@ -163,8 +163,9 @@ async function sharedStateApp() {
       faultline.createClient({
         name: 'payments',
         baseUrl: `http://127.0.0.1:${upstream.address().port}`,
-        retry: faultline.noRetry(),
-        logger: quiet,
+        // No retry; the throttle holds a call back on the Retry-After the fleet learned.
+        resilience: [faultline.throttle()],
+        telemetry: { logger: quiet },
         shared: state,
       }),
     );
@@ -260,7 +261,7 @@ async function main() {
 
   const quiet = { log() {}, info() {}, warn() {}, error() {}, debug() {} };
   const clients = ['alpha', 'beta', 'gamma'].map((name) =>
-    faultline.createClient({ name, baseUrl, retry: faultline.noRetry(), logger: quiet }),
+    faultline.createClient({ name, baseUrl, resilience: [], telemetry: { logger: quiet } }),
   );
   const tracer = api.trace.getTracer('the-app');
   let appSpan;
