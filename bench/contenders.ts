@@ -2,7 +2,10 @@ import axios from 'axios';
 import got from 'got';
 import ky from 'ky';
 import { Agent, request } from 'undici';
-import { circuitBreaker, createClient, isRequestFailure, noRetry, retryBudget, sharedState } from '../src/index.js';
+import { circuitBreaker, createClient, isRequestFailure, retryBudget, sharedState, throttle } from '../src/index.js';
+
+// No retry, and the Retry-After hold every client of 0.1 had: what the single-attempt rows measured then.
+const SINGLE_ATTEMPT = [throttle()];
 
 /** One request of a contender: resolves once the body is read and parsed (or the failure seen). */
 export type Send = (path: string) => Promise<void>;
@@ -37,15 +40,15 @@ export function contenders(baseUrl: string, extra: readonly Contender[] = []): C
   const faultlineJson = createClient({
     baseUrl,
     name: 'bench',
-    retry: noRetry(),
-    signals: false,
+    resilience: SINGLE_ATTEMPT,
+    telemetry: { enabled: false },
     env: {},
   });
   const faultlineGet = createClient({
     baseUrl,
     name: 'bench',
-    retry: noRetry(),
-    signals: false,
+    resilience: SINGLE_ATTEMPT,
+    telemetry: { enabled: false },
     env: {},
   });
   // The shared-state row (issue 15): the same budget + breaker on local state and on a
@@ -57,8 +60,8 @@ export function contenders(baseUrl: string, extra: readonly Contender[] = []): C
       name: 'bench',
       // A circuit that never opens: the rows measure calls that reach the server (with the
       // breaker and budget counting each), not fast refusals once /fail has tripped it.
-      retry: circuitBreaker(retryBudget(noRetry()), { failureThreshold: Number.MAX_SAFE_INTEGER }),
-      signals: false,
+      resilience: [retryBudget(), circuitBreaker({ failureThreshold: Number.MAX_SAFE_INTEGER }), throttle()],
+      telemetry: { enabled: false },
       env: {},
       shared,
     });

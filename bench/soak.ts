@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, exponentialBackoff, isRequestFailure } from '../src/index.js';
+import { createClient, isRequestFailure, retry, throttle } from '../src/index.js';
 import { signalContenders } from './signalContenders.js';
 
 const argv = process.argv.slice(2);
@@ -30,9 +30,9 @@ const baseUrl = `http://127.0.0.1:${port}`;
 const signals = await signalContenders(baseUrl);
 const client = createClient({
   baseUrl,
-  logger: signals.logger,
+  telemetry: { logger: signals.logger },
   name: 'soak',
-  retry: exponentialBackoff({ maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 }),
+  resilience: [retry({ maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 }), throttle()],
   env: {},
 });
 

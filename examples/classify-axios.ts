@@ -6,7 +6,7 @@
 //
 // Run: npm run build && node dist/examples/classify-axios.js
 import axios from 'axios';
-import { classify } from '../src/index.js';
+import { classify } from '../src/classification/index.js';
 import { closedPort, startFaultServer } from '../src/testing/index.js';
 
 const upstream = await startFaultServer();

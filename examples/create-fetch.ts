@@ -2,7 +2,7 @@
 //
 // Shows: a fetch with fetch's exact semantics (it resolves on 4xx/5xx, rejects with
 // TypeError('fetch failed') on network errors) given to ky, whose own retries are turned
-// off so faultline's strategy and signals are the only ones.
+// off so faultline's retry and signals are the only ones.
 //
 // Run: npm run build && node dist/examples/create-fetch.js
 import ky from 'ky';
@@ -15,7 +15,7 @@ upstream.script('/v1/users/7', { status: 502 }, { status: 200, body: '{"id":7,"n
 const api = ky.create({
   prefixUrl: upstream.url,
   retry: 0,
-  fetch: createFetch({ name: 'users', signals: false }),
+  fetch: createFetch({ name: 'users', telemetry: { enabled: false } }),
 });
 
 const user = await api.get('v1/users/7').json<{ name: string }>();

@@ -14,27 +14,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import winston from 'winston';
 import {
-  type AttemptOutcome,
   basicAuth,
   bearerToken,
-  type CallInfo,
-  type CallOutcome,
   type Client,
   type ClientOptions,
   circuitBreaker,
   createClient,
-  createLogger,
-  DEFAULTS,
-  exponentialBackoff,
+  FAILURE_KINDS,
   init,
   isRequestFailure,
-  noRetry,
-  readEnvConfig,
   type RequestObserver,
+  retry,
   retryBudget,
+  throttle,
 } from '../src/index.js';
 import { closedPort, startFaultServer, type SentryEvent, startSentrySink } from '../src/testing/index.js';
 import { renderTable } from './support/textTable.js';
+
+// What an observer is handed, named from RequestObserver's own signatures.
+type CallInfo = Parameters<NonNullable<RequestObserver['callEnded']>>[0];
+type CallOutcome = Parameters<NonNullable<RequestObserver['callEnded']>>[1];
+type AttemptOutcome = Parameters<NonNullable<ReturnType<NonNullable<RequestObserver['attemptStarted']>>>['end']>[0];
 
 /** What the tour saw of one call: its attempts, its outcome, the trace id the upstream got. */
 interface Seen {
@@ -122,8 +122,10 @@ Object.assign(process.env, {
 progress('faultline demo: embedded upstream, Sentry sink and OTLP collector are up; calling init()…');
 progress(`  JSON logs go to ${logFile} (the folder is cleared at each run)`);
 const runtime = await init({
-  logger: createLogger({
+  // The app's own winston logger, as it is: faultline adds trace_id and span_id to its lines.
+  logger: winston.createLogger({
     level: 'debug',
+    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
     transports: [new winston.transports.File({ filename: logFile })],
   }),
   shutdownTimeoutMs: 3000,
@@ -131,8 +133,8 @@ const runtime = await init({
 
 const notes = new TourNotes();
 const clientFor = (options: ClientOptions): Client =>
-  createClient({ baseUrl: upstream.url, ...options, observers: [notes] });
-const payments = clientFor({ name: 'payments', attemptTimeoutMs: 300 });
+  createClient({ baseUrl: upstream.url, ...options, telemetry: { observers: [notes] } });
+const payments = clientFor({ name: 'payments', timeout: { attemptMs: 300 } });
 
 // 3. The tour.
 const describeWaits = (seen: Seen): string =>
@@ -188,6 +190,9 @@ function summary(call: string, calls: Seen[], note?: string): Row {
     calls,
   };
 }
+
+// A call's own list replaces the client's; built once per array, so it is a constant.
+const twoQuickTries = [retry({ maxAttempts: 2, baseDelayMs: 50 }), throttle()];
 
 const steps: [string, () => Promise<Row | Row[]>][] = [
   ['a healthy call', () => tour('GET /v1/charges/42', () => payments.json('/v1/charges/42'))],
@@ -265,11 +270,7 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
     'an upstream that hangs: attempt deadline',
     () => {
       upstream.script('/v1/reports', { fault: 'hang' });
-      return tour('GET /v1/reports (hangs)', () =>
-        payments.get('/v1/reports', {
-          retry: exponentialBackoff({ maxAttempts: 2, baseDelayMs: 50 }),
-        }),
-      );
+      return tour('GET /v1/reports (hangs)', () => payments.get('/v1/reports', { resilience: twoQuickTries }));
     },
   ],
   [
@@ -279,7 +280,7 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
       const offline = createClient({
         name: 'fx',
         baseUrl: `http://127.0.0.1:${port}`,
-        observers: [notes],
+        telemetry: { observers: [notes] },
       });
       return tour('GET /v1/fx (refused)', () => offline.get('/v1/fx'));
     },
@@ -303,7 +304,7 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
     () => {
       upstream.script('/v1/slow', { fault: 'hang' });
       return tour('GET /v1/slow (aborted at 150 ms)', () =>
-        payments.get('/v1/slow', { signal: AbortSignal.timeout(150), attemptTimeoutMs: 5000 }),
+        payments.get('/v1/slow', { signal: AbortSignal.timeout(150), timeout: { attemptMs: 5000 } }),
       );
     },
   ],
@@ -313,7 +314,8 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
       upstream.script('/v1/inventory', { status: 503 });
       const inventory = clientFor({
         name: 'inventory',
-        retry: circuitBreaker(noRetry(), { failureThreshold: 3, halfOpenAfterMs: 1000 }),
+        // A breaker and no retry: the list holds only what the client should do.
+        resilience: [circuitBreaker({ failureThreshold: 3, breakDurationMs: 1000 }), throttle()],
       });
       const before = notes.all.length;
       for (let i = 0; i < 3; i++) await inventory.get('/v1/inventory').catch(() => {});
@@ -333,10 +335,12 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
       upstream.script('/v1/search', { status: 503 });
       const search = clientFor({
         name: 'search',
-        retry: retryBudget(exponentialBackoff({ maxAttempts: 4, baseDelayMs: 20 }), {
-          ratio: 0.1,
-          minRetriesPerSecond: 1,
-        }),
+        // The budget after the retry it prices: it may turn retry's wait into a stop.
+        resilience: [
+          retry({ maxAttempts: 4, baseDelayMs: 20 }),
+          retryBudget({ ratio: 0.1, minRetriesPerSecond: 1 }),
+          throttle(),
+        ],
       });
       const before = notes.all.length;
       await Promise.allSettled(Array.from({ length: 100 }, () => search.get('/v1/search')));
@@ -364,9 +368,13 @@ for (const [index, [title, step]] of steps.entries()) {
 progress('  flushing signals (Sentry, OTLP spans and metrics, logs)…');
 await runtime.shutdown();
 const events = sink.events();
-const environment = readEnvConfig(process.env);
-const reportedKinds = new Set<string>(environment.reportKinds ?? DEFAULTS.reportKinds);
-const capPerMinute = environment.reportCapPerMinute ?? DEFAULTS.reportCapPerMinute;
+// What faultline reports, as the environment says, else its defaults (README, "Sentry"):
+// every kind but client, cancelled and circuit_open, at most 10 events per fingerprint a minute.
+const reportedKinds = new Set<string>(
+  process.env['FAULTLINE_REPORT_KINDS']?.split(',').map((kind) => kind.trim()) ??
+    FAILURE_KINDS.filter((kind) => kind !== 'client' && kind !== 'cancelled' && kind !== 'circuit_open'),
+);
+const capPerMinute = Number(process.env['FAULTLINE_REPORT_CAP_PER_MINUTE'] ?? 10);
 const heldBack = heldBackByTheCap(collector.seen('/v1/metrics').map((request) => request.body));
 
 const fingerprintOf = (seen: Seen): string[] => [

@@ -12,7 +12,7 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { deadlines, problemResponses } from 'faultline/express';
-import { createClient, exponentialBackoff, init } from 'faultline';
+import { createClient, init, retry, throttle } from 'faultline';
 import { startFaultServer } from 'faultline/testing';
 
 const upstream = await startFaultServer();
@@ -26,8 +26,8 @@ const faultline = await init();
 const inventory = createClient({
   name: 'inventory',
   baseUrl: upstream.url,
-  timeoutMs: 10_000,
-  retry: exponentialBackoff({ maxAttempts: 3, baseDelayMs: 50 }),
+  timeout: { totalMs: 10_000 },
+  resilience: [retry({ maxAttempts: 3, baseDelayMs: 50 }), throttle()],
 });
 
 /** One of the app's own errors, answered as 404 by the map below. */

@@ -11,7 +11,7 @@
 // (It starts a flaky upstream of its own, serves four requests and exits.)
 import Fastify from 'fastify';
 import { deadlines, problemResponses } from 'faultline/fastify';
-import { createClient, exponentialBackoff, init } from 'faultline';
+import { createClient, init, retry, throttle } from 'faultline';
 import { startFaultServer as startFlakyUpstream } from 'faultline/testing';
 
 const upstream = await startFlakyUpstream();
@@ -25,8 +25,8 @@ const faultline = await init();
 const prices = createClient({
   name: 'prices',
   baseUrl: upstream.url,
-  timeoutMs: 10_000,
-  retry: exponentialBackoff({ maxAttempts: 2, baseDelayMs: 50 }),
+  timeout: { totalMs: 10_000 },
+  resilience: [retry({ maxAttempts: 2, baseDelayMs: 50 }), throttle()],
 });
 
 /** One of the app's own errors, answered as 400 by the map below. */

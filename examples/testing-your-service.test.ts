@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as Sentry from '@sentry/node';
 import { MockAgent } from 'undici';
-import { bearerToken, type Client, createClient, exponentialBackoff, isRequestFailure } from 'faultline';
+import { bearerToken, type Client, createClient, isRequestFailure, retry, throttle } from 'faultline';
 import {
   captureSignals,
   type CapturedSignals,
@@ -57,13 +57,13 @@ describe('eurRate() when the fx upstream fails', () => {
     await signals.close();
   });
 
-  const fxClient = (options: { attemptTimeoutMs?: number } = {}) =>
+  const fxClient = (timeout: { attemptMs?: number } = {}) =>
     createClient({
       name: 'fx',
       baseUrl: upstream.url,
       clock: fakeClock(), // backoff and Retry-After waits take no time
-      retry: exponentialBackoff({ maxAttempts: 3 }),
-      ...options,
+      resilience: [retry({ maxAttempts: 3 }), throttle()],
+      timeout,
     });
 
   it('waits as long as a 429 asks, then gets the rate; nothing reaches Sentry', async () => {
@@ -73,7 +73,7 @@ describe('eurRate() when the fx upstream fails', () => {
       { status: 200, json: { eur: 1.08 } },
     ]);
     const clock = fakeClock();
-    const fx = createClient({ name: 'fx', baseUrl: upstream.url, clock, retry: exponentialBackoff() });
+    const fx = createClient({ name: 'fx', baseUrl: upstream.url, clock, resilience: [retry(), throttle()] });
 
     assert.deepEqual(await eurRate(fx, 1), { rate: 1.08, stale: false });
     assert.deepEqual(clock.sleeps, [3000], 'the server’s Retry-After, not our backoff');
@@ -87,7 +87,7 @@ describe('eurRate() when the fx upstream fails', () => {
     signals.reset();
     upstream.route('/v1/rates/eur', 'hang');
 
-    assert.deepEqual(await eurRate(fxClient({ attemptTimeoutMs: 50 }), 1.07), { rate: 1.07, stale: true });
+    assert.deepEqual(await eurRate(fxClient({ attemptMs: 50 }), 1.07), { rate: 1.07, stale: true });
     assert.equal(upstream.hits('/v1/rates/eur'), 3, 'three attempts');
     await signals.flush();
     const event = expectFailure(signals.events, { kind: 'timeout', upstream: 'fx', route: '/v1/rates/eur' });
@@ -130,7 +130,7 @@ describe('eurRate() when the fx upstream fails', () => {
 });
 
 // A unit test with no socket at all: the client on undici's MockAgent (any undici Dispatcher
-// works as `dispatcher`); the same assertions apply.
+// works as `transport.dispatcher`); the same assertions apply.
 describe('eurRate() on a MockAgent', () => {
   it('retries a 503 and parses the rate', async () => {
     const mock = new MockAgent();
@@ -142,10 +142,10 @@ describe('eurRate() on a MockAgent', () => {
     const fx = createClient({
       name: 'fx',
       baseUrl: 'https://fx.internal',
-      dispatcher: mock,
-      logger: logs.logger,
+      transport: { dispatcher: mock },
+      telemetry: { logger: logs.logger },
       clock: fakeClock(),
-      retry: exponentialBackoff({ maxAttempts: 2 }),
+      resilience: [retry({ maxAttempts: 2 }), throttle()],
     });
 
     assert.deepEqual(await eurRate(fx, 1), { rate: 1.1, stale: false });

@@ -22,7 +22,7 @@ let refreshes = 0;
 const orders = createClient({
   name: 'orders',
   baseUrl: upstream.url,
-  signals: false,
+  telemetry: { enabled: false },
   auth: bearerToken({
     getToken: () => 'token-1',
     // Typically an OAuth client-credentials call; concurrent 401s share this one call.

@@ -14,11 +14,12 @@
 import {
   circuitBreaker,
   createClient,
-  exponentialBackoff,
+  fallback,
   init,
-  noRetry,
+  retry,
   retryBudget,
   sharedState,
+  throttle,
 } from '../src/index.js';
 import { closedPort, startFaultServer, startSentrySink } from '../src/testing/index.js';
 
@@ -48,25 +49,28 @@ const runtime = await init();
 const payments = createClient({
   name: 'payments',
   baseUrl: upstream.url,
-  retry: exponentialBackoff({ maxAttempts: 3, baseDelayMs: 20 }),
+  resilience: [retry({ maxAttempts: 3, baseDelayMs: 20 }), throttle()],
 });
 const quotes = createClient({
   name: 'quotes',
   baseUrl: upstream.url,
-  retry: exponentialBackoff({ maxAttempts: 2, maxRetryAfterMs: 5000 }),
+  resilience: [retry({ maxAttempts: 2, maxRetryAfterMs: 5000 }), throttle()],
 });
 const inventory = createClient({
   name: 'inventory',
   baseUrl: upstream.url,
-  retry: circuitBreaker(noRetry(), { failureThreshold: 3, halfOpenAfterMs: 3_600_000 }),
+  // A breaker and no retry: the list holds only what the client should do.
+  resilience: [circuitBreaker({ failureThreshold: 3, breakDurationMs: 3_600_000 }), throttle()],
 });
 const search = createClient({
   name: 'search',
   baseUrl: upstream.url,
-  retry: retryBudget(exponentialBackoff({ maxAttempts: 4, baseDelayMs: 10 }), {
-    ratio: 0.1,
-    minRetriesPerSecond: 1,
-  }),
+  // The budget after the retry it prices: it may turn retry's wait into a stop.
+  resilience: [
+    retry({ maxAttempts: 4, baseDelayMs: 10 }),
+    retryBudget({ ratio: 0.1, minRetriesPerSecond: 1 }),
+    throttle(),
+  ],
 });
 // Shared state pointed at a port where no Redis listens: the health gauge reads 0.
 const unreachable = sharedState({ url: `redis://127.0.0.1:${await closedPort()}`, prefix: 'traffic:' });
@@ -76,8 +80,7 @@ const ledger = createClient({ name: 'ledger', baseUrl: upstream.url, shared: unr
 const rates = createClient({
   name: 'rates',
   baseUrl: upstream.url,
-  retry: noRetry(),
-  fallback: { value: { eur: 1.08, stale: true } },
+  resilience: [fallback({ value: { eur: 1.08, stale: true } }), throttle()],
 });
 
 let stopping = false;

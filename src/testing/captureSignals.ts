@@ -22,7 +22,7 @@ export interface CaptureSignalsOptions {
    */
   readonly sentry?: boolean;
   /**
-   * Make the capture's logger the default of clients created without a `logger` (until
+   * Make the capture's logger the default of clients created without a `telemetry.logger` (until
    * `close()`); clients created before keep theirs.
    * @default true
    */
@@ -52,7 +52,7 @@ export interface CapturedSignals {
   readonly logs: LogLine[];
   /** Sentry events the real SDK sent to the sink, decoded (after `flush()`). */
   readonly events: SentryEvent[];
-  /** The winston logger the lines come from: pass it as a client's `logger`. */
+  /** The winston logger the lines come from: pass it as a client's `telemetry.logger`. */
   readonly logger: Logger;
   /** A winston transport to add to the app's own logger (its lines land in `logs`). */
   readonly logTransport: Logger['transports'][number];

@@ -10,8 +10,9 @@
 // `sentry-otel-setup` (NodeSDK, then Sentry.init with enableOpenTelemetrySetup: true) and
 // `faultline-init` (no SDK of the app's: faultline's init() starts NodeSDK and Sentry from
 // the environment), `testing-kit` (faultline/testing's captureSignals() on the app's SDK
-// packages), `express` (an Express 5 app with Sentry's error handler) and `shared-state`
-// (two replicas sharing a Retry-After through a real redis-server, with the app's ioredis).
+// packages, and faultline/classification as the exports map serves it), `express` (an
+// Express 5 app with Sentry's error handler) and `shared-state` (two replicas sharing a
+// Retry-After through a real redis-server, with the app's ioredis).
 // Each check is written to the results file as { check, ok, detail }.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,7 +52,7 @@ async function testingKit() {
   const client = faultline.createClient({
     name: 'kit',
     baseUrl: `http://127.0.0.1:${upstream.address().port}`,
-    retry: faultline.noRetry(),
+    resilience: [],
   });
   await client.get('/down').catch(() => {});
   await signals.flush();
@@ -61,6 +62,14 @@ async function testingKit() {
   check('kit-captures-metrics', durations.length >= 1, `${signals.metrics.length} points`);
   const events = signals.events.filter((event) => event.tags?.['faultline.upstream'] === 'kit');
   check('kit-captures-events', events.length === 1, `${events.length} events`);
+  // The classification subpath, as the packed tarball's exports map serves it to an app.
+  const { classify, parseRetryAfter } = await import('faultline/classification');
+  const refused = classify(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+  check(
+    'classification-subpath',
+    refused?.kind === 'network' && parseRetryAfter('12') === 12_000 && !('classify' in faultline),
+    `kind ${refused?.kind}, Retry-After 12 → ${parseRetryAfter('12')} ms, classify at the root: ${'classify' in faultline}`,
+  );
   await Sentry.close(2000);
   await signals.close();
   await new Promise((resolve) => upstream.close(resolve));
@@ -82,8 +91,8 @@ async function expressApp() {
   const client = faultline.createClient({
     name: 'orders',
     baseUrl: `http://127.0.0.1:${upstream.address().port}`,
-    retry: faultline.noRetry(),
-    logger: quiet,
+    resilience: [],
+    telemetry: { logger: quiet },
   });
   const express = (await import('express')).default;
   const app = express();
@@ -163,8 +172,9 @@ async function sharedStateApp() {
       faultline.createClient({
         name: 'payments',
         baseUrl: `http://127.0.0.1:${upstream.address().port}`,
-        retry: faultline.noRetry(),
-        logger: quiet,
+        // No retry; the throttle holds a call back on the Retry-After the fleet learned.
+        resilience: [faultline.throttle()],
+        telemetry: { logger: quiet },
         shared: state,
       }),
     );
@@ -260,7 +270,7 @@ async function main() {
 
   const quiet = { log() {}, info() {}, warn() {}, error() {}, debug() {} };
   const clients = ['alpha', 'beta', 'gamma'].map((name) =>
-    faultline.createClient({ name, baseUrl, retry: faultline.noRetry(), logger: quiet }),
+    faultline.createClient({ name, baseUrl, resilience: [], telemetry: { logger: quiet } }),
   );
   const tracer = api.trace.getTracer('the-app');
   let appSpan;
