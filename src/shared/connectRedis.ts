@@ -183,9 +183,30 @@ function connectionOptions(url: string | undefined, tls: RedisTarget['tls'], tim
  * Its errors are expected noise: health is judged by the sync rounds.
  */
 function unrefConnection(client: IoredisClient): void {
+  quietSockets(client);
   client.on('error', quiet);
   client.on('connect', () => client.stream?.unref?.());
   client.on('reconnecting', () => client.reconnectTimeout?.unref?.());
+}
+
+/**
+ * ioredis hears only a socket's first 'error' (a once listener): a TLS socket that fails
+ * twice — a refused certificate, then the peer's alert — would throw the second into the
+ * app's process as an uncaught exception. Every socket ioredis sets on this connection gets
+ * a listener that stays.
+ */
+export function quietSockets(client: IoredisClient): void {
+  let socket: unknown = client.stream;
+  (socket as { on?: (event: string, listener: () => void) => void } | undefined)?.on?.('error', quiet);
+  Object.defineProperty(client, 'stream', {
+    configurable: true,
+    enumerable: true,
+    get: () => socket,
+    set(next: unknown) {
+      socket = next;
+      (next as { on?: (event: string, listener: () => void) => void } | undefined)?.on?.('error', quiet);
+    },
+  });
 }
 
 const CONNECTING = new Set(['wait', 'connecting', 'connect']);
