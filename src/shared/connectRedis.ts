@@ -46,6 +46,8 @@ const loadIoredis = lazyRequire<IoredisModule>('ioredis');
 const loadTls = lazyRequire<typeof import('node:tls')>('node:tls');
 
 const quiet = (): void => undefined;
+/** What ioredis says of a command on a connection that is gone. */
+const CLOSED = 'Connection is closed.';
 
 /**
  * A backend that connects to `target` (a URL, or what the environment gives) with ioredis
@@ -104,7 +106,10 @@ export function connectRedis(target: string | RedisTarget, timeoutMs: number): R
   // What the connection last failed with (a certificate refused, a wrong password): a
   // round that fails only because it is not connected says why it is not.
   let lastError: Error | undefined;
-  const remember = (error: Error) => (lastError = error);
+  const remember = (error: Error) => {
+    // "Connection is closed." follows the failure that closed it: it never says why.
+    if (lastError === undefined || error?.message !== CLOSED) lastError = error;
+  };
   client.on('error', remember);
   client.on('node error', remember);
   client.on('ready', () => (lastError = undefined));
