@@ -4,7 +4,6 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -25,34 +24,12 @@ import { useFlakyUpstream, useOtel } from '../../helpers/suiteUpstream.js';
 import { makeTlsFiles, type TlsFiles } from '../../helpers/tlsFiles.js';
 import { type RedisCluster, startRedisCluster } from '../../../fixtures/redisCluster.js';
 import { type RedisServer, startRedis } from '../../../fixtures/redisServer.js';
+import { freePort, untilAccepting } from '../../../fixtures/redisServer.js';
 
 const USER = 'faultline';
 const PASSWORD = 'Tls-s3cr3t-pw';
 const child = fileURLToPath(new URL('./fixtures/redisEnvTargetChild.js', import.meta.url));
 const cli = fileURLToPath(new URL('../../../pkg/cli.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function untilAccepting(port: number): Promise<void> {
-  for (let i = 0; ; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-      socket.connect(port, '127.0.0.1');
-    });
-    if (ok) return;
-    if (i > 200) throw new Error(`redis-server did not start on port ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /**
  * Debian's redis-server speaking TLS only (`--port 0 --tls-port N`), asking clients for a
