@@ -16,6 +16,7 @@ import {
   ThrottledError,
 } from '../../../src/index.js';
 import { withoutUndefined } from '../../../src/core/withoutUndefined.js';
+import { connectRedis } from '../../../src/shared/connectRedis.js';
 import { sharedStateTo } from '../../../src/shared/sharedState.js';
 import { sharedStateFor } from '../../../src/shared/sharedStateFor.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
@@ -520,11 +521,36 @@ describe('a Redis Cluster over TLS with an ACL user, from the environment (Elast
       }
       const reported = sharedStateLinesOf(logs.lines);
       assert.equal(reported.length, 1, JSON.stringify(logs.lines));
-      assert.match(String(reported[0]!['error']), /certificate|slots/);
+      assert.match(String(reported[0]!['error']), /self-signed certificate in certificate chain/);
       assert.doesNotMatch(JSON.stringify(logs.lines), new RegExp(PASSWORD));
     } finally {
       await client.close();
       await lease.release();
+    }
+  });
+
+  it('with that CA, every round says the certificate, also once the cluster gave up on all its seeds', async () => {
+    const config = readEnvConfig(envFor('tls-cluster-every:', files.otherCa));
+    const backend = connectRedis(
+      withoutUndefined({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, tls: config.redisTls }),
+      500,
+    );
+    try {
+      // Over more than a second the cluster tries both seeds and gives up ("Failed to refresh
+      // slots cache.") several times: rounds fall between its attempts as well as in them.
+      const reasons = new Set<string>();
+      for (let i = 0; i < 30; i++) {
+        const failure = await backend.exec([['PING']]).then(
+          (replies) => replies[0],
+          (error: unknown) => error,
+        );
+        assert.ok(failure instanceof Error, String(failure));
+        reasons.add(failure.message.replace(/^.*\(the connection failed: (.*)\)$/, '$1'));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.deepEqual([...reasons], ['self-signed certificate in certificate chain']);
+    } finally {
+      await backend.close();
     }
   });
 });
