@@ -46,6 +46,14 @@ const loadIoredis = lazyRequire<IoredisModule>('ioredis');
 const loadTls = lazyRequire<typeof import('node:tls')>('node:tls');
 
 const quiet = (): void => undefined;
+/** What ioredis says of a command on a connection that is gone. */
+const CLOSED = 'Connection is closed.';
+/**
+ * Whether an error says what failed; these two only follow a failure: a command on a
+ * connection that is gone, a Redis Cluster none of whose nodes answered for the slots.
+ */
+const saysWhy = (error: Error | undefined): boolean =>
+  error?.message !== CLOSED && error?.name !== 'ClusterAllFailedError';
 
 /**
  * A backend that connects to `target` (a URL, or what the environment gives) with ioredis
@@ -61,6 +69,13 @@ export function connectRedis(target: string | RedisTarget, timeoutMs: number): R
   const { url, clusterNodes, tls } = typeof target === 'string' ? { url: target } : target;
   const options = connectionOptions(url, tls, timeoutMs);
   const ioredis = loadIoredis();
+  // What the connection last failed with (a certificate refused, a wrong password): a
+  // round that fails only because it is not connected says why it is not.
+  let lastError: Error | undefined;
+  const remember = (error: Error) => {
+    // The failure stays the reason until one that says why replaces it.
+    if (lastError === undefined || saysWhy(error)) lastError = error;
+  };
   let client: Emitter;
   if (clusterNodes === undefined) {
     const redis = new ioredis.Redis({
@@ -93,7 +108,10 @@ export function connectRedis(target: string | RedisTarget, timeoutMs: number): R
       redisOptions: { ...redisOptions, disconnectTimeout: refreshMs },
     });
     cluster.on('node error', quiet);
-    cluster.on('+node', (node: IoredisClient) => unrefConnection(node));
+    cluster.on('+node', (node: IoredisClient) => {
+      unrefConnection(node);
+      hearRefreshers(node, remember);
+    });
     // The cluster's own timers (the reconnection after it lost every node, a periodic slot
     // refresh if one is configured) are replaced as it goes: each is unref'd as it is set.
     for (const field of ['slotsTimer', 'reconnectTimeout']) unrefEachTimer(cluster, field);
@@ -101,10 +119,6 @@ export function connectRedis(target: string | RedisTarget, timeoutMs: number): R
     cluster.connect().catch(quiet);
     client = cluster;
   }
-  // What the connection last failed with (a certificate refused, a wrong password): a
-  // round that fails only because it is not connected says why it is not.
-  let lastError: Error | undefined;
-  const remember = (error: Error) => (lastError = error);
   client.on('error', remember);
   client.on('node error', remember);
   client.on('ready', () => (lastError = undefined));
@@ -183,9 +197,52 @@ function connectionOptions(url: string | undefined, tls: RedisTarget['tls'], tim
  * Its errors are expected noise: health is judged by the sync rounds.
  */
 function unrefConnection(client: IoredisClient): void {
+  quietSockets(client);
   client.on('error', quiet);
   client.on('connect', () => client.stream?.unref?.());
   client.on('reconnecting', () => client.reconnectTimeout?.unref?.());
+}
+
+/**
+ * A Redis Cluster asks a node for the slots on a connection of its own (a `duplicate()` of
+ * the node's, made for each question) whose errors it drops: when that connection fails —
+ * a certificate refused, a wrong password — the cluster tells only "Connection is closed."
+ * ('node error') and "Failed to refresh slots cache." ('error'). The reason is heard on each
+ * such connection itself, before the question fails, and its sockets get a lasting listener.
+ */
+function hearRefreshers(node: IoredisClient, remember: (error: Error) => void): void {
+  const duplicate = (node as { duplicate?: (override?: object) => IoredisClient }).duplicate;
+  if (typeof duplicate !== 'function') return;
+  Object.defineProperty(node, 'duplicate', {
+    configurable: true,
+    writable: true,
+    value(override?: object) {
+      const connection = duplicate.call(node, override);
+      quietSockets(connection);
+      connection.on('error', remember);
+      return connection;
+    },
+  });
+}
+
+/**
+ * ioredis hears only a socket's first 'error' (a once listener): a TLS socket that fails
+ * twice — a refused certificate, then the peer's alert — would throw the second into the
+ * app's process as an uncaught exception. Every socket ioredis sets on this connection gets
+ * a listener that stays.
+ */
+export function quietSockets(client: IoredisClient): void {
+  let socket: unknown = client.stream;
+  (socket as { on?: (event: string, listener: () => void) => void } | undefined)?.on?.('error', quiet);
+  Object.defineProperty(client, 'stream', {
+    configurable: true,
+    enumerable: true,
+    get: () => socket,
+    set(next: unknown) {
+      socket = next;
+      (next as { on?: (event: string, listener: () => void) => void } | undefined)?.on?.('error', quiet);
+    },
+  });
 }
 
 const CONNECTING = new Set(['wait', 'connecting', 'connect']);

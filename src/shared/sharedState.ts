@@ -168,23 +168,26 @@ export function sharedStateTo(
       clearTimeout(timer);
     }
   };
-  const sync = (): Promise<boolean> => {
+  const start = (): Promise<boolean> => {
     // One round at a time: a paused Redis must not pile rounds up.
     inFlight ??= round()
       .catch(() => false)
       .finally(() => (inFlight = undefined));
     return inFlight;
   };
+  // What `sync()` promises: a round that carries everything this replica knew when it was
+  // asked, so one started before (the interval's) is waited out, not taken for it.
+  const sync = (): Promise<boolean> => (inFlight === undefined ? start() : inFlight.then(start));
   let kicked = false;
   const kick = () => {
     if (kicked || closed) return;
     kicked = true;
     setImmediate(() => {
       kicked = false;
-      void sync();
+      void start();
     }).unref?.();
   };
-  const timer = setInterval(() => void sync(), intervalMs);
+  const timer = setInterval(() => void start(), intervalMs);
   timer.unref?.();
 
   const throttle = sharedThrottle(prefix, kick, now);

@@ -10,7 +10,10 @@ export interface SharedState {
   readonly replicaId: string;
   /** False while Redis is unreachable (every decision is then local). */
   readonly healthy: boolean;
-  /** Runs one round now; resolves to whether it reached Redis. */
+  /**
+   * Runs one round now (after the one in flight, if any, so it carries everything this
+   * replica knew when asked); resolves to whether it reached Redis.
+   */
   sync(): Promise<boolean>;
   /** Stops the rounds and closes the connection faultline opened (not the app's client). */
   close(): Promise<void>;

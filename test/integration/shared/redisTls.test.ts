@@ -4,13 +4,13 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createClient, type SharedState, sharedState, throttle, ThrottledError } from '../../../src/index.js';
 import { readEnvConfig } from '../../../src/config/envConfig.js';
 import { withoutUndefined } from '../../../src/core/withoutUndefined.js';
+import { connectRedis } from '../../../src/shared/connectRedis.js';
 import { sharedStateTo } from '../../../src/shared/sharedState.js';
 import { sharedStateFor } from '../../../src/shared/sharedStateFor.js';
 import { captureLogs } from '../../helpers/captureLogs.js';
@@ -19,34 +19,12 @@ import { useFlakyUpstream, useOtel } from '../../helpers/suiteUpstream.js';
 import { makeTlsFiles, type TlsFiles } from '../../helpers/tlsFiles.js';
 import { type RedisCluster, startRedisCluster } from '../../../fixtures/redisCluster.js';
 import { type RedisServer, startRedis } from '../../../fixtures/redisServer.js';
+import { freePort, untilAccepting } from '../../../fixtures/redisServer.js';
 
 const USER = 'faultline';
 const PASSWORD = 'Tls-s3cr3t-pw';
 const child = fileURLToPath(new URL('./fixtures/redisEnvTargetChild.js', import.meta.url));
 const cli = fileURLToPath(new URL('../../../pkg/cli.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function untilAccepting(port: number): Promise<void> {
-  for (let i = 0; ; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-      socket.connect(port, '127.0.0.1');
-    });
-    if (ok) return;
-    if (i > 200) throw new Error(`redis-server did not start on port ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /**
  * Debian's redis-server speaking TLS only (`--port 0 --tls-port N`), asking clients for a
@@ -554,11 +532,36 @@ describe('a Redis Cluster over TLS with an ACL user, from the environment (Elast
       }
       const reported = sharedStateLinesOf(logs.lines);
       assert.equal(reported.length, 1, JSON.stringify(logs.lines));
-      assert.match(String(reported[0]!['error']), /certificate|slots/);
+      assert.match(String(reported[0]!['error']), /self-signed certificate in certificate chain/);
       assert.doesNotMatch(JSON.stringify(logs.lines), new RegExp(PASSWORD));
     } finally {
       await client.close();
       await lease.release();
+    }
+  });
+
+  it('with that CA, every round says the certificate, also once the cluster gave up on all its seeds', async () => {
+    const config = readEnvConfig(envFor('tls-cluster-every:', files.otherCa));
+    const backend = connectRedis(
+      withoutUndefined({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, tls: config.redisTls }),
+      500,
+    );
+    try {
+      // Over more than a second the cluster tries both seeds and gives up ("Failed to refresh
+      // slots cache.") several times: rounds fall between its attempts as well as in them.
+      const reasons = new Set<string>();
+      for (let i = 0; i < 30; i++) {
+        const failure = await backend.exec([['PING']]).then(
+          (replies) => replies[0],
+          (error: unknown) => error,
+        );
+        assert.ok(failure instanceof Error, String(failure));
+        reasons.add(failure.message.replace(/^.*\(the connection failed: (.*)\)$/, '$1'));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.deepEqual([...reasons], ['self-signed certificate in certificate chain']);
+    } finally {
+      await backend.close();
     }
   });
 });
