@@ -32,7 +32,9 @@ interface IoredisClient extends Emitter {
   readonly reconnectTimeout?: Unrefable | null;
 }
 interface IoredisModule {
-  Redis: new (options: Record<string, unknown>) => IoredisClient;
+  /** Absent in ioredis 5.0 (the module itself is the class there, and its `default`). */
+  Redis?: new (options: Record<string, unknown>) => IoredisClient;
+  default?: new (options: Record<string, unknown>) => IoredisClient;
   Cluster: new (
     nodes: { host: string; port: number }[],
     options: Record<string, unknown>,
@@ -69,6 +71,8 @@ export function connectRedis(target: string | RedisTarget, timeoutMs: number): R
   const { url, clusterNodes, tls } = typeof target === 'string' ? { url: target } : target;
   const options = connectionOptions(url, tls, timeoutMs);
   const ioredis = loadIoredis();
+  // ioredis 5.0 has no named `Redis` export yet (5.x added it): the module is the class.
+  const Redis = ioredis.Redis ?? ioredis.default ?? (ioredis as unknown as NonNullable<IoredisModule['Redis']>);
   // What the connection last failed with (a certificate refused, a wrong password): a
   // round that fails only because it is not connected says why it is not.
   let lastError: Error | undefined;
@@ -78,7 +82,7 @@ export function connectRedis(target: string | RedisTarget, timeoutMs: number): R
   };
   let client: Emitter;
   if (clusterNodes === undefined) {
-    const redis = new ioredis.Redis({
+    const redis = new Redis({
       ...options,
       enableOfflineQueue: false,
       retryStrategy: (times: number) => Math.min(100 * times, 2000),

@@ -181,16 +181,17 @@ async function sharedStateApp() {
     const learned = await first.get('/charge').catch((error) => error);
     // The Retry-After reaches Redis (pushed at once), then the other replica's next rounds.
     const deadline = Date.now() + 5000;
-    while ((await appRedis.exists(`${prefix}throttle:payments`)) === 0 && Date.now() < deadline)
+    while ((await appRedis.exists(`{${prefix}payments}:throttle`)) === 0 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 20));
+    const written = (await appRedis.exists(`{${prefix}payments}:throttle`)) === 1;
     await new Promise((resolve) => setTimeout(resolve, 300));
     const held = await second.get('/charge').catch((error) => error);
     const ioredis = JSON.parse(readFileSync('node_modules/ioredis/package.json', 'utf8')).version;
     check(
       'shared-state-throttle',
-      learned.kind === 'throttled' && held.code === 'THROTTLE_HOLD' && upstreamCalls === 1,
-      `ioredis ${ioredis}: first ${learned.kind}/${learned.code}, second ${held.kind}/${held.code}, ` +
-        `${upstreamCalls} upstream calls`,
+      written && learned.kind === 'throttled' && held.code === 'THROTTLE_HOLD' && upstreamCalls === 1,
+      `ioredis ${ioredis}: hold ${written ? '' : 'not '}in Redis, first ${learned.kind}/${learned.code}, ` +
+        `second ${held.kind}/${held.code}, ${upstreamCalls} upstream calls`,
     );
     await first.close();
     await second.close();
