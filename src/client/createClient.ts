@@ -1,7 +1,7 @@
 import { createObserverFanout } from '../pipeline/observerFanout.js';
 import { executeCall } from '../pipeline/executeCall.js';
 import type { PipelineConfig } from '../pipeline/PipelineConfig.js';
-import { defaultObservers } from './defaultObservers.js';
+import { defaultSignals } from './defaultSignals.js';
 import type { Client, ClientOptions, RequestOptions } from '../types/client.js';
 import { resolveClientConfig } from './resolveClientConfig.js';
 
@@ -26,11 +26,10 @@ import { resolveClientConfig } from './resolveClientConfig.js';
  */
 export function createClient(options: ClientOptions = {}): Client {
   const config = resolveClientConfig(options);
-  const observers = [
-    ...(options.telemetry?.enabled === false ? [] : defaultObservers(options, config)),
-    ...(options.telemetry?.observers ?? []),
-  ];
-  const pipeline: PipelineConfig = { ...config, fanout: createObserverFanout(observers, config.diagnostics) };
+  const signals = options.telemetry?.enabled === false ? undefined : defaultSignals(options, config);
+  const observers = signals === undefined ? [] : [signals];
+  observers.push(...(options.telemetry?.observers ?? []));
+  const pipeline: PipelineConfig = { ...config, fanout: createObserverFanout(observers, config.diagnostics, signals) };
   const send = (method: string) => (path: string | URL, init?: RequestOptions) =>
     executeCall(pipeline, method, path, init, 'response') as Promise<Response>;
   return {

@@ -60,6 +60,7 @@ export const REQUEST_OPTION_CHECKS: { readonly [K in Exclude<keyof RequestOption
 
 const CHECKS: ReadonlyMap<string, Check> = new Map(Object.entries(REQUEST_OPTION_CHECKS));
 const KEYS = [...CHECKS.keys()];
+const MOVED_KEYS = Object.keys(MOVED_REQUEST_OPTIONS);
 
 /**
  * Checks a call's options before anything is sent. On the hot path: only the keys the
@@ -77,6 +78,8 @@ export function checkRequestOptions(init: unknown): void {
     for (const key in init) checkOne(init, key);
   } else {
     for (const key of KEYS) checkOne(init, key);
+    // An option of 0.1 may sit on a class's prototype as well: refused all the same.
+    for (const key of MOVED_KEYS) if (key in init) checkOne(init, key);
   }
 }
 

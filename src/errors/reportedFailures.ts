@@ -1,11 +1,12 @@
 import type { Failure } from '../types/failure.js';
 
 /**
- * The failures faultline has told Sentry about (an event sent, or held back by the cap).
+ * Set on a failure faultline has told Sentry about (an event sent, or held back by the cap).
  * The signals see a call's `Failure` before the pipeline builds the error the caller gets
- * from that same object, so the object is the key: no per-call state to carry or clear.
+ * from that same object, so the mark travels on the object: no per-call state to carry or
+ * clear. A symbol of this module, non-enumerable: no other code can set or see it.
  */
-const reported = new WeakSet<Failure>();
+const REPORTED = Symbol('faultline.reportedToSentry');
 
 /**
  * The property Sentry sets on an exception it has captured and checks before capturing
@@ -17,10 +18,11 @@ export const SENTRY_CAPTURED = '__sentry_captured__';
 
 /** Marks `failure` as told to Sentry: the error built from it will carry Sentry's mark. */
 export function markReported(failure: Failure): void {
-  reported.add(failure);
+  if (Object.isExtensible(failure)) Object.defineProperty(failure, REPORTED, { value: true, configurable: true });
 }
 
 /** Gives `error` Sentry's captured mark (non-enumerable, as Sentry sets it) when its failure was reported. */
 export function markIfReported(error: Error, failure: Failure): void {
-  if (reported.has(failure)) Object.defineProperty(error, SENTRY_CAPTURED, { value: true, configurable: true });
+  if ((failure as { [REPORTED]?: boolean })[REPORTED] === true)
+    Object.defineProperty(error, SENTRY_CAPTURED, { value: true, configurable: true });
 }

@@ -1,4 +1,5 @@
 import { untilAborted } from '../core/promises.js';
+import type { AnswerTime } from '../policies/composePolicies.js';
 import type { Deadline, DeadlineSweep } from '../transport/deadlineSweep.js';
 
 /**
@@ -6,7 +7,7 @@ import type { Deadline, DeadlineSweep } from '../transport/deadlineSweep.js';
  * on the shared deadline sweep, not a timer of its own). Its signal is the one the
  * fallback is handed for its own I/O.
  */
-export class FallbackLimit implements Deadline {
+export class FallbackLimit implements Deadline, AnswerTime {
   expiresAt = Number.POSITIVE_INFINITY;
   private controller: AbortController | undefined;
   private timedOut: DOMException | undefined;
@@ -29,9 +30,16 @@ export class FallbackLimit implements Deadline {
     return this.controller.signal;
   }
 
-  /** Waits for the answer, no longer than the caller and the limit allow. */
+  get callerAborted(): boolean {
+    return this.callerSignal?.aborted === true;
+  }
+
+  /**
+   * Waits for the answer, no longer than the caller and the limit allow. The limit runs
+   * from the first wait: an inner fallback asked after an outer one failed has what is left.
+   */
   wait<T>(answer: PromiseLike<T>): Promise<T> {
-    if (this.limitMs > 0 && Number.isFinite(this.limitMs)) {
+    if (this.limitMs > 0 && Number.isFinite(this.limitMs) && this.expiresAt === Number.POSITIVE_INFINITY) {
       this.expiresAt = this.sweep.now() + this.limitMs;
       this.sweep.arm(this);
     }

@@ -1,8 +1,8 @@
 import type { Scrub } from '../core/diagnostics.js';
 import { isResponseLike } from '../core/isResponseLike.js';
 import { isPromiseLike, untilAborted } from '../core/promises.js';
-import type { Resilience } from '../policies/composePolicies.js';
-import type { Answer, FailedCall } from '../types/policy.js';
+import type { Answered, Resilience } from '../policies/composePolicies.js';
+import type { FailedCall } from '../types/policy.js';
 import { deadlineSweep } from '../transport/deadlineSweep.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
 import type { Failure } from '../types/failure.js';
@@ -51,16 +51,10 @@ export function fallbackAnswer(
       return limit.signal;
     },
   };
-  const given = answer(failed, scrub);
+  const given = answer(failed, scrub, limit);
   // Nothing was armed for a sync answer: only an async one has a limit to keep.
-  if (!isPromiseLike(given)) return given === undefined ? undefined : shaped(call, given.value, scrub);
-  return limit.wait(given).then(
-    (settled: Answer | undefined) => (settled === undefined ? undefined : shaped(call, settled.value, scrub)),
-    (error: unknown) => {
-      if (callerSignal?.aborted !== true) call.config.diagnostics.report('fallback', error, scrub);
-      return undefined;
-    },
-  );
+  if (!isPromiseLike(given)) return given === undefined ? undefined : shaped(call, given, scrub);
+  return given.then((settled) => (settled === undefined ? undefined : shaped(call, settled, scrub)));
 }
 
 /**
@@ -69,10 +63,11 @@ export function fallbackAnswer(
  */
 function shaped(
   call: Call,
-  answer: unknown,
+  { value: answer, by }: Answered,
   scrub: Scrub,
 ): FallbackAnswered | undefined | Promise<FallbackAnswered | undefined> {
   const { diagnostics } = call.config;
+  const what = `${by} (answer)`;
   const { callerSignal } = call.control;
   if (call.mode === 'json') {
     if (!isResponseLike(answer)) return { answer };
@@ -80,7 +75,7 @@ function shaped(
     return (callerSignal === undefined ? parsed : untilAborted(parsed, callerSignal)).then(
       (value) => ({ answer: value }),
       (error: unknown) => {
-        if (callerSignal?.aborted !== true) diagnostics.report('fallback', error, scrub);
+        if (callerSignal?.aborted !== true) diagnostics.report(what, error, scrub);
         return undefined;
       },
     );
@@ -90,7 +85,7 @@ function shaped(
     return { answer: jsonResponse(call, answer) };
   } catch (error) {
     // A value JSON cannot write (a BigInt, a cycle).
-    diagnostics.report('fallback', error, scrub);
+    diagnostics.report(what, error, scrub);
     return undefined;
   }
 }

@@ -4,18 +4,6 @@ import { checkedAnswer } from '../core/callHook.js';
 import { SCOPE_OR_NOTHING } from '../core/hookContracts.js';
 
 /**
- * Observers that catch and report their own errors at every step (faultline's signals).
- * Private to the package: no other object can switch guarding off.
- */
-const selfGuarded = new WeakSet<RequestObserver>();
-
-/** Marks one of faultline's own observers as guarding itself. */
-export function markSelfGuarded<T extends RequestObserver>(observer: T): T {
-  selfGuarded.add(observer);
-  return observer;
-}
-
-/**
  * The observers of one client, called as one, each call guarded. `scrub` takes the call's
  * own secret values out of what a throwing observer's error is reported with.
  */
@@ -27,15 +15,18 @@ export interface ObserverFanout {
 /**
  * Combines observers so the pipeline calls one thing. A throwing observer is reported
  * through diagnostics and skipped; the request never hears of it. Returns undefined for
- * no observers, so the hot path can skip the whole business.
+ * no observers, so the hot path can skip the whole business. `selfGuarded` is an observer
+ * that catches and reports its own errors at every step (faultline's signals, which the
+ * composition root builds and so knows): alone, it is called unwrapped.
  */
 export function createObserverFanout(
   observers: readonly RequestObserver[],
   diagnostics: Diagnostics,
+  selfGuarded?: RequestObserver,
 ): ObserverFanout | undefined {
   if (observers.length === 0) return undefined;
   const only = observers[0];
-  if (observers.length === 1 && only !== undefined && selfGuarded.has(only)) {
+  if (observers.length === 1 && only !== undefined && only === selfGuarded) {
     // faultline's own signals guard every step themselves: no wrapping needed.
     return {
       attemptStarted: (call, attempt) => only.attemptStarted?.(call, attempt),

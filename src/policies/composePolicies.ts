@@ -33,8 +33,27 @@ export interface Resilience {
   readonly onSuccess: ((succeeded: SucceededAttempt, scrub: Scrub) => void) | undefined;
   /** Undefined without a hedging policy. */
   readonly hedge: ((attempt: AttemptInfo, scrub: Scrub) => HedgePlan | undefined) | undefined;
-  /** Undefined without a fallback. */
-  readonly answer: ((failed: FailedCall, scrub: Scrub) => Answer | undefined | Promise<Answer | undefined>) | undefined;
+  /**
+   * Undefined without a fallback. `within` keeps an async answer within the call's time;
+   * the answer says which policy gave it, so what goes wrong with it later is told in
+   * that policy's name.
+   */
+  readonly answer:
+    | ((failed: FailedCall, scrub: Scrub, within: AnswerTime) => Answered | undefined | Promise<Answered | undefined>)
+    | undefined;
+}
+
+/** An answer and the name of the policy that gave it. */
+export interface Answered extends Answer {
+  readonly by: string;
+}
+
+/** The time a call's answers have. */
+export interface AnswerTime {
+  /** Waits for an async answer no longer than the call allows (rejects when it does not answer in time). */
+  wait<T>(answer: PromiseLike<T>): Promise<T>;
+  /** True once the caller has aborted: no one is waiting for an answer any more. */
+  readonly callerAborted: boolean;
 }
 
 interface Built {
@@ -120,7 +139,9 @@ export function composePolicies(list: readonly Policy[], setup: Omit<PolicyConte
           },
     hedge: hedging[0] === undefined ? undefined : hedgeOf(hedging[0], diagnostics),
     answer:
-      answering.length === 0 ? undefined : (failed, scrub) => firstAnswer(answering, 0, failed, diagnostics, scrub),
+      answering.length === 0
+        ? undefined
+        : (failed, scrub, within) => firstAnswer(answering, 0, failed, { diagnostics, scrub, within }),
   };
 }
 
@@ -164,9 +185,9 @@ function firstAnswer(
   answering: readonly Built[],
   start: number,
   failed: FailedCall,
-  diagnostics: Diagnostics,
-  scrub: Scrub,
-): Answer | undefined | Promise<Answer | undefined> {
+  asking: { readonly diagnostics: Diagnostics; readonly scrub: Scrub; readonly within: AnswerTime },
+): Answered | undefined | Promise<Answered | undefined> {
+  const { diagnostics, scrub } = asking;
   for (let i = start; i < answering.length; i++) {
     const { name, hooks } = answering[i]!;
     const what = `${name} (answer)`;
@@ -178,20 +199,23 @@ function firstAnswer(
       continue;
     }
     if (isPromiseLike(answer)) {
-      return Promise.resolve(answer).then(
+      return asking.within.wait(answer).then(
         (settled) => {
-          if (settled !== undefined && ANSWER_OR_NOTHING.accepts(settled)) return settled as Answer;
+          if (settled !== undefined && ANSWER_OR_NOTHING.accepts(settled))
+            return { value: (settled as Answer).value, by: name };
           if (settled !== undefined) diagnostics.report(what, breach(settled, ANSWER_OR_NOTHING.expected), scrub);
-          return firstAnswer(answering, i + 1, failed, diagnostics, scrub);
+          return firstAnswer(answering, i + 1, failed, asking);
         },
         (error: unknown) => {
+          // The caller who aborted is not waiting: nothing to report, no one else to ask.
+          if (asking.within.callerAborted) return undefined;
           diagnostics.report(what, error, scrub);
-          return firstAnswer(answering, i + 1, failed, diagnostics, scrub);
+          return firstAnswer(answering, i + 1, failed, asking);
         },
       );
     }
     if (answer === undefined) continue;
-    if (ANSWER_OR_NOTHING.accepts(answer)) return answer as Answer;
+    if (ANSWER_OR_NOTHING.accepts(answer)) return { value: (answer as Answer).value, by: name };
     diagnostics.report(what, breach(answer, ANSWER_OR_NOTHING.expected), scrub);
   }
   return undefined;

@@ -67,11 +67,13 @@ export interface SharedInternals {
   healthy(): boolean;
 }
 
-const internals = new WeakMap<SharedState, SharedInternals>();
+// Where a shared state keeps what clients need of it: a symbol of this module, so the
+// public object shows only its public fields and no look-alike object can pose as one.
+const INTERNALS = Symbol('faultline.sharedState');
 
 /** The internals of a shared state made by {@link sharedState}. */
 export function internalsOf(shared: SharedState): SharedInternals | undefined {
-  return internals.get(shared);
+  return (shared as { [INTERNALS]?: SharedInternals })[INTERNALS];
 }
 
 /**
@@ -211,7 +213,7 @@ export function sharedStateTo(
     },
   };
   const stores = new WeakMap<StoreRequest, StateStore<unknown>>();
-  internals.set(shared, {
+  const internals: SharedInternals = {
     throttleStore: throttle.store,
     cap: cap.cap,
     // One store per policy (its request), as in memory: two budgets never mix their counts
@@ -234,7 +236,8 @@ export function sharedStateTo(
       if (diagnostics === processDiagnostics) diagnostics = to;
     },
     healthy: () => healthy,
-  });
+  };
+  Object.defineProperty(shared, INTERNALS, { value: internals });
   return shared;
 }
 

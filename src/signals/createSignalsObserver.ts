@@ -1,6 +1,5 @@
 import type { Meter, Tracer } from '@opentelemetry/api';
 import type { LogLevel } from '../config/envConfig.js';
-import { markSelfGuarded } from '../pipeline/observerFanout.js';
 import type { Redactor } from '../redaction/Redactor.js';
 import type { ReportOptions } from '../types/client.js';
 import type { FaultlineLogger } from '../types/logger.js';
@@ -149,7 +148,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       guard(diagnostics, 'logger', () => signals.logs?.callEnded(call, outcome, ids, eventId), undefined);
     },
   };
-  return markSelfGuarded(observer);
+  return observer;
 }
 
 /** What the Sentry signal is told of a failed call; the breadcrumbs are built only if an event is sent. */

@@ -1,53 +1,17 @@
 import '../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Cluster } from 'ioredis';
-import { createCluster } from 'redis';
 import { Agent, type Dispatcher } from 'undici';
 import { type FaultServer, startFaultServer } from '../../src/testing/index.js';
-import {
-  type Client,
-  createClient,
-  retryBudget,
-  type SharedState,
-  sharedState,
-  type SharedStateOptions,
-  throttle,
-} from '../../src/index.js';
+import { type Client, createClient, retryBudget, type SharedState, sharedState, throttle } from '../../src/index.js';
 import { fakeClock } from '../helpers/fakeClock.js';
 import { pointsOf } from '../helpers/otel.js';
 import { useOtel } from '../helpers/suiteUpstream.js';
 import { type ClusterNode, type RedisCluster, startRedisCluster } from '../../fixtures/redisCluster.js';
+import { CLUSTER_LIBRARIES } from '../helpers/clusterLibraries.js';
 
 /** How long a round may wait on the cluster before it counts as unreachable. */
 const TIMEOUT_MS = 300;
-
-interface Library {
-  readonly name: string;
-  connect(cluster: RedisCluster): Promise<{ client: NonNullable<SharedStateOptions['redis']>; close(): Promise<void> }>;
-}
-
-const libraries: Library[] = [
-  {
-    name: 'ioredis Cluster',
-    async connect(cluster) {
-      const client = new Cluster([...cluster.seeds]);
-      client.on('error', () => undefined);
-      return { client, close: async () => void client.disconnect() };
-    },
-  },
-  {
-    name: 'node-redis createCluster()',
-    async connect(cluster) {
-      const client = createCluster({
-        rootNodes: cluster.seeds.map(({ port }) => ({ url: `redis://127.0.0.1:${port}` })),
-      });
-      client.on('error', () => undefined);
-      await client.connect();
-      return { client, close: async () => client.destroy() };
-    },
-  },
-];
 
 /**
  * A Redis Cluster failing under replicas that share state through it — a master killed
@@ -82,7 +46,7 @@ describe('shared state when the Redis Cluster fails', () => {
     await cluster?.close();
   });
 
-  for (const library of libraries) {
+  for (const library of CLUSTER_LIBRARIES) {
     describe(`with the app's ${library.name}`, () => {
       const opened: { shared: SharedState; close(): Promise<void> }[] = [];
       let prefixes = 0;

@@ -3,7 +3,12 @@ import { findSentry, type SentryClientLike } from './sentryApi.js';
 
 type Fields = Record<string, unknown>;
 
-/** The redactors each Sentry client runs, one per set of names (clients with equal lists share one). */
+/**
+ * The redactors each Sentry client runs, one per set of names (clients with equal lists
+ * share one). The one module-level registry faultline keeps, on purpose: the Sentry client
+ * is the application's, one per process, and its hooks must be added once whatever number
+ * of faultline clients (and builds of faultline) see it; weak, so a closed client is freed.
+ */
 const redactorsOf = new WeakMap<object, Map<string, Redactor>>();
 
 // Nested values deeper than this are not Sentry's URL fields; stop there.

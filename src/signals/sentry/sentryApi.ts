@@ -154,15 +154,16 @@ function strategyOf(carrier: VersionCarrier): AsyncContextStrategy | undefined {
     : undefined;
 }
 
-const scopePrototypes = new WeakSet<object>();
+// The prototype of the last scope checked: a process runs one Sentry, whose scopes share one class.
+let scopePrototype: object | undefined;
 
-/** A Sentry `Scope` (checked once per class), or undefined. */
+/** A Sentry `Scope` (its class checked once), or undefined. */
 function asScope(value: unknown): SentryScopeLike | undefined {
   if (!isObject(value)) return undefined;
   const prototype = Object.getPrototypeOf(value) as object | null;
-  if (prototype !== null && scopePrototypes.has(prototype)) return value as unknown as SentryScopeLike;
+  if (prototype !== null && prototype === scopePrototype) return value as unknown as SentryScopeLike;
   if (!SCOPE_METHODS.every((method) => typeof value[method] === 'function')) return undefined;
-  if (prototype !== null) scopePrototypes.add(prototype);
+  if (prototype !== null) scopePrototype = prototype;
   return value as unknown as SentryScopeLike;
 }
 

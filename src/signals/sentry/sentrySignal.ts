@@ -84,6 +84,7 @@ export function createSentrySignal(
 ): SentrySignal {
   const kinds = new Set(options.kinds ?? DEFAULTS.reportKinds);
   const cap = new ReportCap(options.capPerMinute ?? DEFAULTS.reportCapPerMinute, fleetCap);
+  const tracesWith = tracingOf();
 
   const capture = (
     api: SentryApi,
@@ -249,15 +250,19 @@ function randomSpanId(): string {
   return randomBytes(8).toString('hex');
 }
 
-const tracing = new WeakMap<object, boolean>();
-
-/** True when this Sentry client records spans (tracing configured). */
-function tracesWith(client: SentryClientLike): boolean {
-  let known = tracing.get(client);
-  if (known === undefined) {
-    const options = client.getOptions?.() ?? {};
-    known = typeof options.tracesSampleRate === 'number' || typeof options.tracesSampler === 'function';
-    tracing.set(client, known);
-  }
-  return known;
+/**
+ * Whether a Sentry client records spans (tracing configured), read once per client: a
+ * process has one client, so the last one asked is remembered and no other.
+ */
+function tracingOf(): (client: SentryClientLike) => boolean {
+  let lastClient: SentryClientLike | undefined;
+  let traces = false;
+  return (client) => {
+    if (client !== lastClient) {
+      const options = client.getOptions?.() ?? {};
+      traces = typeof options.tracesSampleRate === 'number' || typeof options.tracesSampler === 'function';
+      lastClient = client;
+    }
+    return traces;
+  };
 }

@@ -112,6 +112,15 @@ describe('0.1 options are refused by name, with where they went (issue 24)', () 
       const init = { [option]: value } as unknown as RequestOptions;
       await assert.rejects(client.get(path, init), (error) => assertMoved(error, option, destination));
       await assert.rejects(client.json(path, init), (error) => assertMoved(error, option, destination));
+      // The same option on a class instance (its own field, or a getter on its prototype).
+      class Init {}
+      const owned = Object.assign(new Init(), { [option]: value }) as unknown as RequestOptions;
+      await assert.rejects(client.get(path, owned), (error) => assertMoved(error, option, destination));
+      class Getter {}
+      Object.defineProperty(Getter.prototype, option, { get: () => value });
+      await assert.rejects(client.get(path, new Getter() as RequestOptions), (error) =>
+        assertMoved(error, option, destination),
+      );
       assert.equal(server.hits(path), 0);
       assert.equal(observer.heard, 0);
       await client.close();

@@ -1,8 +1,6 @@
 import '../../helpers/quietLogs.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Cluster } from 'ioredis';
-import { createCluster } from 'redis';
 import {
   circuitBreaker,
   createClient,
@@ -10,7 +8,6 @@ import {
   retryBudget,
   type SharedState,
   sharedState,
-  type SharedStateOptions,
   throttle,
   ThrottledError,
 } from '../../../src/index.js';
@@ -18,35 +15,8 @@ import { internalsOf } from '../../../src/shared/sharedState.js';
 import { ReportCap } from '../../../src/signals/sentry/reportCap.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 import { type RedisCluster, startRedisCluster } from '../../../fixtures/redisCluster.js';
+import { CLUSTER_LIBRARIES } from '../../helpers/clusterLibraries.js';
 import { useFlakyUpstream } from '../../helpers/suiteUpstream.js';
-
-/** A cluster client of each library the app may give, and how to let it go. */
-interface Library {
-  readonly name: string;
-  connect(cluster: RedisCluster): Promise<{ client: NonNullable<SharedStateOptions['redis']>; close(): Promise<void> }>;
-}
-
-const libraries: Library[] = [
-  {
-    name: 'ioredis Cluster',
-    async connect(cluster) {
-      const client = new Cluster([...cluster.seeds]);
-      client.on('error', () => undefined);
-      return { client, close: async () => void client.disconnect() };
-    },
-  },
-  {
-    name: 'node-redis createCluster()',
-    async connect(cluster) {
-      const client = createCluster({
-        rootNodes: cluster.seeds.map(({ port }) => ({ url: `redis://127.0.0.1:${port}` })),
-      });
-      client.on('error', () => undefined);
-      await client.connect();
-      return { client, close: async () => client.destroy() };
-    },
-  },
-];
 
 describe('shared state on a real Redis Cluster (3 masters, 3 replicas)', () => {
   const suite = useFlakyUpstream();
@@ -59,7 +29,7 @@ describe('shared state on a real Redis Cluster (3 masters, 3 replicas)', () => {
   /** The slot Redis gives `key` (CLUSTER KEYSLOT). */
   const slotOf = async (key: string) => Number(await cluster.cli(cluster.nodes[0]!, 'CLUSTER', 'KEYSLOT', key));
 
-  for (const library of libraries) {
+  for (const library of CLUSTER_LIBRARIES) {
     describe(`with the app's ${library.name}`, () => {
       const opened: { shared: SharedState; close(): Promise<void> }[] = [];
       let prefixes = 0;

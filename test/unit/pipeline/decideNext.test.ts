@@ -9,7 +9,7 @@ import type { RequestOptions } from '../../../src/types/client.js';
 import type { Failure } from '../../../src/types/failure.js';
 import type { FailedAttempt, Policy, Verdict } from '../../../src/types/policy.js';
 import { type FakeClock, fakeClock } from '../../helpers/fakeClock.js';
-import { pipelineConfig } from './pipelineConfig.js';
+import { pipelineConfig } from '../helpers/pipelineConfig.js';
 import { type RecordingDiagnostics, recordingDiagnostics } from '../helpers/recordingDiagnostics.js';
 
 const serverError: Failure = { kind: 'server', code: '503', status: 503, message: 'HTTP 503' };
@@ -78,11 +78,13 @@ async function setup(
   const clock = fakeClock();
   const recorded = recordingDiagnostics(clock.now);
   const { diagnostics } = recorded;
-  const config = pipelineConfig(
-    'http://upstream.test',
-    { clock, diagnostics, timeoutMs, auth: auth === undefined ? undefined : guardAuth(auth, diagnostics) },
-    [policy],
-  );
+  const config = pipelineConfig('http://upstream.test', {
+    clock,
+    diagnostics,
+    timeoutMs,
+    auth: auth === undefined ? undefined : guardAuth(auth, diagnostics),
+    policies: [policy],
+  });
   const call = await prepareCall(config, method, path, init, 'response');
   t.after(() => call.control.finish());
   return { call, clock, recorded, replay: { authReplayed: false, waitedUntil: 0 } };

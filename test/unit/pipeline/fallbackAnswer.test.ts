@@ -18,7 +18,7 @@ import type { FallbackContext, FallbackOptions } from '../../../src/policies/fal
 import type { RequestOptions } from '../../../src/types/client.js';
 import type { Failure } from '../../../src/types/failure.js';
 import type { Policy } from '../../../src/types/policy.js';
-import { pipelineConfig } from './pipelineConfig.js';
+import { pipelineConfig } from '../helpers/pipelineConfig.js';
 import { type RecordingDiagnostics, recordingDiagnostics } from '../helpers/recordingDiagnostics.js';
 
 const failureOf = (kind: FailureKind): Failure => ({ kind, code: kind.toUpperCase(), message: `a ${kind} failure` });
@@ -34,7 +34,7 @@ function setup(t: TestContext, clientFallback?: FallbackOptions): Setup {
   const recorded = recordingDiagnostics();
   const { diagnostics } = recorded;
   const list: Policy[] = clientFallback === undefined ? [] : [fallback(clientFallback)];
-  const config = pipelineConfig('http://upstream.test', { diagnostics }, list);
+  const config = pipelineConfig('http://upstream.test', { diagnostics, policies: list });
   return {
     config,
     recorded,
@@ -242,7 +242,7 @@ describe('an async fallback that never settles', () => {
     t.mock.timers.tick(10);
     assert.equal(await pending, undefined);
     assert.equal(seen?.aborted, true, 'the signal it was handed aborts, so its I/O stops');
-    assert.deepEqual(s.recorded.whats(), ['fallback']);
+    assert.deepEqual(s.recorded.whats(), ['fallback (answer)']);
     assert.match(String(s.recorded.reports[0]?.meta['error']), /did not answer within 1000 ms/);
     assert.equal(deadlineSweep.size, 0);
   });
@@ -292,7 +292,7 @@ describe('the answer in each mode', () => {
   it('json(): a Response whose body is not JSON is reported and gives no answer', async (t) => {
     const s = setup(t, { answer: () => new Response('not json') });
     assert.equal(await answerFor(s, failureOf('server')), undefined);
-    assert.deepEqual(s.recorded.whats(), ['fallback']);
+    assert.deepEqual(s.recorded.whats(), ['fallback (answer)']);
   });
 
   it('Response mode: a value becomes a 200 JSON Response marked as the fallback’s, with the call’s URL', async (t) => {
@@ -343,6 +343,6 @@ describe('the answer in each mode', () => {
   it('Response mode: a value JSON cannot write is reported and gives no answer', async (t) => {
     const s = setup(t, { value: { big: 1n } });
     assert.equal(await answerFor(s, failureOf('server'), undefined, 'response'), undefined);
-    assert.deepEqual(s.recorded.whats(), ['fallback']);
+    assert.deepEqual(s.recorded.whats(), ['fallback (answer)']);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createObserverFanout, markSelfGuarded } from '../../../src/pipeline/observerFanout.js';
+import { createObserverFanout } from '../../../src/pipeline/observerFanout.js';
 import type { AttemptScope, CallInfo, CallOutcome, RequestObserver } from '../../../src/types/observers.js';
 import { recordingDiagnostics } from '../helpers/recordingDiagnostics.js';
 
@@ -258,21 +258,21 @@ describe('createObserverFanout', () => {
   });
 
   describe('self-guarded observers', () => {
-    it('one marked observer is passed through unwrapped: its own scope object, its errors not caught', () => {
+    it('the one self-guarded observer is passed through unwrapped: its own scope object, its errors not caught', () => {
       const recorded = recordingDiagnostics();
       const scope: AttemptScope = { run: (fn) => fn(), end: boom };
-      const observer = markSelfGuarded<RequestObserver>({ attemptStarted: () => scope, callEnded: boom });
-      const fanout = createObserverFanout([observer], recorded.diagnostics);
+      const observer: RequestObserver = { attemptStarted: () => scope, callEnded: boom };
+      const fanout = createObserverFanout([observer], recorded.diagnostics, observer);
       assert.ok(fanout);
       assert.equal(fanout.attemptStarted(call, 1), scope);
       assert.throws(() => fanout.callEnded(call, outcome), /observer boom/);
       assert.deepEqual(recorded.reports, []);
     });
 
-    it('a marked observer among others is guarded like any other', () => {
+    it('a self-guarded observer among others is guarded like any other', () => {
       const recorded = recordingDiagnostics();
-      const marked = markSelfGuarded(throwingAt('callEnded'));
-      const fanout = createObserverFanout([marked, loggingObserver('a', [])], recorded.diagnostics);
+      const marked = throwingAt('callEnded');
+      const fanout = createObserverFanout([marked, loggingObserver('a', [])], recorded.diagnostics, marked);
       assert.ok(fanout);
       fanout.callEnded(call, outcome);
       assert.deepEqual(recorded.whats(), ['an observer (callEnded)']);
@@ -295,9 +295,12 @@ describe('createObserverFanout', () => {
       assert.deepEqual(recorded.whats(), ['an observer (end)', 'an observer (callEnded)']);
     });
 
-    it('markSelfGuarded returns the observer it was given', () => {
-      const observer: RequestObserver = {};
-      assert.equal(markSelfGuarded(observer), observer);
+    it('only the observer named as self-guarded skips the guard: another alone is wrapped', () => {
+      const recorded = recordingDiagnostics();
+      const fanout = createObserverFanout([throwingAt('callEnded')], recorded.diagnostics, throwingAt('callEnded'));
+      assert.ok(fanout);
+      fanout.callEnded(call, outcome);
+      assert.deepEqual(recorded.whats(), ['an observer (callEnded)']);
     });
   });
 });

@@ -13,7 +13,7 @@ import type { Clock } from '../../../src/types/client.js';
 import type { AttemptOutcome } from '../../../src/types/observers.js';
 import type { FailedAttempt, HedgePlan, Policy, Verdict } from '../../../src/types/policy.js';
 import type { Call } from '../../../src/pipeline/prepareCall.js';
-import { pipelineConfig } from './pipelineConfig.js';
+import { pipelineConfig } from '../helpers/pipelineConfig.js';
 
 /** A clock whose waits end only when the test says so. */
 function manualClock(): Clock & { waits: number[]; fire(): void; pending(): number } {
@@ -130,7 +130,7 @@ async function setup(t: TestContext, policy: Policy = retryingUntil(0), hedging:
   const clock = manualClock();
   const transport = scriptedTransport();
   const fanout = recordingFanout();
-  const config = pipelineConfig('http://upstream.test', { clock, transport, fanout }, [policy, hedging]);
+  const config = pipelineConfig('http://upstream.test', { clock, transport, fanout, policies: [policy, hedging] });
   const call = await prepareCall(config, 'GET', '/x', undefined, 'response');
   t.after(() => call.control.finish());
   return { call, clock, transport, fanout, admit: () => undefined };

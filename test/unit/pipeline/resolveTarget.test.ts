@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveTarget, type Target } from '../../../src/pipeline/resolveTarget.js';
-import { pipelineConfig } from './pipelineConfig.js';
+import { pipelineConfig } from '../helpers/pipelineConfig.js';
 
 const basic = (user: string, password: string): string =>
   `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../../src/errors/ConfigError.js';
-import { composePolicies, type Resilience } from '../../../src/policies/composePolicies.js';
+import { type AnswerTime, composePolicies, type Resilience } from '../../../src/policies/composePolicies.js';
 import { circuitBreaker, fallback, hedge, retry, retryBudget, throttle } from '../../../src/index.js';
 import { type FailedCall, type Policy, type PolicyHooks, UNDECIDED, type Verdict } from '../../../src/types/policy.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
@@ -267,6 +267,8 @@ describe('a hostile policy', () => {
     assert.equal(plain.hedge?.(attemptInfo(), scrub), bare, 'nothing to guard: the plan as given');
   });
 
+  const within: AnswerTime = { wait: (answer) => Promise.resolve(answer), callerAborted: false };
+
   it('an answer that throws, rejects or breaks its contract is reported and the next fallback is asked', async () => {
     const cases: NonNullable<PolicyHooks['answer']>[] = [
       () => {
@@ -277,7 +279,7 @@ describe('a hostile policy', () => {
     ];
     for (const answer of cases) {
       const { resilience, recorded } = compose([policy('hostile', { answer }), fallback({ value: 'cached' })]);
-      assert.deepEqual(await resilience.answer?.(failedCall(), scrub), { value: 'cached' });
+      assert.deepEqual(await resilience.answer?.(failedCall(), scrub, within), { value: 'cached', by: 'fallback' });
       assert.deepEqual(recorded.whats(), ['hostile (answer)']);
     }
   });
@@ -287,10 +289,11 @@ describe('a hostile policy', () => {
       fallback({ value: 'outer', on: ['timeout'] }),
       fallback({ value: 'inner', on: ['server', 'timeout'] }),
     ]);
-    assert.deepEqual(await resilience.answer?.(failedCall({ failure: { ...serverError, kind: 'timeout' } }), scrub), {
-      value: 'outer',
-    });
-    assert.deepEqual(await resilience.answer?.(failedCall(), scrub), { value: 'inner' });
+    assert.deepEqual(
+      await resilience.answer?.(failedCall({ failure: { ...serverError, kind: 'timeout' } }), scrub, within),
+      { value: 'outer', by: 'fallback' },
+    );
+    assert.deepEqual(await resilience.answer?.(failedCall(), scrub, within), { value: 'inner', by: 'fallback' });
   });
 });
 

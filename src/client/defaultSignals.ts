@@ -7,8 +7,8 @@ import type { LogSamplingRule } from '../signals/logs/logSampler.js';
 import type { RequestObserver } from '../types/observers.js';
 import { createSignalsObserver } from '../signals/createSignalsObserver.js';
 
-/** The observers a client gets when its options name none: every signal faultline has. */
-export function defaultObservers(options: ClientOptions, config: ClientConfig): RequestObserver[] {
+/** The observer of every signal faultline has (logs, spans, metrics, Sentry), set up from the options. */
+export function defaultSignals(options: ClientOptions, config: ClientConfig): RequestObserver {
   const { env } = config;
   const telemetry = options.telemetry;
   const report =
@@ -18,21 +18,19 @@ export function defaultObservers(options: ClientOptions, config: ClientConfig): 
           kinds: settle(telemetry?.report?.kinds, env.reportKinds, DEFAULTS.reportKinds),
           capPerMinute: settle(telemetry?.report?.capPerMinute, env.reportCapPerMinute, DEFAULTS.reportCapPerMinute),
         };
-  return [
-    createSignalsObserver({
-      logger: config.logger,
-      logLevel: env.logLevel,
-      report,
-      redactor: config.redactor,
-      diagnostics: config.diagnostics,
-      circuits: config.circuits,
-      now: () => config.clock.now(),
-      logSampling: logSamplingOf(telemetry?.logSampling, config),
-      fleetCap: config.fleetCap,
-      sharedState: config.sharedHealthy && { upstream: config.name, healthy: config.sharedHealthy },
-      spanHooks: telemetry?.spanHooks,
-    }),
-  ];
+  return createSignalsObserver({
+    logger: config.logger,
+    logLevel: env.logLevel,
+    report,
+    redactor: config.redactor,
+    diagnostics: config.diagnostics,
+    circuits: config.circuits,
+    now: () => config.clock.now(),
+    logSampling: logSamplingOf(telemetry?.logSampling, config),
+    fleetCap: config.fleetCap,
+    sharedState: config.sharedHealthy && { upstream: config.name, healthy: config.sharedHealthy },
+    spanHooks: telemetry?.spanHooks,
+  });
 }
 
 /**
