@@ -16,6 +16,7 @@ export { FAILURE_KINDS } from './core/failureKinds.js';
 export { isRequestFailure, RequestFailure } from './errors/RequestFailure.js';
 export { CancelledError } from './errors/CancelledError.js';
 export { CircuitOpenError } from './errors/CircuitOpenError.js';
+export { LoadShedError } from './errors/LoadShedError.js';
 export { ClientError } from './errors/ClientError.js';
 export { ForbiddenError } from './errors/ForbiddenError.js';
 export { InvalidResponseError } from './errors/InvalidResponseError.js';

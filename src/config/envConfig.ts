@@ -49,7 +49,7 @@ export const FAULTLINE_VARIABLES = {
   FAULTLINE_RETRY_MAX_DELAY_MS: 'largest backoff delay in ms (default 10000)',
   FAULTLINE_RETRY_MAX_RETRY_AFTER_MS: 'longest Retry-After honoured, in ms (default 60000)',
   FAULTLINE_REPORT_KINDS:
-    'comma list of failure kinds sent to Sentry (default all but client, cancelled, circuit_open)',
+    'comma list of failure kinds sent to Sentry (default all but client, cancelled, circuit_open, load_shed)',
   FAULTLINE_REPORT_CAP_PER_MINUTE: 'Sentry events per fingerprint per minute, 0 for none (default 10)',
   FAULTLINE_REDACT_HEADERS: 'comma list of extra header names to redact',
   FAULTLINE_REDACT_QUERY: 'comma list of extra query parameter names to redact',

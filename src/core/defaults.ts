@@ -1,9 +1,9 @@
 import { FAILURE_KINDS, type FailureKind } from './failureKinds.js';
 
 /** Kinds that are never Sentry events by default: the caller's own doing, or no news. */
-const QUIET_KINDS: readonly FailureKind[] = ['client', 'cancelled', 'circuit_open'];
+const QUIET_KINDS: readonly FailureKind[] = ['client', 'cancelled', 'circuit_open', 'load_shed'];
 /** The kinds that mean the upstream is unwell: a fallback answers for them by default. */
-const UNWELL_KINDS: readonly FailureKind[] = ['timeout', 'network', 'server', 'throttled', 'circuit_open'];
+const UNWELL_KINDS: readonly FailureKind[] = ['timeout', 'network', 'server', 'throttled', 'circuit_open', 'load_shed'];
 
 /**
  * Every default faultline falls back to when neither code nor the environment sets a
@@ -18,10 +18,10 @@ export const DEFAULTS = Object.freeze({
   retryBaseDelayMs: 200,
   retryMaxDelayMs: 10_000,
   retryMaxRetryAfterMs: 60_000,
-  /** All but client, cancelled and circuit_open. */
+  /** All but client, cancelled, circuit_open and load_shed (refusals made here are counted, not reported). */
   reportKinds: Object.freeze(FAILURE_KINDS.filter((kind) => !QUIET_KINDS.includes(kind))) as readonly FailureKind[],
   reportCapPerMinute: 10,
-  /** The kinds a `fallback` answers for: timeout, network, server, throttled, circuit_open. */
+  /** The kinds a `fallback` answers for: timeout, network, server, throttled, circuit_open, load_shed. */
   fallbackOn: Object.freeze([...UNWELL_KINDS]) as readonly FailureKind[],
   logLevel: 'info',
   logFormat: 'json',

@@ -10,6 +10,7 @@ export const FAILURE_KINDS = Object.freeze([
   'invalid_response',
   'cancelled',
   'circuit_open',
+  'load_shed',
 ] as const);
 
 /**
@@ -27,6 +28,7 @@ export const FAILURE_KINDS = Object.freeze([
  * | `invalid_response` | a body that cannot be parsed as promised, a malformed message |
  * | `cancelled` | the caller's own AbortSignal (never reported as an error) |
  * | `circuit_open` | a circuit breaker refused the attempt without sending it |
+ * | `load_shed` | a load-shedding policy (`adaptiveConcurrency`, `adaptiveThrottle`) refused the call without sending it |
  */
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 

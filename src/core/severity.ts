@@ -17,6 +17,7 @@ export const SEVERITY: Readonly<Record<FailureKind, Severity>> = Object.freeze({
   forbidden: 'warning',
   client: 'warning',
   circuit_open: 'warning',
+  load_shed: 'warning',
   cancelled: 'info',
 });
 

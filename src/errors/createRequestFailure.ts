@@ -4,6 +4,7 @@ import { CircuitOpenError } from './CircuitOpenError.js';
 import { ClientError } from './ClientError.js';
 import { ForbiddenError } from './ForbiddenError.js';
 import { InvalidResponseError } from './InvalidResponseError.js';
+import { LoadShedError } from './LoadShedError.js';
 import { NetworkError } from './NetworkError.js';
 import type { RequestFailure, RequestFailureInit } from './RequestFailure.js';
 import { ServerError } from './ServerError.js';
@@ -22,6 +23,7 @@ const CLASSES: Readonly<Record<FailureKind, new (init: RequestFailureInit) => Re
   invalid_response: InvalidResponseError,
   cancelled: CancelledError,
   circuit_open: CircuitOpenError,
+  load_shed: LoadShedError,
 };
 
 /** Builds the {@link RequestFailure} subclass that matches the failure's kind. */

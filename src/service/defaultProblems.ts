@@ -6,6 +6,7 @@ export const DEFAULT_PROBLEM_STATUS: Readonly<Record<FailureKind, number>> = Obj
   timeout: 504,
   throttled: 503,
   circuit_open: 503,
+  load_shed: 503,
   network: 502,
   server: 502,
   invalid_response: 502,
@@ -22,6 +23,7 @@ export const KIND_TITLES: Readonly<Record<FailureKind, string>> = Object.freeze(
   timeout: 'Upstream timed out',
   throttled: 'Upstream is throttling',
   circuit_open: 'Upstream is unavailable',
+  load_shed: 'Upstream is overloaded',
   network: 'Upstream unreachable',
   server: 'Upstream failed',
   invalid_response: 'Upstream sent an unreadable response',
@@ -47,6 +49,8 @@ export function defaultDetail(error: RequestFailure): string {
       return `${upstream} is throttling requests; retry later.`;
     case 'circuit_open':
       return `${upstream} is failing; calls to it are paused for a while.`;
+    case 'load_shed':
+      return `${upstream} is overloaded; this call was not sent to it.`;
     case 'network':
       return `${upstream} could not be reached.`;
     case 'server':

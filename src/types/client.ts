@@ -17,7 +17,7 @@ export type HeadersInput = Headers | Record<string, string> | readonly (readonly
 export interface ReportOptions {
   /**
    * The kinds that become Sentry events.
-   * @default all but `client`, `cancelled` and `circuit_open`
+   * @default all but `client`, `cancelled`, `circuit_open` and `load_shed`
    */
   readonly kinds?: readonly FailureKind[];
   /**

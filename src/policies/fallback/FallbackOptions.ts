@@ -43,7 +43,7 @@ interface FallbackKinds {
    * The failure kinds that are answered; every other failure is thrown as usual.
    * `cancelled` is never answered, even when listed: the caller who aborted is not waiting
    * for an answer.
-   * @default ['timeout', 'network', 'server', 'throttled', 'circuit_open'] (`DEFAULTS.fallbackOn`):
+   * @default ['timeout', 'network', 'server', 'throttled', 'circuit_open', 'load_shed'] (`DEFAULTS.fallbackOn`):
    * the kinds that mean the upstream is unwell
    */
   readonly on?: readonly FailureKind[];

@@ -118,7 +118,7 @@ describe('faultline check', () => {
     assert.deepEqual(stderr.trim().split('\n'), [
       'faultline check: FAULTLINE_TIMEOUT_MS="soon" is not a number; expected a whole number from 0 to 2147483647',
       'faultline check: FAULTLINE_REPORT_KINDS="server,oops" names an unknown kind "oops"; expected a comma list of ' +
-        'unauthorized, forbidden, throttled, timeout, network, server, client, invalid_response, cancelled, circuit_open',
+        'unauthorized, forbidden, throttled, timeout, network, server, client, invalid_response, cancelled, circuit_open, load_shed',
       'faultline check: FAULTLINE_LOG_FORMAT="xml" is not a known value; expected one of json, pretty',
     ]);
 

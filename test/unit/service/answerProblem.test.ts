@@ -32,6 +32,7 @@ describe('answerProblem: the default table', () => {
     timeout: 504,
     throttled: 503,
     circuit_open: 503,
+    load_shed: 503,
     network: 502,
     server: 502,
     invalid_response: 502,
