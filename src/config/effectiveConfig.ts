@@ -80,6 +80,12 @@ export function effectiveConfig(env: Readonly<Record<string, string | undefined>
       setting(name, config.redisTls === undefined ? undefined : env[name]?.trim() || undefined, undefined),
     ),
     setting('FAULTLINE_REDIS_PREFIX', config.redisPrefix, DEFAULTS.redisPrefix),
+    setting('FAULTLINE_SLO_OBJECTIVE', config.sloObjective, 'off'),
+    setting(
+      'FAULTLINE_SLO_OBJECTIVES',
+      config.sloObjectives?.map(({ upstream, objective }) => `${upstream}=${objective}`),
+      undefined,
+    ),
   ];
   // The policies a client gets without a `resilience` option of its own.
   list.push({ name: 'resilience', value: describeResilience(defaultResilience(config)), source: 'default' });
