@@ -1,6 +1,7 @@
 import { checkEnvConfig } from '../config/envConfig.js';
 import { parseObjective } from '../config/sloSettings.js';
 import { ConfigError } from '../errors/ConfigError.js';
+import { DURATION_BUCKETS } from '../signals/metrics/metricSignal.js';
 import { sloRules } from './sloRules.js';
 import { toYaml } from './toYaml.js';
 
@@ -39,6 +40,19 @@ export function sloCommand(env: Readonly<Record<string, string | undefined>>, op
       problems.push(error);
     }
   }
+  const latency = config.sloLatency;
+  // Only a bucket boundary can be read from the histogram: any other threshold would be
+  // answered for the nearest bucket, silently.
+  if (latency !== undefined && !DURATION_BUCKETS.includes(latency.thresholdSeconds)) {
+    problems.push(
+      new ConfigError(
+        'FAULTLINE_SLO_LATENCY',
+        env['FAULTLINE_SLO_LATENCY'],
+        'has a threshold that is not a bucket of http.client.request.duration',
+        `one of ${DURATION_BUCKETS.map((b) => `${Number((b * 1000).toPrecision(12))}ms`).join(', ')}`,
+      ),
+    );
+  }
   // Only the variables the rules depend on stop them: a wrong proxy is `faultline check`'s.
   const relevant = problems.filter((p) => p.variable.startsWith('FAULTLINE_SLO_') || p.variable === '--objective');
   if (relevant.length > 0) {
@@ -46,14 +60,18 @@ export function sloCommand(env: Readonly<Record<string, string | undefined>>, op
     return 1;
   }
   const perUpstream = config.sloObjectives ?? [];
-  if (objective === undefined && perUpstream.length === 0) {
+  if (objective === undefined && perUpstream.length === 0 && latency === undefined) {
     io.err(
       'faultline slo: no objective: set FAULTLINE_SLO_OBJECTIVE (e.g. 0.999), FAULTLINE_SLO_OBJECTIVES ' +
-        '(e.g. payments=0.9995,search=0.99) or pass --objective\n',
+        '(e.g. payments=0.9995,search=0.99), FAULTLINE_SLO_LATENCY (e.g. 250ms:0.99) or pass --objective\n',
     );
     return 1;
   }
-  const rules = sloRules({ ...(objective === undefined ? {} : { objective }), perUpstream });
+  const rules = sloRules({
+    ...(objective === undefined ? {} : { objective }),
+    perUpstream,
+    ...(latency === undefined ? {} : { latency }),
+  });
   io.out(options.json ? `${JSON.stringify(rules, null, 2)}\n` : HEADER + toYaml(rules));
   return 0;
 }

@@ -1,4 +1,4 @@
-import type { UpstreamObjective } from '../config/sloSettings.js';
+import type { LatencyObjective, UpstreamObjective } from '../config/sloSettings.js';
 import type { FailureKind } from '../types/failure.js';
 import type { YamlValue } from './toYaml.js';
 
@@ -51,6 +51,8 @@ export interface SloObjectives {
   /** Every upstream without one of its own; absent: only `perUpstream`. */
   readonly objective?: number;
   readonly perUpstream?: readonly UpstreamObjective[];
+  /** A latency objective of every upstream; its threshold must be a bucket boundary. */
+  readonly latency?: LatencyObjective;
 }
 
 const UPSTREAM = 'faultline_upstream';
@@ -64,7 +66,12 @@ export const RECORD = {
   burnRate: (w: Window) => `${UPSTREAM}:faultline_slo_burn_rate:rate${w}`,
   objective: `${UPSTREAM}:faultline_slo_objective:ratio`,
   budgetRemaining: `${UPSTREAM}:faultline_slo_error_budget_remaining:ratio30d`,
+  slowRatio: (w: Window) => `${UPSTREAM}:faultline_slo_latency_error_ratio:rate${w}`,
+  slowBurnRate: (w: Window) => `${UPSTREAM}:faultline_slo_latency_burn_rate:rate${w}`,
 } as const;
+
+/** The latency alert's name. */
+export const LATENCY_ALERT_NAME = 'FaultlineLatencyBudgetBurn';
 
 /** The alert's name; its `severity` label says page or ticket. */
 export const BURN_ALERT_NAME = 'FaultlineErrorBudgetBurn';
@@ -85,23 +92,6 @@ export const BURN_ALERT_NAME = 'FaultlineErrorBudgetBurn';
  */
 export function sloRules(objectives: SloObjectives): YamlValue {
   const rules: YamlValue[] = [];
-  for (const w of SLO_WINDOWS) {
-    const attempts = `${BY} (rate(${ATTEMPTS}[${w}]))`;
-    // A counter with no series yet (no retry ever) must count as 0, not drop the upstream.
-    const orNone = (metric: string) => `(${BY} (rate(${metric}[${w}])) or 0 * ${attempts})`;
-    rules.push({
-      record: RECORD.calls(w),
-      expr: `${attempts}\n- ${orNone('faultline_retries_total')}\n- ${orNone('faultline_hedges_total')}\n`,
-    });
-  }
-  const kinds = `faultline_failure_kind=~"${SLO_FAILURE_KINDS.join('|')}"`;
-  for (const w of SLO_WINDOWS) {
-    rules.push({
-      record: RECORD.errorRatio(w),
-      // No calls in the window: no ratio (rather than 0/0), so averages skip idle time.
-      expr: `(${BY} (rate(faultline_failures_total{${kinds}}[${w}])) or 0 * ${RECORD.calls(w)})\n/ (${RECORD.calls(w)} > 0)\n`,
-    });
-  }
   // The objective as a series per upstream with calls in the longest window, so every
   // later rule joins on it and the dashboard can show it. One rule, so no two rules
   // record the same series.
@@ -113,29 +103,98 @@ export function sloRules(objectives: SloObjectives): YamlValue {
     const others = named.map(({ upstream }) => `${UPSTREAM}!=${JSON.stringify(upstream)}`).join(', ');
     terms.push(`0 * ${RECORD.calls('3d')}${others === '' ? '' : `{${others}}`} + ${objectives.objective}`);
   }
-  rules.push({ record: RECORD.objective, expr: `${terms.join('\nor ')}\n` });
-  const budget = `on (${UPSTREAM}) (1 - ${RECORD.objective})`;
-  for (const w of SLO_WINDOWS) {
-    rules.push({ record: RECORD.burnRate(w), expr: `${RECORD.errorRatio(w)}\n/ ${budget}\n` });
-  }
-  rules.push({
-    record: RECORD.budgetRemaining,
-    expr: `1 - avg_over_time(${RECORD.errorRatio('5m')}[30d])\n/ ${budget}\n`,
-  });
-  for (const alert of BURN_ALERTS) {
+  if (terms.length > 0) {
+    for (const w of SLO_WINDOWS) {
+      const attempts = `${BY} (rate(${ATTEMPTS}[${w}]))`;
+      // A counter with no series yet (no retry ever) must count as 0, not drop the upstream.
+      const orNone = (metric: string) => `(${BY} (rate(${metric}[${w}])) or 0 * ${attempts})`;
+      rules.push({
+        record: RECORD.calls(w),
+        expr: `${attempts}\n- ${orNone('faultline_retries_total')}\n- ${orNone('faultline_hedges_total')}\n`,
+      });
+    }
+    const kinds = `faultline_failure_kind=~"${SLO_FAILURE_KINDS.join('|')}"`;
+    for (const w of SLO_WINDOWS) {
+      rules.push({
+        record: RECORD.errorRatio(w),
+        // No calls in the window: no ratio (rather than 0/0), so averages skip idle time.
+        expr: `(${BY} (rate(faultline_failures_total{${kinds}}[${w}])) or 0 * ${RECORD.calls(w)})\n/ (${RECORD.calls(w)} > 0)\n`,
+      });
+    }
+    rules.push({ record: RECORD.objective, expr: `${terms.join('\nor ')}\n` });
+    const budget = `on (${UPSTREAM}) (1 - ${RECORD.objective})`;
+    for (const w of SLO_WINDOWS) {
+      rules.push({ record: RECORD.burnRate(w), expr: `${RECORD.errorRatio(w)}\n/ ${budget}\n` });
+    }
     rules.push({
-      alert: BURN_ALERT_NAME,
-      expr: `${RECORD.burnRate(alert.long)} > ${alert.burnRate}\nand on (${UPSTREAM})\n${RECORD.burnRate(alert.short)} > ${alert.burnRate}\n`,
-      for: alert.for,
-      labels: { severity: alert.severity, long_window: alert.long, short_window: alert.short },
-      annotations: {
-        summary: `{{ $labels.${UPSTREAM} }}: error budget burning ${alert.burnRate}× too fast (${alert.long} and ${alert.short})`,
-        description:
-          `Calls to {{ $labels.${UPSTREAM} }} fail {{ $value | printf "%.1f" }} times as fast as its objective allows over ${alert.long}, ` +
-          `and still over ${alert.short}: ${alert.budgetSpent} of the 30-day error budget is gone at this rate within ${alert.long}. ` +
-          `Failures counted: ${SLO_FAILURE_KINDS.join(', ')}. See the 'Failed calls by kind' panel for which.`,
-      },
+      record: RECORD.budgetRemaining,
+      expr: `1 - avg_over_time(${RECORD.errorRatio('5m')}[30d])\n/ ${budget}\n`,
+    });
+    rules.push(
+      ...burnAlerts(
+        BURN_ALERT_NAME,
+        RECORD.burnRate,
+        'Calls to',
+        'fail',
+        `Failures counted: ${SLO_FAILURE_KINDS.join(', ')}. See the 'Failed calls by kind' panel for which.`,
+      ),
+    );
+  }
+  if (objectives.latency !== undefined) rules.push(...latencyRules(objectives.latency));
+  return { groups: [{ name: 'faultline-slo', rules }] };
+}
+
+/**
+ * The latency objective's rules: the share of attempts (failed ones included: a timeout is
+ * slow) slower than the threshold, from the histogram bucket at the threshold, per window;
+ * its burn rate; the same four alerts.
+ */
+function latencyRules({ thresholdSeconds, objective }: LatencyObjective): YamlValue[] {
+  const rules: YamlValue[] = [];
+  // The exporter writes `0.25` and `1`; Prometheus 3 may normalise `1` to `1.0`.
+  const bound = String(thresholdSeconds).replaceAll('.', '\\\\.');
+  const le = `le=~"${bound}${Number.isInteger(thresholdSeconds) ? '(\\\\.0*)?' : '0*'}"`;
+  for (const w of SLO_WINDOWS) {
+    const all = `${BY} (rate(${ATTEMPTS}[${w}]))`;
+    rules.push({
+      record: RECORD.slowRatio(w),
+      expr: `1 - ${BY} (rate(http_client_request_duration_bucket{${UPSTREAM}!="", ${le}}[${w}]))\n/ (${all} > 0)\n`,
     });
   }
-  return { groups: [{ name: 'faultline-slo', rules }] };
+  const budget = Number((1 - objective).toPrecision(12));
+  for (const w of SLO_WINDOWS)
+    rules.push({ record: RECORD.slowBurnRate(w), expr: `${RECORD.slowRatio(w)} / ${budget}` });
+  const ms = Number((thresholdSeconds * 1000).toPrecision(12));
+  rules.push(
+    ...burnAlerts(
+      LATENCY_ALERT_NAME,
+      RECORD.slowBurnRate,
+      'Attempts to',
+      `take over ${ms} ms`,
+      `Objective: ${objective} of attempts within ${ms} ms. See the 'Latency percentiles' panel.`,
+    ),
+  );
+  return rules;
+}
+
+/** The workbook's four alerts on one family of burn-rate series. */
+function burnAlerts(
+  name: string,
+  burnRate: (w: Window) => string,
+  subject: string,
+  verb: string,
+  more: string,
+): YamlValue[] {
+  return BURN_ALERTS.map((alert) => ({
+    alert: name,
+    expr: `${burnRate(alert.long)} > ${alert.burnRate}\nand on (${UPSTREAM})\n${burnRate(alert.short)} > ${alert.burnRate}\n`,
+    for: alert.for,
+    labels: { severity: alert.severity, long_window: alert.long, short_window: alert.short },
+    annotations: {
+      summary: `{{ $labels.${UPSTREAM} }}: error budget burning ${alert.burnRate}× too fast (${alert.long} and ${alert.short})`,
+      description:
+        `${subject} {{ $labels.${UPSTREAM} }} ${verb} {{ $value | printf "%.1f" }} times as often as the objective allows over ${alert.long}, ` +
+        `and still over ${alert.short}: at this rate ${alert.budgetSpent} of the 30-day error budget goes in ${alert.long}. ${more}`,
+    },
+  }));
 }

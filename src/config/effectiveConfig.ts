@@ -86,6 +86,13 @@ export function effectiveConfig(env: Readonly<Record<string, string | undefined>
       config.sloObjectives?.map(({ upstream, objective }) => `${upstream}=${objective}`),
       undefined,
     ),
+    setting(
+      'FAULTLINE_SLO_LATENCY',
+      config.sloLatency === undefined
+        ? undefined
+        : `${Number((config.sloLatency.thresholdSeconds * 1000).toPrecision(12))}ms:${config.sloLatency.objective}`,
+      'off',
+    ),
   ];
   // The policies a client gets without a `resilience` option of its own.
   list.push({ name: 'resilience', value: describeResilience(defaultResilience(config)), source: 'default' });

@@ -4,7 +4,13 @@ import { ConfigError } from '../errors/ConfigError.js';
 import type { FailureKind } from '../types/failure.js';
 import { type ProxySettings, readProxySettings } from './proxySettings.js';
 import { readClusterNodes, readRedisTls, readRedisUrl, type RedisNode, type RedisTlsFiles } from './redisSettings.js';
-import { readSloObjective, readSloObjectives, type UpstreamObjective } from './sloSettings.js';
+import {
+  type LatencyObjective,
+  readSloLatency,
+  readSloObjective,
+  readSloObjectives,
+  type UpstreamObjective,
+} from './sloSettings.js';
 
 /** The winston levels faultline accepts (npm levels). */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
@@ -43,6 +49,8 @@ export interface EnvConfig {
   readonly sloObjective?: number;
   /** `FAULTLINE_SLO_OBJECTIVES`: per-upstream objectives, over `sloObjective`. */
   readonly sloObjectives?: readonly UpstreamObjective[];
+  /** `FAULTLINE_SLO_LATENCY`: a latency objective of every upstream (`faultline slo`). */
+  readonly sloLatency?: LatencyObjective;
 }
 
 /** Every variable faultline reads of its own, with what it accepts (for docs and `faultline check`). */
@@ -75,6 +83,8 @@ export const FAULTLINE_VARIABLES = {
   FAULTLINE_SLO_OBJECTIVE:
     'availability objective of every upstream for `faultline slo`, 0.999 or 99.9%, or off (default off)',
   FAULTLINE_SLO_OBJECTIVES: 'comma list of upstream=objective overriding FAULTLINE_SLO_OBJECTIVE per upstream',
+  FAULTLINE_SLO_LATENCY:
+    'latency objective of every upstream for `faultline slo`, threshold:objective, e.g. 250ms:0.99 (default off)',
 } as const;
 
 /** The largest value of either log sampling variable: a million lines a second is no sampling at all. */
@@ -159,6 +169,7 @@ export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
   });
   set('sloObjective', () => readSloObjective(env));
   set('sloObjectives', () => readSloObjectives(env));
+  set('sloLatency', () => readSloLatency(env));
   // Ignored proxy variables are not validated either: off means faultline does not look.
   if (config.proxy !== false) set('proxySettings', () => readProxySettings(env));
   return { config, problems };

@@ -67,3 +67,35 @@ export function readSloObjectives(env: Env): readonly UpstreamObjective[] | unde
   }
   return list.length === 0 ? undefined : list;
 }
+
+/** A latency objective: `objective` of attempts take at most `thresholdSeconds`. */
+export interface LatencyObjective {
+  readonly thresholdSeconds: number;
+  readonly objective: number;
+}
+
+/**
+ * `FAULTLINE_SLO_LATENCY`: `250ms:0.99` (or `0.25s:99%`), a latency objective for every
+ * upstream; absent is off. Not `@`: a value with `@` is shown masked in a ConfigError, as
+ * a URL's userinfo would be. Which thresholds the histogram can answer is the CLI's to
+ * check (the buckets belong to the metrics).
+ *
+ * @throws {ConfigError} naming `FAULTLINE_SLO_LATENCY`.
+ */
+export function readSloLatency(env: Env): LatencyObjective | undefined {
+  const variable = 'FAULTLINE_SLO_LATENCY';
+  const raw = env[variable]?.trim();
+  if (raw === undefined || raw === '' || raw.toLowerCase() === 'off') return undefined;
+  const accepted = `a duration at or under which the objective's share of attempts end, e.g. 250ms:0.99 or 1s:99.5%`;
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s)\s*:\s*(\S+)$/.exec(raw);
+  if (match === null) throw new ConfigError(variable, env[variable], 'is not a latency objective', accepted);
+  const thresholdSeconds = Number((Number(match[1]) / (match[2] === 'ms' ? 1000 : 1)).toPrecision(12));
+  if (!(thresholdSeconds > 0)) throw new ConfigError(variable, env[variable], 'has no duration', accepted);
+  let objective: number;
+  try {
+    objective = parseObjective(variable, match[3] ?? '');
+  } catch {
+    throw new ConfigError(variable, env[variable], 'has an invalid objective', accepted);
+  }
+  return { thresholdSeconds, objective };
+}

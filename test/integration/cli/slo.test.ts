@@ -75,6 +75,30 @@ describe('faultline slo', () => {
     assert.match(yaml.stdout, /faultline_calls:rate3d \+ 0\.995\n/);
   });
 
+  it('a latency objective alone: rules on the bucket at its threshold and their own alerts', () => {
+    const { code, stdout, stderr } = faultline({ FAULTLINE_SLO_LATENCY: '1s:99.5%' }, 'slo');
+    assert.equal(code, 0, stderr);
+    const rules = rulesOf(stdout);
+    assert.equal(rules.filter((r) => r.record?.includes('faultline_slo_error_ratio')).length, 0);
+    assert.match(
+      rules.find((r) => r.record === 'faultline_upstream:faultline_slo_latency_error_ratio:rate1h')?.expr ?? '',
+      /http_client_request_duration_bucket\{faultline_upstream!="", le=~"1\(\\\\\.0\*\)\?"\}\[1h\]/,
+    );
+    assert.equal(
+      rules.find((r) => r.record === 'faultline_upstream:faultline_slo_latency_burn_rate:rate1h')?.expr,
+      'faultline_upstream:faultline_slo_latency_error_ratio:rate1h / 0.005',
+    );
+    assert.deepEqual(
+      rules.filter((r) => r.alert !== undefined).map((r) => `${r.alert} ${r.labels?.['severity']}`),
+      [
+        'FaultlineLatencyBudgetBurn page',
+        'FaultlineLatencyBudgetBurn page',
+        'FaultlineLatencyBudgetBurn ticket',
+        'FaultlineLatencyBudgetBurn ticket',
+      ],
+    );
+  });
+
   it('no objective at all: exits 1 and says which variables set one', () => {
     const { code, stdout, stderr } = faultline({}, 'slo');
     assert.equal(code, 1);
@@ -102,6 +126,13 @@ describe('faultline slo', () => {
       ],
       [{ FAULTLINE_SLO_OBJECTIVES: 'a=0.9,a=0.99' }, [], /names "a" twice/],
       [{}, ['--objective', '0'], /--objective="0" is out of range/],
+      [
+        { FAULTLINE_SLO_LATENCY: '300ms:0.99' },
+        [],
+        /FAULTLINE_SLO_LATENCY="300ms:0.99" has a threshold that is not a bucket of http.client.request.duration; expected one of 5ms, .*250ms, 500ms/,
+      ],
+      [{ FAULTLINE_SLO_LATENCY: '250ms' }, [], /FAULTLINE_SLO_LATENCY="250ms" is not a latency objective/],
+      [{ FAULTLINE_SLO_LATENCY: '250ms:1.5' }, [], /FAULTLINE_SLO_LATENCY="250ms:1.5" has an invalid objective/],
     ];
     for (const [env, args, message] of cases) {
       const { code, stdout, stderr } = faultline(env, 'slo', ...args);
@@ -126,6 +157,9 @@ describe('faultline slo', () => {
     assert.equal(on.code, 0, on.stderr);
     assert.match(on.stdout, /FAULTLINE_SLO_OBJECTIVE\s+0\.999\s+\(environment\)/);
     assert.match(on.stdout, /FAULTLINE_SLO_OBJECTIVES\s+payments=0\.9995\s+\(environment\)/);
+    assert.match(on.stdout, /FAULTLINE_SLO_LATENCY\s+off\s+\(default\)/);
+    const latency = faultline({ FAULTLINE_SLO_LATENCY: '0.25s:99%' }, 'check');
+    assert.match(latency.stdout, /FAULTLINE_SLO_LATENCY\s+250ms:0\.99\s+\(environment\)/);
     const bad = faultline({ FAULTLINE_SLO_OBJECTIVE: '2' }, 'check', '--json');
     assert.equal(bad.code, 1);
     assert.equal((JSON.parse(bad.stdout) as { variable: string }).variable, 'FAULTLINE_SLO_OBJECTIVE');

@@ -55,10 +55,10 @@ function upstream(
   return series;
 }
 
-/** The alerts firing at `minute`, as `upstream/severity`. */
-function firing(minute: number, ...expected: string[]) {
+/** The alerts of `alertname` firing at `minute`, as `upstream/severity`. */
+function firingOf(alertname: string, minute: number, ...expected: string[]) {
   return {
-    expr: 'group by (faultline_upstream, severity) (ALERTS{alertname="FaultlineErrorBudgetBurn", alertstate="firing"})',
+    expr: `group by (faultline_upstream, severity) (ALERTS{alertname="${alertname}", alertstate="firing"})`,
     eval_time: `${minute}m`,
     exp_samples: expected.map((name) => {
       const [up, severity] = name.split('/');
@@ -67,16 +67,18 @@ function firing(minute: number, ...expected: string[]) {
   };
 }
 
+const firing = (minute: number, ...expected: string[]) => firingOf('FaultlineErrorBudgetBurn', minute, ...expected);
+
 const dir = mkdtempSync(join(tmpdir(), 'faultline-slo-'));
 const rulesFile = join(dir, 'slo.rules.yml');
 
 /** Runs `promtool test rules` on one scenario; fails with promtool's own account. */
-function promtoolTest(name: string, inputSeries: unknown[], checks: unknown[]): void {
+function promtoolTest(name: string, inputSeries: unknown[], checks: unknown[], rules = rulesFile): void {
   const file = join(dir, `${name}.test.yml`);
   writeFileSync(
     file,
     stringify({
-      rule_files: [rulesFile],
+      rule_files: [rules],
       evaluation_interval: `${step}m`,
       tests: [{ name, interval: `${step}m`, input_series: inputSeries, promql_expr_test: checks }],
     }),
@@ -197,6 +199,42 @@ describe('faultline slo: the burn-rate rules under promtool', () => {
         firing(day + 26 * 60, 'inventory/ticket'),
         firing(day + 26 * 60 + 6 * 60),
       ],
+    );
+  });
+
+  it('a latency objective: half the attempts over 250 ms pages within 5 minutes, and clears', () => {
+    const result = spawnSync(process.execPath, [bin, 'slo'], {
+      env: { PATH: process.env['PATH'] ?? '', FAULTLINE_SLO_LATENCY: '250ms:0.999' },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 0, result.stderr);
+    const latencyRules = join(dir, 'latency.rules.yml');
+    writeFileSync(latencyRules, result.stdout);
+    step = 1;
+    const minutes = 480;
+    const series = (le: string, values: string) => ({
+      series: `http_client_request_duration_bucket{faultline_upstream="catalog",le="${le}",job="shop"}`,
+      values,
+    });
+    promtoolTest(
+      'latency',
+      [
+        {
+          series: 'http_client_request_duration_count{faultline_upstream="catalog",job="shop"}',
+          values: counter([4000, minutes]),
+        },
+        // 99.95% within 250 ms (0.5×: 2 in 4000 slow), then half of them (500×) for 30
+        // minutes, then 99.95% again.
+        series('0.25', counter([3998, 60], [2000, 30], [3998, minutes - 90])),
+        // Another bucket: counted too, the ratio would be negative and nothing would fire.
+        series('0.5', counter([4000, minutes])),
+      ],
+      [
+        firingOf('FaultlineLatencyBudgetBurn', 59),
+        firingOf('FaultlineLatencyBudgetBurn', 64, 'catalog/page'),
+        firingOf('FaultlineLatencyBudgetBurn', 460),
+      ],
+      latencyRules,
     );
   });
 });
