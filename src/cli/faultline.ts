@@ -2,6 +2,7 @@
 // faultline check [--json]: validates the environment and prints the effective
 // configuration with secrets masked. Exits 1 on a bad value, naming every wrong variable;
 // warns (exit 0) about FAULTLINE_* names faultline does not read.
+// faultline slo [--objective X] [--json]: prints Prometheus burn-rate rules per upstream.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +10,10 @@ import { parseArgs } from 'node:util';
 import { effectiveConfig } from '../config/effectiveConfig.js';
 import { checkEnvConfig } from '../config/envConfig.js';
 import { unknownVariables } from '../config/unknownVariables.js';
+import { sloCommand } from './sloCommand.js';
 
 const USAGE = `Usage: faultline check [--json]
+       faultline slo [--objective <0.999>] [--json]
        faultline --version
        faultline --help
 
@@ -18,10 +21,16 @@ Validates the FAULTLINE_* environment variables and prints the configuration fau
 would run with (secrets masked). Exits 1 and names every variable whose value is wrong;
 warns about FAULTLINE_* names it does not read (a misspelt variable is otherwise ignored).
 With --json, the report (problems and warnings included) is the only output, on stdout.
+
+slo prints Prometheus recording and alerting rules (YAML; JSON with --json) for the
+error-budget burn rate of each upstream's availability objective: FAULTLINE_SLO_OBJECTIVE
+for every upstream (or --objective), FAULTLINE_SLO_OBJECTIVES=name=objective,... for some.
+Exits 1 on a wrong objective or none at all.
 A wrong command line exits 2.`;
 
 const OPTIONS = {
   json: { type: 'boolean' },
+  objective: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -30,7 +39,10 @@ const OPTIONS = {
 const USAGE_ERROR = 2;
 
 function main(argv: string[]): number {
-  let parsed: { values: { json?: boolean; help?: boolean; version?: boolean }; positionals: string[] };
+  let parsed: {
+    values: { json?: boolean; objective?: string; help?: boolean; version?: boolean };
+    positionals: string[];
+  };
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
@@ -51,13 +63,26 @@ function main(argv: string[]): number {
     process.stderr.write(`${USAGE}\n`);
     return USAGE_ERROR;
   }
-  if (command !== 'check' || extra.length > 0) {
-    const what = command !== 'check' ? `unknown command "${command}"` : `unexpected argument "${extra[0]}"`;
+  const known = command === 'check' || command === 'slo';
+  const misplaced = command === 'check' && values.objective !== undefined;
+  if (!known || extra.length > 0 || misplaced) {
+    const what = !known
+      ? `unknown command "${command}"`
+      : misplaced
+        ? '--objective is an option of slo'
+        : `unexpected argument "${extra[0]}"`;
     process.stderr.write(`faultline: ${what}\n\n${USAGE}\n`);
     return USAGE_ERROR;
   }
   const json = values.json === true;
   const env = process.env;
+  if (command === 'slo') {
+    return sloCommand(
+      env,
+      { json, ...(values.objective === undefined ? {} : { objective: values.objective }) },
+      { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
+    );
+  }
   const { problems } = checkEnvConfig(env);
   const unknown = unknownVariables(env);
   const warnings = unknown.map((u) => ({

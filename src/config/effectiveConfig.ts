@@ -80,6 +80,19 @@ export function effectiveConfig(env: Readonly<Record<string, string | undefined>
       setting(name, config.redisTls === undefined ? undefined : env[name]?.trim() || undefined, undefined),
     ),
     setting('FAULTLINE_REDIS_PREFIX', config.redisPrefix, DEFAULTS.redisPrefix),
+    setting('FAULTLINE_SLO_OBJECTIVE', config.sloObjective, 'off'),
+    setting(
+      'FAULTLINE_SLO_OBJECTIVES',
+      config.sloObjectives?.map(({ upstream, objective }) => `${upstream}=${objective}`),
+      undefined,
+    ),
+    setting(
+      'FAULTLINE_SLO_LATENCY',
+      config.sloLatency === undefined
+        ? undefined
+        : `${Number((config.sloLatency.thresholdSeconds * 1000).toPrecision(12))}ms:${config.sloLatency.objective}`,
+      'off',
+    ),
   ];
   // The policies a client gets without a `resilience` option of its own.
   list.push({ name: 'resilience', value: describeResilience(defaultResilience(config)), source: 'default' });

@@ -4,6 +4,13 @@ import { ConfigError } from '../errors/ConfigError.js';
 import type { FailureKind } from '../types/failure.js';
 import { type ProxySettings, readProxySettings } from './proxySettings.js';
 import { readClusterNodes, readRedisTls, readRedisUrl, type RedisNode, type RedisTlsFiles } from './redisSettings.js';
+import {
+  type LatencyObjective,
+  readSloLatency,
+  readSloObjective,
+  readSloObjectives,
+  type UpstreamObjective,
+} from './sloSettings.js';
 
 /** The winston levels faultline accepts (npm levels). */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
@@ -38,6 +45,12 @@ export interface EnvConfig {
   readonly redisTls?: RedisTlsFiles;
   /** From `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`; absent when none is set or `FAULTLINE_PROXY` is off. */
   readonly proxySettings?: ProxySettings;
+  /** `FAULTLINE_SLO_OBJECTIVE`: the availability objective of every upstream without its own (`faultline slo`). */
+  readonly sloObjective?: number;
+  /** `FAULTLINE_SLO_OBJECTIVES`: per-upstream objectives, over `sloObjective`. */
+  readonly sloObjectives?: readonly UpstreamObjective[];
+  /** `FAULTLINE_SLO_LATENCY`: a latency objective of every upstream (`faultline slo`). */
+  readonly sloLatency?: LatencyObjective;
 }
 
 /** Every variable faultline reads of its own, with what it accepts (for docs and `faultline check`). */
@@ -67,6 +80,11 @@ export const FAULTLINE_VARIABLES = {
   FAULTLINE_REDIS_TLS_CERT: 'PEM file of the client certificate for rediss:// (with FAULTLINE_REDIS_TLS_KEY)',
   FAULTLINE_REDIS_TLS_KEY: 'PEM file of the client certificate’s private key, not encrypted',
   FAULTLINE_REDIS_PREFIX: 'prefix of the Redis keys, up to 64 characters without spaces (default faultline:)',
+  FAULTLINE_SLO_OBJECTIVE:
+    'availability objective of every upstream for `faultline slo`, 0.999 or 99.9%, or off (default off)',
+  FAULTLINE_SLO_OBJECTIVES: 'comma list of upstream=objective overriding FAULTLINE_SLO_OBJECTIVE per upstream',
+  FAULTLINE_SLO_LATENCY:
+    'latency objective of every upstream for `faultline slo`, threshold:objective, e.g. 250ms:0.99 (default off)',
 } as const;
 
 /** The largest value of either log sampling variable: a million lines a second is no sampling at all. */
@@ -149,6 +167,9 @@ export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
     if (prefix === undefined || /^\S{1,64}$/.test(prefix)) return prefix;
     throw new ConfigError('FAULTLINE_REDIS_PREFIX', prefix, 'is not a key prefix', 'up to 64 characters, no spaces');
   });
+  set('sloObjective', () => readSloObjective(env));
+  set('sloObjectives', () => readSloObjectives(env));
+  set('sloLatency', () => readSloLatency(env));
   // Ignored proxy variables are not validated either: off means faultline does not look.
   if (config.proxy !== false) set('proxySettings', () => readProxySettings(env));
   return { config, problems };

@@ -46,6 +46,7 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
 
 // Prometheus's configuration and data; removed when the suite ends, however it ends.
 const dir = mkdtempSync(join(tmpdir(), 'faultline-prometheus-'));
+const sloRulesFile = join(dir, 'slo.rules.yml');
 after(() => assert.equal(existsSync(dir), false, `${dir} is left in the temp directory`));
 
 describe('the dashboard and alerts against a real Prometheus scraping faultline', () => {
@@ -72,9 +73,16 @@ describe('the dashboard and alerts against a real Prometheus scraping faultline'
       (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).ok ? true : undefined,
     );
 
+    // The SLO panels read the rules `faultline slo` prints, as a user loads them.
+    const slo = spawnSync(process.execPath, [join(root, 'dist/pkg/cli.js'), 'slo', '--objective', '0.99'], {
+      env: { PATH: process.env['PATH'] ?? '' },
+      encoding: 'utf8',
+    });
+    assert.equal(slo.status, 0, slo.stderr);
+    writeFileSync(sloRulesFile, slo.stdout);
     writeFileSync(
       join(dir, 'prometheus.yml'),
-      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - ${rulesFile}\nscrape_configs:\n  - job_name: faultline\n    static_configs:\n      - targets: ['127.0.0.1:${metricsPort}']\n`,
+      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - ${rulesFile}\n  - ${sloRulesFile}\nscrape_configs:\n  - job_name: faultline\n    static_configs:\n      - targets: ['127.0.0.1:${metricsPort}']\n`,
     );
     const webPort = await closedPort();
     api = `http://127.0.0.1:${webPort}/api/v1`;
@@ -127,6 +135,9 @@ describe('the dashboard and alerts against a real Prometheus scraping faultline'
       panel.targets.map((target) => ({ panel: panel.title, expr: asPrometheus(target.expr) })),
     );
     assert.ok(queries.length >= 10);
+    // The SLO panels (their rules loaded from `faultline slo`) are among them.
+    assert.ok(queries.some((q) => q.panel === 'Error budget remaining (30 days)'));
+    assert.ok(queries.some((q) => q.panel === 'Error budget burn rate' && /slo_burn_rate:rate6h/.test(q.expr)));
     for (const { panel, expr } of queries) {
       const count = await eventually(
         `data for "${panel}"`,
