@@ -169,6 +169,49 @@ describe('adaptiveConcurrency against a real upstream', () => {
     await client.close();
   });
 
+  it('a call that waited queue.maxWaitMs (the client’s clock) is refused QUEUE_TIMEOUT, unsent', async () => {
+    const route = held();
+    upstream.server.handle('/v1/items', route.handler);
+    // The client's clock, whose waits end only when the test says so.
+    const waits: Array<{ ms: number; end: () => void }> = [];
+    const clock = {
+      now: () => Date.now(),
+      sleep: (ms: number, signal: AbortSignal) =>
+        new Promise<void>((resolve, reject) => {
+          waits.push({ ms, end: resolve });
+          signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+        }),
+    };
+    const policy = fixed(1, { queue: { size: 10, maxWaitMs: 250 } });
+    const client = createClient({
+      name: 'inventory',
+      baseUrl: upstream.server.url,
+      env: {},
+      clock,
+      resilience: [policy],
+      telemetry: { report: false },
+    });
+    const first = client.json('/v1/items?n=a');
+    await route.until(1);
+    const waiting = client.json('/v1/items?n=b').catch((error: unknown) => error);
+    await tick();
+    assert.equal(policy.limiters().next().value?.waiting, 1);
+    assert.deepEqual(
+      waits.map((w) => w.ms),
+      [250],
+    );
+    waits[0]?.end();
+    const refused = await waiting;
+    assert.ok(refused instanceof LoadShedError);
+    assert.equal(refused.code, 'QUEUE_TIMEOUT');
+    assert.equal(policy.limiters().next().value?.waiting, 0);
+    route.answerNext();
+    await first;
+    assert.deepEqual(route.arrived, ['a']);
+    assert.equal(inFlight(policy), 0);
+    await client.close();
+  });
+
   it('a caller’s abort takes its call out of the queue: never sent, and the next in line goes', async () => {
     const route = held();
     upstream.server.handle('/v1/items', route.handler);
