@@ -6,12 +6,13 @@
 // failure looks like on a dashboard: successes, 503s retried with backoff, 429s waiting
 // for Retry-After, a circuit that stays open, a retry budget exhausted by a storm,
 // Sentry events held back by the cap, failure log lines held back by sampling, calls a
-// fallback answered while their upstream failed, and a replica whose shared state cannot
+// fallback answered while their upstream failed, calls shed by a concurrency limit, and a replica whose shared state cannot
 // reach its Redis (so it decides alone).
 //
 // Run: npm run build && OTEL_METRICS_EXPORTER=prometheus OTEL_EXPORTER_PROMETHEUS_PORT=9464 \
 //        node dist/examples/traffic.js          (Ctrl-C to stop; then scrape :9464/metrics)
 import {
+  adaptiveConcurrency,
   circuitBreaker,
   createClient,
   fallback,
@@ -35,6 +36,7 @@ upstream.cycle(
 upstream.script('/v1/quotes', { status: 429, headers: { 'retry-after': '1' } });
 upstream.script('/v1/inventory', { status: 503 });
 upstream.script('/v1/search', { status: 503 });
+upstream.cycle('/v1/catalog', { status: 200, body: '{}', delayMs: 50 });
 upstream.cycle('/v1/rates', { status: 200, body: '{"eur":1.08}' }, { status: 503 });
 
 // Without a Sentry of its own, events go to an embedded sink (the cap still applies).
@@ -83,6 +85,13 @@ const rates = createClient({
   resilience: [fallback({ value: { eur: 1.08, stale: true } }), throttle()],
 });
 
+// Six calls at once against a limit of 2 with no queue: four are shed, unsent, every tick.
+const catalog = createClient({
+  name: 'catalog',
+  baseUrl: upstream.url,
+  resilience: [adaptiveConcurrency({ initialLimit: 2, minLimit: 2, maxLimit: 2, queue: { size: 0 } })],
+});
+
 let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
@@ -106,6 +115,7 @@ while (!stopping) {
   calls.push(inventory.get('/v1/inventory').catch(() => {}));
   calls.push(ledger.json('/v1/charges?id=0', { route: '/v1/charges' }).catch(() => {}));
   calls.push(rates.json('/v1/rates').catch(() => {}));
+  for (let i = 0; i < 6; i++) calls.push(catalog.json('/v1/catalog').catch(() => {}));
   if (tick % 10 === 0) for (let i = 0; i < 30; i++) calls.push(search.get('/v1/search').catch(() => {}));
   await Promise.all(calls);
   await new Promise((resolve) => setTimeout(resolve, 100));

@@ -35,13 +35,29 @@ export { createClient } from './client/createClient.js';
 export { createFetch, type FetchFunction } from './client/createFetch.js';
 
 // Resilience: one ordered list of policies
-export type { AttemptInfo, FailedAttempt, Policy, PolicyContext, PolicyHooks, Verdict } from './types/policy.js';
+export type {
+  AdmissionRequest,
+  AttemptEnd,
+  AttemptInfo,
+  FailedAttempt,
+  LimiterInfo,
+  Permit,
+  Policy,
+  PolicyContext,
+  PolicyHooks,
+  Verdict,
+} from './types/policy.js';
 export { retry, type RetryOptions } from './policies/retry/retry.js';
 export { type RetryBudgetOptions, retryBudget } from './policies/retryBudget/retryBudget.js';
 export { type CircuitBreakerPolicy, circuitBreaker } from './policies/circuitBreaker/circuitBreaker.js';
 export type { CircuitBreakerOptions } from './policies/circuitBreaker/CircuitBreakerOptions.js';
 export type { CircuitState } from './policies/circuitBreaker/circuitRecord.js';
 export { throttle } from './policies/throttle/throttle.js';
+export {
+  adaptiveConcurrency,
+  type AdaptiveConcurrencyPolicy,
+} from './policies/adaptiveConcurrency/adaptiveConcurrency.js';
+export type { AdaptiveConcurrencyOptions } from './policies/adaptiveConcurrency/AdaptiveConcurrencyOptions.js';
 export { hedge } from './policies/hedging/hedge.js';
 export type { HedgeOptions } from './policies/hedging/HedgeOptions.js';
 export { fallback } from './policies/fallback/fallback.js';

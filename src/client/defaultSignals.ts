@@ -25,6 +25,7 @@ export function defaultSignals(options: ClientOptions, config: ClientConfig): Re
     redactor: config.redactor,
     diagnostics: config.diagnostics,
     circuits: config.circuits,
+    limiters: config.limiters,
     now: () => config.clock.now(),
     logSampling: logSamplingOf(telemetry?.logSampling, config),
     fleetCap: config.fleetCap,

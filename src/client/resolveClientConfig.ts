@@ -10,7 +10,7 @@ import { guardClock } from '../core/guardClock.js';
 import { lowerCaseHeaders } from '../pipeline/lowerCaseHeaders.js';
 import type { PipelineConfig } from '../pipeline/PipelineConfig.js';
 import { targetOf } from '../pipeline/resolveTarget.js';
-import type { CircuitInfo } from '../types/policy.js';
+import type { CircuitInfo, LimiterInfo } from '../types/policy.js';
 import { defaultResilience } from '../config/defaultResilience.js';
 import type { FleetCap } from '../shared/sharedCap.js';
 import { internalsOf } from '../shared/sharedState.js';
@@ -28,6 +28,8 @@ import type { FaultlineLogger } from '../types/logger.js';
 export interface ClientConfig extends Omit<PipelineConfig, 'fanout'> {
   /** The circuits of the client's breakers, as the `faultline.circuit.state` gauge reads them. */
   readonly circuits: ReadonlyMap<string, CircuitInfo>;
+  /** The limiters of the client's adaptiveConcurrency policies, as the `faultline.concurrency.*` gauges read them. */
+  readonly limiters: ReadonlyMap<string, LimiterInfo>;
   readonly logger: FaultlineLogger;
   readonly env: EnvConfig;
   /** The fleet's share of the Sentry cap, when replicas share state. */
@@ -78,12 +80,14 @@ export function resolveClientConfig(given: ClientOptions): ClientConfig {
   // Every wait of the client passes through this clock: the one place delays are clamped.
   const clock = guardClock(options.clock ?? systemClock, diagnostics);
   const circuits = new Map<string, CircuitInfo>();
+  const limiters = new Map<string, LimiterInfo>();
   const resilienceFor = resilienceBuilder({
     upstream: name,
     clock,
     diagnostics,
     ...(fleet === undefined ? {} : { fleetStore: fleet.store }),
     circuitState: (circuit) => circuits.set(circuit.key, circuit),
+    limiterState: (limiter) => limiters.set(limiter.key, limiter),
   });
   return {
     name,
@@ -106,6 +110,7 @@ export function resolveClientConfig(given: ClientOptions): ClientConfig {
     resilience: resilienceFor(options.resilience ?? defaultResilience(env)),
     resilienceFor,
     circuits,
+    limiters,
     auth: options.auth === undefined ? undefined : guardAuth(options.auth, diagnostics),
     clock,
     transport: createUndiciTransport({

@@ -1,7 +1,8 @@
 import type { RequestOptions } from '../types/client.js';
 import type { Failure } from '../types/failure.js';
 import type { AttemptOutcome } from '../types/observers.js';
-import type { AttemptInfo, Verdict } from '../types/policy.js';
+import type { AttemptInfo, Permit, Verdict } from '../types/policy.js';
+import { acquireHedge, acquirePlace, isPermit, releasePlace } from './acquirePlace.js';
 import { UNEXPECTED_REDIRECT } from '../transport/followRedirects.js';
 import { attemptOnce, type AttemptResult } from './attemptOnce.js';
 import { raceHedges } from './raceHedges.js';
@@ -43,17 +44,29 @@ export async function executeCall(
   try {
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = performance.now();
-      const refusal = admit(call, attempt, state);
+      const { acquire } = call.resilience;
+      let refusal: Failure | undefined;
+      let permit: Permit | undefined;
+      if (acquire === undefined) refusal = admit(call, attempt, state);
+      else {
+        // A limiting policy in the list: admission may wait in its queue and holds a place.
+        const place = acquirePlace(call, acquire, info(call, attempt, state));
+        const settled = place instanceof Promise ? await place : place;
+        if (isPermit(settled)) permit = settled;
+        else refusal = settled;
+      }
       const plan =
         refusal === undefined && call.replayable
           ? call.resilience.hedge?.(info(call, attempt, state), scrubberOf(call))
           : undefined;
+      const sentAt = permit === undefined ? 0 : performance.now();
       const result: AttemptResult =
         refusal !== undefined
           ? { failure: refusal }
           : plan === undefined
             ? await attemptOnce(call, attempt)
-            : await raceHedges(call, attempt, plan, (hedge) => admit(call, hedge, state, true));
+            : await raceHedges(call, attempt, plan, (hedge) => admitHedge(call, hedge, state), permit);
+      if (permit !== undefined && plan === undefined) releasePlace(permit, result.failure, performance.now() - sentAt);
       if (result.lastAttempt !== undefined) {
         // The race sent hedges: they are attempts too, numbered on.
         attempt = result.lastAttempt;
@@ -123,6 +136,13 @@ function admit(call: Call, attempt: number, state: CallState, hedge?: true): Fai
   const { beforeAttempt } = call.resilience;
   if (beforeAttempt === undefined) return undefined;
   return beforeAttempt(info(call, attempt, state, hedge), scrubberOf(call));
+}
+
+/** A hedge's admission: the places it holds, if a limiting policy is in the list (a hedge never waits). */
+function admitHedge(call: Call, attempt: number, state: CallState): Failure | Permit | undefined {
+  const { acquire } = call.resilience;
+  if (acquire === undefined) return admit(call, attempt, state, true);
+  return acquireHedge(call, acquire, info(call, attempt, state, true));
 }
 
 /** The attempt as policies see it. */

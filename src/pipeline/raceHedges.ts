@@ -1,6 +1,7 @@
 import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 import type { Failure } from '../types/failure.js';
-import type { HedgePlan } from '../types/policy.js';
+import type { HedgePlan, Permit } from '../types/policy.js';
+import { isPermit, releasePlace } from './acquirePlace.js';
 import type { AttemptOutcome, AttemptScope, HedgeMark } from '../types/observers.js';
 import { AttemptLane } from './AttemptLane.js';
 import { attemptOnce, type AttemptResult } from './attemptOnce.js';
@@ -28,7 +29,9 @@ export function raceHedges(
   call: Call,
   attempt: number,
   plan: HedgePlan,
-  admitHedge: (attempt: number) => Failure | undefined,
+  admitHedge: (attempt: number) => Failure | Permit | undefined,
+  /** The hedged attempt's place, when a limiting policy gave it one (each lane releases its own). */
+  permit?: Permit,
 ): Promise<AttemptResult> {
   const { control } = call;
   const lanes: AttemptLane[] = [];
@@ -50,8 +53,15 @@ export function raceHedges(
     resolveRace(result);
   };
 
-  const settle = (lane: AttemptLane, result: AttemptResult): void => {
+  const settle = (lane: AttemptLane, result: AttemptResult, held: Permit | undefined): void => {
     inFlight--;
+    if (held !== undefined)
+      releasePlace(
+        held,
+        result.failure,
+        performance.now() - lane.startedAt,
+        settled || lane.aborted ? true : undefined,
+      );
     const body = result.response?.body;
     // A winner's body still streaming to the caller (Response mode) goes on through this
     // lane: it must keep following the call's abort and total deadline until it closes.
@@ -83,11 +93,11 @@ export function raceHedges(
     });
   };
 
-  const launch = (): void => {
+  const launch = (held: Permit | undefined): void => {
     const lane = new AttemptLane(lanes.length, attempt + lanes.length, control);
     lanes.push(lane);
     inFlight++;
-    void attemptOnce(call, lane.attempt, lane).then((result) => settle(lane, result));
+    void attemptOnce(call, lane.attempt, lane).then((result) => settle(lane, result, held));
   };
 
   const hedgeLater = (): void => {
@@ -96,16 +106,17 @@ export function raceHedges(
     const delayMs = Math.min(MAX_TIMER_MS, plan.delayMs);
     call.config.clock.sleep(delayMs, timer.signal).then(() => {
       if (settled || control.aborted || lanes.some((lane) => lane.answered)) return;
-      if (admitHedge(attempt + lanes.length) !== undefined) return;
+      const admitted = admitHedge(attempt + lanes.length);
+      if (admitted !== undefined && !isPermit(admitted)) return;
       lanes[0]?.scope?.hedged?.();
-      launch();
+      launch(admitted);
       hedgeLater();
     }, ignore);
   };
 
   return new Promise<AttemptResult>((resolve) => {
     resolveRace = resolve;
-    launch();
+    launch(permit);
     hedgeLater();
   });
 }

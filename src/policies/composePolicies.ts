@@ -2,6 +2,7 @@ import { type Diagnostics, guard, type Scrub } from '../core/diagnostics.js';
 import { isPromiseLike, untilAborted } from '../core/promises.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import type { Failure } from '../types/failure.js';
+import { type Acquire, composeAdmission } from './composeAdmission.js';
 import { checkedVerdict, FAILURE_OR_NOTHING, HEDGE_PLAN_OR_NOTHING, ANSWER_OR_NOTHING } from './policyContracts.js';
 import {
   type AttemptInfo,
@@ -27,6 +28,11 @@ export interface Resilience {
   readonly names: readonly string[];
   /** The first refusal of the attempt, outermost first; undefined lets it go. */
   beforeAttempt(attempt: AttemptInfo, scrub: Scrub): Failure | undefined;
+  /**
+   * Undefined unless a policy holds places (`acquire`, adaptive concurrency): then it
+   * replaces `beforeAttempt` — every gate in list order, and it may wait.
+   */
+  readonly acquire: Acquire | undefined;
   /** The verdict after a failed attempt, folded from the outermost policy inwards. */
   afterFailure(failed: FailedAttempt, scrub: Scrub): Verdict | Promise<Verdict>;
   /** Undefined when no policy listens (the common case). */
@@ -72,6 +78,7 @@ export function composePolicies(list: readonly Policy[], setup: Omit<PolicyConte
   const built: Built[] = list.map((policy, index) => buildOne(policy, index, context));
   const { diagnostics } = context;
   const befores = built.filter((b) => b.hooks.beforeAttempt !== undefined);
+  const gates = built.filter((b) => b.hooks.beforeAttempt !== undefined || b.hooks.acquire !== undefined);
   const afters = built.filter((b) => b.hooks.afterFailure !== undefined);
   const successes = built.filter((b) => b.hooks.onSuccess !== undefined);
   const hedging = built.filter((b) => b.hooks.hedge !== undefined);
@@ -129,6 +136,7 @@ export function composePolicies(list: readonly Policy[], setup: Omit<PolicyConte
   return {
     names: built.map((b) => b.name),
     beforeAttempt,
+    acquire: gates.some((b) => b.hooks.acquire !== undefined) ? composeAdmission(gates, diagnostics) : undefined,
     afterFailure,
     onSuccess:
       successes.length === 0

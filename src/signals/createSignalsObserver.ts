@@ -9,6 +9,7 @@ import { logWriterFor } from './logs/logWriter.js';
 import { createLogSignal, type LogSamplingRule, type TraceIds } from './logs/logSignal.js';
 import {
   type CircuitGauge,
+  type LimiterGauge,
   createMetricSignal,
   type MetricSignal,
   type SharedStateHealth,
@@ -43,6 +44,8 @@ export interface SignalsOptions {
   readonly diagnostics: Diagnostics | DiagnosticsSinkLike;
   /** The client's circuits, for the `faultline.circuit.state` gauge. @default none */
   readonly circuits?: ReadonlyMap<string, CircuitGauge>;
+  /** The client's concurrency limiters, for the `faultline.concurrency.*` gauges. @default none */
+  readonly limiters?: ReadonlyMap<string, LimiterGauge>;
   /** Milliseconds now, for the Sentry cap's minute and the log sampler's second. @default Date.now */
   readonly now?: () => number;
   /** Storm sampling of failure log lines, or false for none. @default false */
@@ -69,7 +72,7 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
     spans: createSpanSignal(options.tracer, options.spanHooks, diagnostics),
     get metrics() {
       // Instruments are made lazily so a meter provider registered after the client is used.
-      metrics ??= createMetricSignal(options.meter, options.circuits, options.sharedState);
+      metrics ??= createMetricSignal(options.meter, options.circuits, options.sharedState, options.limiters);
       return metrics;
     },
     logs:

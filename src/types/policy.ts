@@ -24,6 +24,21 @@ export interface CircuitInfo {
   readonly state: CircuitState;
 }
 
+/**
+ * One concurrency limiter with what it guards: what the `faultline.concurrency.limit` and
+ * `faultline.concurrency.in_flight` gauges read. Given once per limiter; its numbers are
+ * read live when the metrics are collected.
+ */
+export interface LimiterInfo {
+  readonly key: string;
+  readonly upstream: string;
+  readonly route: string | undefined;
+  /** The current limit (attempts in flight it admits). */
+  readonly limit: number;
+  /** Attempts admitted and not yet released. */
+  readonly inFlight: number;
+}
+
 /** Which state a policy keeps, so a shared (Redis) store can keep it for the fleet. */
 export interface StoreRequest {
   readonly kind: 'budget' | 'circuit' | 'throttle';
@@ -49,6 +64,8 @@ export interface PolicyContext {
   fleetStore?<T>(request: StoreRequest): StateStore<T>;
   /** Hears a circuit's state when it is first seen and at every change (the `faultline.circuit.state` gauge). */
   circuitState?(circuit: CircuitInfo): void;
+  /** Hears a concurrency limiter once, when it is first made (its gauges read it live). */
+  limiterState?(limiter: LimiterInfo): void;
 }
 
 /** An attempt about to be sent. */
@@ -69,6 +86,31 @@ export interface AttemptInfo {
    * Retry-After of its own — so a throttle does not hold it again (0 when it has not).
    */
   readonly waitedUntil: number;
+}
+
+/** An attempt asking a limiting policy for a place (`acquire`). */
+export interface AdmissionRequest extends AttemptInfo {
+  /** Milliseconds left before the call's total deadline (`Infinity` without one). */
+  readonly remainingMs: number;
+  /** Aborts when the caller gives up or the total deadline passes: a queued attempt leaves the queue. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * How an admitted attempt ended, told to its permit once. `dropped`: its time says nothing
+ * about the upstream — an inner policy refused it unsent, it lost a hedge race, or the
+ * call was aborted.
+ */
+export interface AttemptEnd {
+  readonly outcome: 'success' | 'failure' | 'dropped';
+  /** From admission to the response's headers (a `json` call: to its body read); 0 for an unsent one. */
+  readonly durationMs: number;
+  readonly failure?: Failure;
+}
+
+/** A place an admitted attempt holds; the pipeline releases it exactly once. */
+export interface Permit {
+  release(end: AttemptEnd): void;
 }
 
 /** An attempt that failed. */
@@ -151,6 +193,15 @@ export interface Answer {
 export interface PolicyHooks {
   /** Before each attempt, hedges included: a Failure refuses it unsent (`circuit_open`, `throttled`). */
   beforeAttempt?(attempt: AttemptInfo): Failure | undefined;
+  /**
+   * Before each attempt, in the list's order with the `beforeAttempt` hooks: a place for it
+   * (a Permit, released exactly once when the attempt ends or an inner policy refuses it),
+   * or a Failure that refuses it unsent. May wait (a queue): the attempt is not sent until
+   * the promise settles; it must settle when `signal` aborts. A hedge (`hedge: true`)
+   * never waits: answer it synchronously (a promise for a hedge refuses the hedge).
+   * Only a list with such a policy pays for it: the common path is unchanged.
+   */
+  acquire?(request: AdmissionRequest): Permit | Failure | Promise<Permit | Failure>;
   /**
    * After a failed attempt: the verdict of the policies outside this one in, this policy's
    * out. The pipeline starts from a stop (`no_retry`); `retry` turns it into a wait,

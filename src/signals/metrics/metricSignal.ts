@@ -1,6 +1,7 @@
 import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import type { CircuitInfo } from '../../policies/circuitBreaker/circuits.js';
 import type { CircuitState } from '../../policies/circuitBreaker/circuitRecord.js';
+import type { LimiterInfo } from '../../types/policy.js';
 import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
 import { ATTR, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from '../attributes.js';
 import { otelApi } from '../otelApi.js';
@@ -31,6 +32,9 @@ export interface MetricSignal {
 
 /** One circuit as the `faultline.circuit.state` gauge reads it (a per-route circuit has its route). */
 export type CircuitGauge = Pick<CircuitInfo, 'upstream' | 'route' | 'state'>;
+
+/** One concurrency limiter as its gauges read it, live (a per-route limiter has its route). */
+export type LimiterGauge = Pick<LimiterInfo, 'upstream' | 'route' | 'limit' | 'inFlight'>;
 
 /** A client's shared state as the health gauge sees it. */
 export interface SharedStateHealth {
@@ -64,6 +68,10 @@ export interface Count {
  *   counted in `faultline.failures` too: the upstream failed all the same).
  * - `faultline.circuit.state` (gauge): 0 closed, 1 half-open, 2 open, by upstream (and
  *   `faultline.route` for a breaker's per-route circuits).
+ * - `faultline.concurrency.limit` and `faultline.concurrency.in_flight` (gauges): an
+ *   `adaptiveConcurrency` limiter's current limit and attempts in flight, by upstream (and
+ *   `faultline.route` for a per-route limiter). Its refusals are `faultline.failures`
+ *   with kind `load_shed`.
  * - `faultline.sentry.suppressed` (counter): Sentry events held back by the cap.
  * - `faultline.log.suppressed` (counter): failure log lines held back by sampling, by
  *   upstream and kind.
@@ -82,6 +90,7 @@ export function createMetricSignal(
   meter?: Meter,
   circuits: ReadonlyMap<string, CircuitGauge> = new Map(),
   shared?: SharedStateHealth,
+  limiters: ReadonlyMap<string, LimiterGauge> = new Map(),
 ): MetricSignal {
   const m = meter ?? otelApi().metrics.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
   const durations: Histogram = m.createHistogram('http.client.request.duration', {
@@ -126,6 +135,26 @@ export function createMetricSignal(
         route === undefined ? { [ATTR.UPSTREAM]: upstream } : { [ATTR.UPSTREAM]: upstream, [ATTR.ROUTE]: route },
       );
   });
+  const limitGauge = m.createObservableGauge('faultline.concurrency.limit', {
+    unit: '{request}',
+    description: 'Adaptive concurrency: the attempts in flight the limit admits.',
+  });
+  const inFlightGauge = m.createObservableGauge('faultline.concurrency.in_flight', {
+    unit: '{request}',
+    description: 'Adaptive concurrency: attempts admitted and not yet ended.',
+  });
+  // Read when the SDK collects: a limiter's numbers cost nothing per call.
+  m.addBatchObservableCallback(
+    (result) => {
+      for (const { upstream, route, limit, inFlight } of limiters.values()) {
+        const attributes =
+          route === undefined ? { [ATTR.UPSTREAM]: upstream } : { [ATTR.UPSTREAM]: upstream, [ATTR.ROUTE]: route };
+        result.observe(limitGauge, limit, attributes);
+        result.observe(inFlightGauge, inFlight, attributes);
+      }
+    },
+    [limitGauge, inFlightGauge],
+  );
   if (shared !== undefined) {
     const attributes = { [ATTR.UPSTREAM]: shared.upstream };
     m.createObservableGauge('faultline.shared_state.healthy', {

@@ -7,7 +7,18 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '../../../src/errors/ConfigError.js';
 import { type AnswerTime, composePolicies, type Resilience } from '../../../src/policies/composePolicies.js';
 import { circuitBreaker, fallback, hedge, retry, retryBudget, throttle } from '../../../src/index.js';
-import { type FailedCall, type Policy, type PolicyHooks, UNDECIDED, type Verdict } from '../../../src/types/policy.js';
+import { setImmediate as tick } from 'node:timers/promises';
+import type { Failure } from '../../../src/types/failure.js';
+import {
+  type AdmissionRequest,
+  type AttemptEnd,
+  type FailedCall,
+  type Permit,
+  type Policy,
+  type PolicyHooks,
+  UNDECIDED,
+  type Verdict,
+} from '../../../src/types/policy.js';
 import { fakeClock } from '../../helpers/fakeClock.js';
 import { type RecordingDiagnostics, recordingDiagnostics } from '../helpers/recordingDiagnostics.js';
 import { attemptInfo, failedAttempt, serverError, succeededAttempt } from './policyHarness.js';
@@ -359,5 +370,77 @@ describe('building a list: ConfigError naming the entry', () => {
     assert.deepEqual(context?.policies, ['retry', 'spy', 'throttle']);
     assert.equal(context?.clock, clock);
     assert.equal(context?.diagnostics, diagnostics);
+  });
+});
+
+describe('acquire: policies that hold places', () => {
+  const request = (overrides: Partial<AdmissionRequest> = {}): AdmissionRequest => ({
+    ...attemptInfo(),
+    remainingMs: Number.POSITIVE_INFINITY,
+    signal: new AbortController().signal,
+    ...overrides,
+  });
+  /** A policy giving places and recording how each was released. */
+  const holding = (name: string, wait = false) => {
+    const released: string[] = [];
+    const give = () => ({ release: (end: AttemptEnd) => released.push(end.outcome) });
+    return {
+      released,
+      policy: policy(name, { acquire: () => (wait ? Promise.resolve(give()) : give()) }),
+    };
+  };
+
+  it('a list without acquire composes none: the pipeline keeps its plain beforeAttempt', () => {
+    assert.equal(compose([retry(), throttle()]).resilience.acquire, undefined);
+  });
+
+  it('runs gates in list order; an inner refusal releases the outer places, dropped, once', async () => {
+    const outer = holding('outer', true);
+    const refusing = policy('refusing', {
+      beforeAttempt: () => ({ kind: 'circuit_open', code: 'X', message: 'no' }),
+    });
+    const { resilience } = compose([outer.policy, refusing]);
+    const admitted = await resilience.acquire!(request(), scrub);
+    assert.equal((admitted as Failure).code, 'X');
+    assert.deepEqual(outer.released, ['dropped']);
+  });
+
+  it('one permit for two places: released once, both hear it; a second release is ignored', () => {
+    const a = holding('a');
+    const b = holding('b');
+    const { resilience } = compose([a.policy, b.policy]);
+    const permit = resilience.acquire!(request(), scrub) as Permit;
+    permit.release({ outcome: 'success', durationMs: 5 });
+    permit.release({ outcome: 'success', durationMs: 5 });
+    assert.deepEqual([a.released, b.released], [['success'], ['success']]);
+  });
+
+  it('a hedge never waits: a promise for a hedge refuses it, reported, and its late place is given back', async () => {
+    const waiting = holding('waiting', true);
+    const { resilience, recorded } = compose([waiting.policy]);
+    const admitted = resilience.acquire!(request({ hedge: true }), scrub);
+    assert.equal((admitted as Failure).kind, 'load_shed');
+    await tick();
+    assert.deepEqual(waiting.released, ['dropped']);
+    assert.deepEqual(recorded.whats(), ['waiting (acquire)']);
+  });
+
+  it('a throwing acquire or release is reported, never thrown', () => {
+    const throwing = policy('throwing', {
+      acquire: () => ({
+        release: () => {
+          throw new Error('boom');
+        },
+      }),
+    });
+    const hostile = policy('hostile', {
+      acquire: () => {
+        throw new Error('nope');
+      },
+    });
+    const { resilience, recorded } = compose([hostile, throwing]);
+    const permit = resilience.acquire!(request(), scrub) as Permit;
+    permit.release({ outcome: 'failure', durationMs: 1 });
+    assert.deepEqual(recorded.whats(), ['hostile (acquire)', 'throwing (release)']);
   });
 });
