@@ -23,6 +23,8 @@ type Listener = () => void;
 export class CallControl implements Deadline {
   /** The total deadline on the sweep's clock (Infinity: none). */
   expiresAt = Number.POSITIVE_INFINITY;
+  /** The deadline sweep's bookkeeping (see `Deadline`). */
+  sweepSlot = -1;
   private abortCause: AbortCause | undefined;
   private abortReason: unknown;
   private controller: AbortController | undefined;

@@ -9,6 +9,8 @@ import type { Deadline, DeadlineSweep } from '../transport/deadlineSweep.js';
  */
 export class FallbackLimit implements Deadline, AnswerTime {
   expiresAt = Number.POSITIVE_INFINITY;
+  /** The deadline sweep's bookkeeping (see `Deadline`). */
+  sweepSlot = -1;
   private controller: AbortController | undefined;
   private timedOut: DOMException | undefined;
 

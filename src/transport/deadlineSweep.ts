@@ -10,6 +10,11 @@ export interface Deadline {
    * again with a later `expiresAt`. Must not throw.
    */
   expire(now: number): void;
+  /**
+   * Where the sweep holds it while armed (-1 or absent: not armed). The sweep's own
+   * bookkeeping: implementers declare it as `sweepSlot = -1` so their shape never changes.
+   */
+  sweepSlot?: number;
 }
 
 /** Options of {@link DeadlineSweep}. */
@@ -40,7 +45,10 @@ export class DeadlineSweep {
   /** The sweep's monotonic clock, in ms: deadlines are set on it. */
   readonly now: () => number;
   private readonly intervalMs: number;
-  private readonly armed = new Set<Deadline>();
+  // An array with each deadline's slot written on it, not a Set: arming a fresh object
+  // in a Set hashes it and the churn of deletes rehashes the table, on every attempt and
+  // every call (issue 25's bisect). Disarming moves the last entry into the freed slot.
+  private readonly armed: Deadline[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(options: DeadlineSweepOptions = {}) {
@@ -48,9 +56,12 @@ export class DeadlineSweep {
     this.intervalMs = options.intervalMs ?? 10;
   }
 
-  /** Watches `deadline` until it expires or is disarmed. */
+  /** Watches `deadline` until it expires or is disarmed (arming it again changes nothing). */
   arm(deadline: Deadline): void {
-    this.armed.add(deadline);
+    const slot = deadline.sweepSlot;
+    if (slot !== undefined && slot >= 0 && this.armed[slot] === deadline) return;
+    deadline.sweepSlot = this.armed.length;
+    this.armed.push(deadline);
     if (this.timer === undefined) {
       this.timer = setInterval(this.sweep, this.intervalMs);
       // A deadline never keeps the process alive by itself.
@@ -60,7 +71,9 @@ export class DeadlineSweep {
 
   /** Stops watching `deadline` (nothing happens if it is not armed). */
   disarm(deadline: Deadline): void {
-    this.armed.delete(deadline);
+    const slot = deadline.sweepSlot;
+    if (slot === undefined || slot < 0 || this.armed[slot] !== deadline) return;
+    this.removeAt(slot);
   }
 
   /** Whether the interval is running. */
@@ -70,19 +83,37 @@ export class DeadlineSweep {
 
   /** How many deadlines are armed. */
   get size(): number {
-    return this.armed.size;
+    return this.armed.length;
+  }
+
+  private removeAt(slot: number): void {
+    const { armed } = this;
+    const removed = armed[slot]!;
+    const last = armed.pop()!;
+    if (last !== removed) {
+      armed[slot] = last;
+      last.sweepSlot = slot;
+    }
+    removed.sweepSlot = -1;
   }
 
   private readonly sweep = (): void => {
-    if (this.armed.size === 0) {
+    const { armed } = this;
+    if (armed.length === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
       return;
     }
     const now = this.now();
-    for (const deadline of this.armed) {
-      if (deadline.expiresAt > now) continue;
-      this.armed.delete(deadline);
+    // An expiry may arm or disarm others (or re-arm itself): the slot just emptied gets
+    // the last entry, so it is looked at again before moving on.
+    for (let slot = 0; slot < armed.length;) {
+      const deadline = armed[slot]!;
+      if (deadline.expiresAt > now) {
+        slot++;
+        continue;
+      }
+      this.removeAt(slot);
       try {
         deadline.expire(now);
       } catch {

@@ -55,6 +55,8 @@ function defineDeadlineHandler(): DeadlineHandlerClass {
 
   class DeadlineRequestHandler extends RequestHandler implements Deadline {
     expiresAt: number;
+    /** The deadline sweep's bookkeeping (see `Deadline`). */
+    sweepSlot = -1;
     private readonly timeoutMs: number;
     private readonly sweep: DeadlineSweep;
 

@@ -145,4 +145,45 @@ describe('DeadlineSweep', () => {
     tick(40);
     assert.deepEqual([throwing.fired, after.fired, later.fired], [[10], [10], [40]]);
   });
+  it('arming an armed deadline again keeps one entry; disarming one from the middle leaves the others on time', (t) => {
+    const { sweep, tick } = fakeSweep(t);
+    const deadlines = [10, 20, 30, 40, 50].map((at) => entry(at));
+    for (const deadline of deadlines) sweep.arm(deadline);
+    sweep.arm(deadlines[2]!);
+    assert.equal(sweep.size, 5);
+    sweep.disarm(deadlines[1]!);
+    sweep.disarm(deadlines[1]!);
+    assert.equal(sweep.size, 4);
+    tick(50);
+    assert.deepEqual(
+      deadlines.map((deadline) => deadline.fired),
+      [[10], [], [30], [40], [50]],
+    );
+    assert.equal(sweep.size, 0);
+  });
+
+  it('an expiry that disarms another deadline due in the same tick stops it firing', (t) => {
+    const { sweep, tick } = fakeSweep(t);
+    const other = entry(10);
+    const first = entry(10, () => sweep.disarm(other));
+    const last = entry(10);
+    sweep.arm(first);
+    sweep.arm(other);
+    sweep.arm(last);
+    tick(10);
+    assert.deepEqual([first.fired, other.fired, last.fired], [[10], [], [10]]);
+  });
+
+  it('a deadline another sweep watches is not disarmed here', (t) => {
+    const { sweep, tick } = fakeSweep(t);
+    const elsewhere = new DeadlineSweep({ now: () => Date.now(), intervalMs: 10 });
+    const mine = entry(10);
+    const theirs = entry(10);
+    sweep.arm(mine);
+    elsewhere.arm(theirs);
+    sweep.disarm(theirs);
+    assert.equal(sweep.size, 1);
+    tick(10);
+    assert.deepEqual([mine.fired, theirs.fired], [[10], [10]]);
+  });
 });
