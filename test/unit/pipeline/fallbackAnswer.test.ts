@@ -67,7 +67,7 @@ describe('which failures a fallback answers', () => {
     const s = setup(t, { value: 'cached' });
     const answered: FailureKind[] = [];
     for (const kind of FAILURE_KINDS) if ((await answerFor(s, failureOf(kind))) !== undefined) answered.push(kind);
-    assert.deepEqual(answered.sort(), ['circuit_open', 'network', 'server', 'throttled', 'timeout']);
+    assert.deepEqual(answered.sort(), ['circuit_open', 'load_shed', 'network', 'server', 'throttled', 'timeout']);
     assert.deepEqual([...DEFAULTS.fallbackOn].sort(), answered);
   });
 
