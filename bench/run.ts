@@ -129,7 +129,7 @@ try {
     );
   const legend = { ...plain.describe, ...signals.describe };
   lines.push('', 'What each row is:');
-  for (const name of [...plain.order, ...signals.order])
+  for (const name of new Set([...plain.order, ...signals.order]))
     if (legend[name] !== undefined) lines.push(`- ${name}: ${legend[name]}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   measured = { plain, signals };
