@@ -12,7 +12,13 @@ export type Send = (path: string) => Promise<void>;
 
 export interface Contender {
   readonly name: string;
+  /** What the row's client is, for the legend under the table. */
+  readonly describe?: string;
   readonly send: Send;
+  /** The routes it is measured on: both unless a route says nothing about it. @default ['/ok', '/fail'] */
+  readonly paths?: readonly string[];
+  /** Measured by `--quick` (the smoke run measures only the rows of the ratio table). @default false */
+  readonly quick?: boolean;
   /** Called before each of its measurements (warm-up included): switches on what only it uses. */
   enter?(): void;
   /** Called after each of its measurements. */
@@ -37,6 +43,15 @@ const expectSent = (error: unknown): void => {
 
 /** The clients compared, each set up as its users would, single attempt, JSON parsed. */
 export function contenders(baseUrl: string, extra: readonly Contender[] = []): Contender[] {
+  // What a user gets by default (issue 25): the 0.2 default list — retry() from
+  // FAULTLINE_RETRY_* and throttle() — no logger, report or telemetry option, and no SDK
+  // set up in this process. Only on a 200: the default retry answers a 503 with backoff
+  // delays, so its figure there would be three attempts and their timers, not a call.
+  const defaultJson = createClient({ name: 'bench', baseUrl });
+  const defaultGet = createClient({ name: 'bench', baseUrl });
+  const DEFAULT_CLIENT =
+    'createClient({ name, baseUrl }): the default resilience list (retry(), throttle()), no logger/report/telemetry options, no SDK set up; 200 only (the default retry answers a 503 with backoff)';
+  // One attempt, telemetry off: the rows of the table before issue 25, kept for the 503 path.
   const faultlineJson = createClient({
     baseUrl,
     name: 'bench',
@@ -51,6 +66,8 @@ export function contenders(baseUrl: string, extra: readonly Contender[] = []): C
     telemetry: { enabled: false },
     env: {},
   });
+  const SINGLE =
+    'createClient({ name, baseUrl, resilience: [throttle()], telemetry: { enabled: false }, env: {} }): one attempt, no signals (the no-signals rows before issue 25)';
   // The shared-state row (issue 15): the same budget + breaker on local state and on a
   // fleet's state in Redis; only when FAULTLINE_BENCH_REDIS_URL names a running Redis.
   const redisUrl = process.env['FAULTLINE_BENCH_REDIS_URL'];
@@ -73,11 +90,13 @@ export function contenders(baseUrl: string, extra: readonly Contender[] = []): C
     fleetRows.push(
       {
         name: 'faultline json(), budget + breaker, local state',
+        describe: 'resilience: [retryBudget(), circuitBreaker() kept closed, throttle()], telemetry off, local state',
         send: (path) => local.json(path).then(() => {}, expectSent),
         close: () => local.close(),
       },
       {
         name: 'faultline json(), budget + breaker, shared in Redis',
+        describe: 'the same list on sharedState({ url: FAULTLINE_BENCH_REDIS_URL })',
         send: (path) => fleet.json(path).then(() => {}, expectSent),
         close: () => fleet.close().then(() => shared.close()),
       },
@@ -89,12 +108,30 @@ export function contenders(baseUrl: string, extra: readonly Contender[] = []): C
   const kyClient = ky.create({ prefixUrl: baseUrl, retry: 0 });
   return [
     {
-      name: 'faultline client.json()',
+      name: 'faultline json(), default client',
+      describe: DEFAULT_CLIENT,
+      send: (path) => defaultJson.json(path).then(() => {}),
+      paths: ['/ok'],
+      quick: true,
+      close: () => defaultJson.close(),
+    },
+    {
+      name: 'faultline get(), default client',
+      describe: DEFAULT_CLIENT,
+      send: (path) => defaultGet.get(path).then((res) => res.json().then(() => {})),
+      paths: ['/ok'],
+      quick: true,
+      close: () => defaultGet.close(),
+    },
+    {
+      name: 'faultline json(), one attempt, telemetry off',
+      describe: SINGLE,
       send: (path) => faultlineJson.json(path).then(() => {}, expectFailure),
       close: () => faultlineJson.close(),
     },
     {
-      name: 'faultline client.get()',
+      name: 'faultline get(), one attempt, telemetry off',
+      describe: SINGLE,
       send: (path) => faultlineGet.get(path).then((res) => res.json().then(() => {}), expectFailure),
       close: () => faultlineGet.close(),
     },
@@ -102,6 +139,8 @@ export function contenders(baseUrl: string, extra: readonly Contender[] = []): C
     ...extra,
     {
       name: 'undici.request',
+      describe: 'undici.request(url, { dispatcher: new Agent() }), body.json()',
+      quick: true,
       send: async (path) => {
         const { body } = await request(baseUrl + path, { dispatcher: undiciAgent });
         await body.json();

@@ -5,6 +5,7 @@ import * as Sentry from '@sentry/node';
 import { Agent, request } from 'undici';
 import winston from 'winston';
 import type { Writable } from 'node:stream';
+import type { Instrumented } from './baselineContenders.js';
 import { type Contender, expectFailure } from './contenders.js';
 
 /** What the hand-rolled stack throws for a status of 400 or more (as a team's wrapper would). */
@@ -29,14 +30,7 @@ class UpstreamError extends Error {
  * other rows of the phase — undici.request in the same process and faultline — are
  * measured as before, without a second subscriber to undici's diagnostics channels.
  */
-export function handRolledContenders(
-  baseUrl: string,
-  providers: { tracerProvider: TracerProvider; meterProvider: MeterProvider },
-  lines: Writable,
-): Contender[] {
-  const instrumentation = new UndiciInstrumentation();
-  registerInstrumentations({ instrumentations: [instrumentation], ...providers });
-  instrumentation.disable();
+export function handRolledContenders(baseUrl: string, instrumented: Instrumented, lines: Writable): Contender[] {
   const logger = winston.createLogger({
     level: 'info',
     format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
@@ -49,13 +43,12 @@ export function handRolledContenders(
     throw error;
   };
   const agent = new Agent();
-  const instrumented = {
-    enter: () => instrumentation.enable(),
-    leave: () => instrumentation.disable(),
-  };
   const stacks: Contender[] = [
     {
       name: 'hand-rolled undici.request stack',
+      describe:
+        'undici.request + instrumentation-undici, and per failure a winston JSON line and Sentry.captureException (no cap)',
+      quick: true,
       send: async (path) => {
         const url = baseUrl + path;
         const { statusCode, body } = await request(url, { dispatcher: agent });
@@ -67,6 +60,7 @@ export function handRolledContenders(
     },
     {
       name: 'hand-rolled global fetch stack',
+      describe: 'the same stack over global fetch',
       send: async (path) => {
         const url = baseUrl + path;
         const res = await fetch(url);
@@ -78,4 +72,20 @@ export function handRolledContenders(
     },
   ];
   return stacks.map((contender) => ({ ...contender, send: (path) => contender.send(path).catch(expectFailure) }));
+}
+
+/**
+ * `@opentelemetry/instrumentation-undici` registered the official way
+ * (`registerInstrumentations` on the signals phase's providers), then switched off: the
+ * rows that use it switch it on while they run, so no other row pays a second subscriber
+ * to undici's diagnostics channels. One instance for every such row.
+ */
+export function undiciInstrumentation(providers: {
+  tracerProvider: TracerProvider;
+  meterProvider: MeterProvider;
+}): Instrumented {
+  const instrumentation = new UndiciInstrumentation();
+  registerInstrumentations({ instrumentations: [instrumentation], ...providers });
+  instrumentation.disable();
+  return { enter: () => instrumentation.enable(), leave: () => instrumentation.disable() };
 }

@@ -1,5 +1,5 @@
 // npm run bench [-- --rounds 7 --requests 20000 --warmup 2000 --concurrency 16 --only NAME,... --quick
-//                  --sampling off --phase plain|signals]
+//                  --sampling off --phase plain|signals --no-check --write-reference]
 //
 // Compares faultline with bare undici, fetch, got, axios and ky. The server runs in its
 // own process (pinned to core 1 where taskset exists) and the clients in another
@@ -16,12 +16,27 @@
 // with the hand-rolled undici stack too. `--sampling off` runs faultline's clients with
 // every failure line written (otherwise FAULTLINE_LOG_SAMPLE_* pass through from the
 // environment, defaulting to the storm sampling); `--phase` runs one phase alone.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+//
+// Then it prints issue 25's figures (tableRatios.ts): faultline against the floor (a span
+// and a histogram record by hand), against undici + instrumentation-undici, the storm
+// against the floor's failure path and the hand-rolled stack, the default client against
+// undici, and `import 'faultline'`, each with its spread over rounds; and checks each
+// against bench/reference.json (the set for a quick or a full run): a figure over its
+// reference × the margin there fails the run (exit 1) with a line naming it.
+// `--write-reference` stores this run's figures as the reference of its kind; `--no-check`
+// skips the check. `--quick` (the CI smoke run) measures only the rows of those figures.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { importTimes } from './importTime.js';
+import { checkRatios, type Reference } from './referenceCheck.js';
+import { importRatio, median, type PhaseResult, type Ratio, tableRatios } from './tableRatios.js';
+
 const here = dirname(fileURLToPath(import.meta.url));
+/** The source file, not a copy in dist: `--write-reference` updates what is committed. */
+const referencePath = fileURLToPath(new URL('../../bench/reference.json', import.meta.url));
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const value = (flag: string, fallback: number): number => {
@@ -29,13 +44,16 @@ const value = (flag: string, fallback: number): number => {
   return index === -1 ? fallback : Number(argv[index + 1]);
 };
 const options = {
-  rounds: value('--rounds', quick ? 1 : 7),
-  requests: value('--requests', quick ? 500 : 20_000),
+  rounds: value('--rounds', quick ? 5 : 7),
+  requests: value('--requests', quick ? 400 : 20_000),
   warmup: value('--warmup', quick ? 200 : 2_000),
   concurrency: value('--concurrency', 16),
   only: argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '').split(',') : undefined,
   sampling: argv.includes('--sampling') && argv[argv.indexOf('--sampling') + 1] === 'off' ? 'off' : 'on',
+  quick,
 };
+const check = !argv.includes('--no-check');
+const writeReference = argv.includes('--write-reference');
 const phases = argv.includes('--phase') ? [argv[argv.indexOf('--phase') + 1]] : ['plain', 'signals'];
 /** The row the "× hand-rolled" ratios are taken against. */
 const HAND_ROLLED = 'hand-rolled undici.request stack';
@@ -57,11 +75,6 @@ async function startServer(): Promise<{ port: number; stop: () => void }> {
   return { port, stop: () => child.kill('SIGTERM') };
 }
 
-interface PhaseResult {
-  order: string[];
-  results: Record<string, { cpu: number[]; rps: number[] }>;
-}
-
 async function runPhase(phase: 'plain' | 'signals', baseUrl: string): Promise<PhaseResult> {
   const child = pinned(0, 'worker.js', [JSON.stringify({ phase, baseUrl, ...options })]);
   let out = '';
@@ -74,13 +87,9 @@ async function runPhase(phase: 'plain' | 'signals', baseUrl: string): Promise<Ph
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as PhaseResult;
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
+const started = Date.now();
 const server = await startServer();
+let measured: Record<'plain' | 'signals', PhaseResult>;
 try {
   const baseUrl = `http://127.0.0.1:${server.port}`;
   const none: PhaseResult = { order: [], results: {} };
@@ -97,16 +106,17 @@ try {
   ];
   const add = (label: string, results: PhaseResult['results'], name: string, inSignalsPhase: boolean): void => {
     const ok = results[`${name}\t/ok`];
-    const fail = results[`${name}\t/fail`];
-    if (ok === undefined || fail === undefined) return;
-    const ratio = (value: number, against: number): string => (value / against).toFixed(2);
+    const fail = results[`${name}\t/fail`] ?? { cpu: [], rps: [] };
+    if (ok === undefined) return;
+    const ratio = (value: number, against: number): string =>
+      Number.isNaN(value) ? '—' : (value / against).toFixed(2);
     const okCpu = median(ok.cpu);
     const failCpu = median(fail.cpu);
     const own = inSignalsPhase
       ? `${ratio(okCpu, sameProcess('/ok'))} | ${ratio(failCpu, sameProcess('/fail'))} | ${ratio(okCpu, handRolled('/ok'))} | ${ratio(failCpu, handRolled('/fail'))}`
       : ' | | | ';
     lines.push(
-      `| ${label} | ${okCpu.toFixed(0)} | ${median(ok.rps).toFixed(0)} | ${failCpu.toFixed(0)} | ${median(fail.rps).toFixed(0)} | ${ratio(okCpu, baseline('/ok'))} | ${ratio(failCpu, baseline('/fail'))} | ${own} |`,
+      `| ${label} | ${okCpu.toFixed(0)} | ${median(ok.rps).toFixed(0)} | ${Number.isNaN(failCpu) ? '—' : failCpu.toFixed(0)} | ${Number.isNaN(failCpu) ? '—' : median(fail.rps).toFixed(0)} | ${ratio(okCpu, baseline('/ok'))} | ${ratio(failCpu, baseline('/fail'))} | ${own} |`,
     );
   };
   for (const name of plain.order) add(name, plain.results, name, false);
@@ -117,7 +127,78 @@ try {
       name,
       true,
     );
+  const legend = { ...plain.describe, ...signals.describe };
+  lines.push('', 'What each row is:');
+  for (const name of new Set([...plain.order, ...signals.order]))
+    if (legend[name] !== undefined) lines.push(`- ${name}: ${legend[name]}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+  measured = { plain, signals };
 } finally {
   server.stop();
+}
+
+const times = importTimes(7);
+const ratios: Ratio[] = [...tableRatios(measured), importRatio(times)];
+const spread = (r: Ratio): string => (Number.isNaN(r.min) ? '—' : `${r.min.toFixed(2)}–${r.max.toFixed(2)}`);
+const out = [
+  '',
+  `Issue 25's figures: CPU per request (import: ms), ratio of the medians and, as spread, the lowest and highest per-round ratio (import: per pair of fresh processes) over ${options.rounds} rounds.`,
+  '',
+  '| figure | ratio | spread | medians | target |',
+  '|---|---|---|---|---|',
+  ...ratios.map(
+    (r) =>
+      `| ${r.label} | ${Number.isNaN(r.value) ? '—' : `${r.value.toFixed(2)}×`} | ${spread(r)} | ${r.detail} | ${r.target} |`,
+  ),
+  '',
+];
+const kind = quick ? 'quick' : 'full';
+const reference = existsSync(referencePath)
+  ? (JSON.parse(readFileSync(referencePath, 'utf8')) as Reference)
+  : undefined;
+const set = reference?.[kind];
+let failed = false;
+if (writeReference) {
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || 'unknown';
+  const next: Reference = {
+    margin: 1.5,
+    ...reference,
+    [kind]: {
+      run: {
+        date: new Date().toISOString(),
+        commit,
+        node: process.version,
+        command: `node dist/bench/run.js ${argv.join(' ')}`.trim(),
+      },
+      ratios: Object.fromEntries(
+        ratios
+          .filter((r) => !Number.isNaN(r.value))
+          .map((r) => [r.id, { value: round(r.value), min: round(r.min), max: round(r.max) }]),
+      ),
+    },
+  };
+  writeFileSync(referencePath, `${JSON.stringify(next, null, 2)}\n`);
+  out.push(`Stored as the ${kind} reference in ${referencePath}.`);
+} else if (!check) out.push('Reference check skipped (--no-check).');
+else if (options.sampling === 'off') out.push('Reference check skipped: the references are for storm sampling on.');
+else if (reference === undefined || set === undefined)
+  out.push(`No ${kind} reference in ${referencePath}: nothing checked.`);
+else {
+  const result = checkRatios(ratios, set.ratios, reference.margin, reference.margins);
+  out.push(
+    `Against the ${kind} reference (${set.run.commit}, ${set.run.date}; a figure fails over reference × ${reference.margin}${reference.margins === undefined ? '' : `, or its own margin: ${JSON.stringify(reference.margins)}`}):`,
+    ...result.lines,
+  );
+  failed = result.failures.length > 0;
+  if (failed) out.push('', `${result.failures.length} figure(s) over their reference: the benchmark FAILS.`);
+}
+out.push(`Run time: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+process.stdout.write(`${out.join('\n')}\n`);
+if (failed) {
+  process.stderr.write('bench: figures over their reference in bench/reference.json (BENCH REGRESSION lines above)\n');
+  process.exitCode = 1;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

@@ -16,7 +16,8 @@ import { createClient, throttle } from '../src/index.js';
 // The logger faultline builds when an app gives none (not a public export: the bench is not a user).
 import { createLogger } from '../src/signals/logs/createLogger.js';
 import { type Contender, expectFailure } from './contenders.js';
-import { handRolledContenders } from './handRolledContenders.js';
+import { floorContender, instrumentedUndiciContender } from './baselineContenders.js';
+import { handRolledContenders, undiciInstrumentation } from './handRolledContenders.js';
 
 /** Accepts spans and drops them: the export pipeline runs, the network does not. */
 class DiscardingExporter implements SpanExporter {
@@ -106,20 +107,29 @@ export async function signalContenders(
   const json = createClient({ baseUrl, name: 'bench-signals', resilience, telemetry: { logger }, env });
   const get = createClient({ baseUrl, name: 'bench-signals', resilience, telemetry: { logger }, env });
 
+  const instrumented = undiciInstrumentation({ tracerProvider, meterProvider });
+  const SIGNALS =
+    'createClient({ name, baseUrl, resilience: [throttle()], telemetry: { logger } }): one attempt, every signal on (the SDKs above, winston to /dev/null, Sentry with its cap, storm sampling)';
+
   return {
     logger,
     contenders: [
       {
         name: 'faultline client.json(), signals on',
+        describe: SIGNALS,
+        quick: true,
         send: (path) => json.json(path).then(() => {}, expectFailure),
         close: () => json.close(),
       },
       {
         name: 'faultline client.get(), signals on',
+        describe: SIGNALS,
         send: (path) => get.get(path).then((res) => res.json().then(() => {}), expectFailure),
         close: () => get.close(),
       },
-      ...handRolledContenders(baseUrl, { tracerProvider, meterProvider }, devNull()),
+      floorContender(baseUrl),
+      instrumentedUndiciContender(baseUrl, instrumented),
+      ...handRolledContenders(baseUrl, instrumented, devNull()),
     ],
     async shutdown() {
       await Sentry.close(1000);

@@ -12,6 +12,7 @@ interface Args {
   concurrency: number;
   only: string[] | undefined;
   sampling: 'on' | 'off';
+  quick: boolean;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
@@ -38,17 +39,38 @@ async function measure(
   return { cpuUs: (used.user + used.system) / count, rps: count / (wallNs / 1e9) };
 }
 
+/**
+ * FAULTLINE_BENCH_SLOWDOWN_US (the bench's only, never read by faultline): µs of busy CPU
+ * added to every call of faultline's rows, to show the reference check fails on a regression.
+ */
+const slowdownUs = Number(process.env['FAULTLINE_BENCH_SLOWDOWN_US'] ?? 0);
+
+function slowedDown(contender: Contender): Contender {
+  if (!(slowdownUs > 0) || !contender.name.startsWith('faultline')) return contender;
+  return {
+    ...contender,
+    send: (path) => {
+      const until = performance.now() + slowdownUs / 1000;
+      while (performance.now() < until);
+      return contender.send(path);
+    },
+  };
+}
+
 const signals = args.phase === 'signals' ? await signalContenders(args.baseUrl, args.sampling) : undefined;
 const plain = contenders(args.baseUrl).filter((c) => (args.phase === 'signals' ? c.name === 'undici.request' : true));
-const all = [...(signals?.contenders ?? []), ...plain].filter(
-  (c) => args.only === undefined || c.name === 'undici.request' || args.only.some((word) => c.name.includes(word)),
-);
+const all = [...(signals?.contenders ?? []), ...plain]
+  .filter((c) => !args.quick || c.quick === true)
+  .filter(
+    (c) => args.only === undefined || c.name === 'undici.request' || args.only.some((word) => c.name.includes(word)),
+  )
+  .map(slowedDown);
 const results: Record<string, { cpu: number[]; rps: number[] }> = {};
 for (let round = 0; round < args.rounds; round++) {
   const order = all.map((_, i) => all[(i + round) % all.length]!);
   for (const contender of order) {
     contender.enter?.();
-    for (const path of ['/ok', '/fail']) {
+    for (const path of contender.paths ?? ['/ok', '/fail']) {
       await measure(contender, path, args.warmup, args.concurrency);
       const { cpuUs, rps } = await measure(contender, path, args.requests, args.concurrency);
       const key = `${contender.name}\t${path}`;
@@ -63,5 +85,6 @@ for (let round = 0; round < args.rounds; round++) {
 }
 for (const contender of all) await contender.close();
 await signals?.shutdown();
-process.stdout.write(`${JSON.stringify({ order: all.map((c) => c.name), results })}\n`);
+const describe = Object.fromEntries(all.flatMap((c) => (c.describe === undefined ? [] : [[c.name, c.describe]])));
+process.stdout.write(`${JSON.stringify({ order: all.map((c) => c.name), results, describe })}\n`);
 process.exit(0);
