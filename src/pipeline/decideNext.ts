@@ -1,5 +1,5 @@
 import type { Failure } from '../types/failure.js';
-import type { Verdict } from '../types/policy.js';
+import type { FailedAttempt, Verdict } from '../types/policy.js';
 import { scrubberOf } from './callSecrets.js';
 import type { Call } from './prepareCall.js';
 
@@ -50,30 +50,59 @@ function askPolicies(
   durationMs: number | undefined,
   state: CallState,
 ): Verdict | Promise<Verdict> {
-  const { config, control, info } = call;
+  const { config, info } = call;
   const now = config.clock.now();
   const verdict = call.resilience.afterFailure(
-    {
+    new FailedAttemptOf(
+      call,
       attempt,
       failure,
-      method: call.method,
-      url: info.url,
-      upstream: info.upstream,
-      route: info.route,
-      waitedUntil: state.waitedUntil,
-      durationMs: durationMs ?? 0,
-      replayable: call.replayable,
-      elapsedMs: now - info.startedAt,
+      durationMs ?? 0,
+      now - info.startedAt,
       previousDelayMs,
-      remainingMs: call.deadline - now,
-      // Made on demand: most policies never look at it.
-      get signal() {
-        return control.signal;
-      },
-    },
+      call.deadline - now,
+      state.waitedUntil,
+    ),
     scrubberOf(call),
   );
   return verdict instanceof Promise ? verdict.then((v) => withinLimits(call, v)) : withinLimits(call, verdict);
+}
+
+/**
+ * What the policies are told of a failed attempt. A class, not a literal: a literal with a
+ * getter is built slowly every time (its accessor defined per object), and a storm builds
+ * one per failure. The signal is made on demand: most policies never look at it.
+ */
+class FailedAttemptOf implements FailedAttempt {
+  readonly method: string;
+  readonly url: string;
+  readonly upstream: string;
+  readonly route: string;
+  readonly replayable: boolean;
+  readonly #control: Call['control'];
+
+  constructor(
+    call: Call,
+    readonly attempt: number,
+    readonly failure: Failure,
+    readonly durationMs: number,
+    readonly elapsedMs: number,
+    readonly previousDelayMs: number,
+    readonly remainingMs: number,
+    readonly waitedUntil: number,
+  ) {
+    const { info } = call;
+    this.method = call.method;
+    this.url = info.url;
+    this.upstream = info.upstream;
+    this.route = info.route;
+    this.replayable = call.replayable;
+    this.#control = call.control;
+  }
+
+  get signal(): AbortSignal {
+    return this.#control.signal;
+  }
 }
 
 /** A delay is granted only for a body that can be sent again and within the deadline. */

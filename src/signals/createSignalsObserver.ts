@@ -125,7 +125,15 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
       if (state !== undefined) signals.failedCalls.delete(call);
       const last = state?.last;
       let ids = last === undefined ? undefined : traceIdsOf(last.span);
-      guard(diagnostics, 'metrics', () => signals.metrics.callEnded(call, outcome), undefined);
+      // try/catch, not guard(): a closure per call for each step is what a storm pays most of.
+      try {
+        signals.metrics.callEnded(call, outcome);
+      } catch (error) {
+        diagnostics.report('metrics', error);
+      }
+      // A success whose attempt kept nothing: its end found successes not logged (remember),
+      // so the call's debug line is not either — the level is not asked a second time.
+      if (outcome.failure === undefined && state === undefined && outcome.attempts > 0) return;
       const told = outcome.failure !== undefined || state !== undefined;
       // One set of ids for the line and the event: the last attempt's span, else (a call
       // never sent, as under a remembered Retry-After) the caller's span, else Sentry's trace.
@@ -148,7 +156,11 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
         eventId = reported?.eventId;
       }
       if (signals.logs === undefined) return;
-      guard(diagnostics, 'logger', () => signals.logs?.callEnded(call, outcome, ids, eventId), undefined);
+      try {
+        signals.logs.callEnded(call, outcome, ids, eventId);
+      } catch (error) {
+        diagnostics.report('logger', error);
+      }
     },
   };
   return observer;

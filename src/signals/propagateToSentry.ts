@@ -21,8 +21,13 @@ export function propagateToSentry(span: Span, headers: Record<string, string>): 
   const sampled = (traceFlags & SAMPLED) === SAMPLED;
   headers['traceparent'] = `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
   headers['sentry-trace'] = `${traceId}-${spanId}-${sampled ? '1' : '0'}`;
-  const others = (headers['baggage'] ?? '')
-    .split(',')
-    .filter((entry) => entry.trim() !== '' && !SENTRY_ENTRY.test(entry));
-  headers['baggage'] = [...others, `sentry-trace_id=${traceId}`, `sentry-sampled=${String(sampled)}`].join(',');
+  const ours = `sentry-trace_id=${traceId},sentry-sampled=${sampled ? 'true' : 'false'}`;
+  const given = headers['baggage'];
+  // The common case (no baggage in the context) builds one string and splits nothing.
+  if (given === undefined || given === '') {
+    headers['baggage'] = ours;
+    return;
+  }
+  const others = given.split(',').filter((entry) => entry.trim() !== '' && !SENTRY_ENTRY.test(entry));
+  headers['baggage'] = others.length === 0 ? ours : `${others.join(',')},${ours}`;
 }
