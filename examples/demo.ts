@@ -18,6 +18,7 @@ import {
   bearerToken,
   type Client,
   type ClientOptions,
+  adaptiveConcurrency,
   circuitBreaker,
   createClient,
   FAILURE_KINDS,
@@ -330,6 +331,22 @@ const steps: [string, () => Promise<Row | Row[]>][] = [
     },
   ],
   [
+    'an upstream at its concurrency limit sheds load',
+    async () => {
+      upstream.script('/v1/quotes', { status: 200, json: { quote: 1 }, delayMs: 300 });
+      const quotes = clientFor({
+        name: 'quotes',
+        // One call in flight at most and no queue: the next is refused here, unsent.
+        resilience: [adaptiveConcurrency({ initialLimit: 1, minLimit: 1, maxLimit: 1, queue: { size: 0 } })],
+      });
+      const held = quotes.json('/v1/quotes');
+      const shed = await tour('GET /v1/quotes (over the concurrency limit)', () => quotes.json('/v1/quotes'));
+      await held;
+      shed.call += ` [upstream hits: ${upstream.hits('/v1/quotes')}, for 2 calls]`;
+      return shed;
+    },
+  ],
+  [
     'a retry budget holding back a storm',
     async () => {
       upstream.script('/v1/search', { status: 503 });
@@ -369,10 +386,10 @@ progress('  flushing signals (Sentry, OTLP spans and metrics, logs)…');
 await runtime.shutdown();
 const events = sink.events();
 // What faultline reports, as the environment says, else its defaults (README, "Sentry"):
-// every kind but client, cancelled and circuit_open, at most 10 events per fingerprint a minute.
+// every kind but client, cancelled, circuit_open and load_shed, at most 10 events per fingerprint a minute.
 const reportedKinds = new Set<string>(
   process.env['FAULTLINE_REPORT_KINDS']?.split(',').map((kind) => kind.trim()) ??
-    FAILURE_KINDS.filter((kind) => kind !== 'client' && kind !== 'cancelled' && kind !== 'circuit_open'),
+    FAILURE_KINDS.filter((kind) => !['client', 'cancelled', 'circuit_open', 'load_shed'].includes(kind)),
 );
 const capPerMinute = Number(process.env['FAULTLINE_REPORT_CAP_PER_MINUTE'] ?? 10);
 const heldBack = heldBackByTheCap(collector.seen('/v1/metrics').map((request) => request.body));

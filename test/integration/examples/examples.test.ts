@@ -114,7 +114,7 @@ describe('the examples run as documented', () => {
     const { code, stdout, stderr } = run('demo', { TMPDIR: temp });
     assert.equal(code, 0, stderr);
     assert.ok(Date.now() - started < 30_000);
-    assert.match(stderr, /\[15\/15\]/, 'progress is shown');
+    assert.match(stderr, /\[16\/16\]/, 'progress is shown');
 
     // Aligned: every line of the table as wide as the next, and no wider than a terminal.
     const { lines, rows } = tableOf(stdout);
@@ -150,6 +150,10 @@ describe('the examples run as documented', () => {
       ['GET /v1/inventory (circuit open) [upstream hits: 3 → 3]', 'not reported: circuit_open is not a reported kind'],
       ['GET /v1/inventory (1.1 s later, healed)', '—'],
       [
+        'GET /v1/quotes (over the concurrency limit) [upstream hits: 1, for 2 calls]',
+        'not reported: load_shed is not a reported kind',
+      ],
+      [
         '100 × GET /v1/search, all 503 [upstream hits: 120, not 400]',
         /^#\d+ search · GET · \/v1\/search · server \(error\): \d+ events? for 100 failed calls, 90 held back by the cap(, \d+ not received)?$/,
       ],
@@ -181,6 +185,7 @@ describe('the examples run as documented', () => {
         '(3 traces, one per call)',
         'no trace: nothing was sent',
         true,
+        'no trace: nothing was sent',
         '(100 traces, one per call)',
       ],
     );
