@@ -237,7 +237,9 @@ describe('fallback, told by every signal', () => {
       const span = signals.spans.find((ended) => ended.attributes['faultline.upstream'] === 'hanging');
       assert.equal(span?.attributes['faultline.failure.kind'], 'server', 'the attempt’s span ended');
       assert.equal(span.attributes['faultline.fallback'], undefined);
-      const report = signals.logs.find((line) => line['message'] === 'faultline: fallback (answer) failed; the request goes on');
+      const report = signals.logs.find(
+        (line) => line['message'] === 'faultline: fallback (answer) failed; the request goes on',
+      );
       assert.match(String(report?.['error']), /did not answer within 200 ms/);
       expectFailure(signals.logs, { kind: 'server', upstream: 'hanging', level: 'error' });
     },
