@@ -42,6 +42,11 @@ export { type CircuitBreakerPolicy, circuitBreaker } from './policies/circuitBre
 export type { CircuitBreakerOptions } from './policies/circuitBreaker/CircuitBreakerOptions.js';
 export type { CircuitState } from './policies/circuitBreaker/circuitRecord.js';
 export { throttle } from './policies/throttle/throttle.js';
+export {
+  type AdaptiveThrottleOptions,
+  type AdaptiveThrottlePolicy,
+  adaptiveThrottle,
+} from './policies/adaptiveThrottle/adaptiveThrottle.js';
 export { hedge } from './policies/hedging/hedge.js';
 export type { HedgeOptions } from './policies/hedging/HedgeOptions.js';
 export { fallback } from './policies/fallback/fallback.js';
