@@ -4,10 +4,10 @@
 // Real requests on real sockets; the window runs on a fake clock (10 calls per simulated
 // second), so the figures are the same on every run of one seed.
 //
-// Run: npm run build && node dist/examples/adaptive-throttle.js [seeds]
+// Run: npm run build && node dist/examples/adaptive-throttle.js [seeds]   (or ADAPTIVE_THROTTLE_SEEDS=n)
 import { runAdaptiveThrottleSim } from '../fixtures/adaptiveThrottleSim.js';
 
-const seeds = Number(process.argv[2] ?? 5);
+const seeds = Number(process.argv[2] ?? process.env['ADAPTIVE_THROTTLE_SEEDS'] ?? 5);
 const bare = await runAdaptiveThrottleSim({ bare: true });
 console.log(
   `without the policy: ${bare.sick.calls} calls in 120 s, upstream received ${bare.sick.sent}, accepted ${bare.sick.accepted}`,

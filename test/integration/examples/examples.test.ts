@@ -94,6 +94,12 @@ describe('the examples run as documented', () => {
       ],
     ],
   ];
+  it('adaptive-throttle (one seed)', () => {
+    const { code, stdout, stderr } = run('adaptive-throttle', { ADAPTIVE_THROTTLE_SEEDS: '1' });
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /without the policy: 1200 calls in 120 s, upstream received 1200, accepted 120/);
+    assert.match(stdout, /adaptiveThrottle\(k=2\) seed 1: sick 1200 calls, upstream received 11 /);
+  });
   for (const [name, expectations] of cases) {
     it(name, () => {
       const { code, stdout, stderr } = run(name);
