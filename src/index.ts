@@ -45,6 +45,7 @@ export { throttle } from './policies/throttle/throttle.js';
 export {
   type AdaptiveThrottleOptions,
   type AdaptiveThrottlePolicy,
+  type AdaptiveThrottleRecovery,
   adaptiveThrottle,
 } from './policies/adaptiveThrottle/adaptiveThrottle.js';
 export { hedge } from './policies/hedging/hedge.js';

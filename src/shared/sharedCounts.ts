@@ -24,12 +24,16 @@ export const BUDGET_LAYOUT = {
     ['retries', 'r'],
   ],
 } as const;
-/** The adaptive throttle's layout: `{…}:adaptive:<bucket>`, `q` requests, `a` accepts. */
+/**
+ * The adaptive throttle's layout: `{…}:adaptive:<bucket>`, `q` requests, `a` accepts, `s`
+ * sent (a new field next to the first two: a hash without it reads as none sent).
+ */
 export const ADAPTIVE_LAYOUT = {
   name: 'adaptive',
   fields: [
     ['requests', 'q'],
     ['accepts', 'a'],
+    ['sent', 's'],
   ],
 } as const;
 

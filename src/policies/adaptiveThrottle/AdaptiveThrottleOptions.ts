@@ -3,6 +3,9 @@ import { isFailureKind } from '../../core/failureKinds.js';
 import { withoutUndefined } from '../../core/withoutUndefined.js';
 import type { FailureKind } from '../../types/failure.js';
 
+/** How {@link adaptiveThrottle} lets traffic back once the upstream heals (see `recovery`). */
+export type AdaptiveThrottleRecovery = 'accepting' | 'book';
+
 /** Options of {@link adaptiveThrottle}. */
 export interface AdaptiveThrottleOptions {
   /**
@@ -13,11 +16,23 @@ export interface AdaptiveThrottleOptions {
    */
   readonly k?: number;
   /**
-   * How far back requests and accepts are counted (in buckets of a tenth of it). It is
-   * also how long an upstream that healed may wait to get its full traffic back.
+   * How far back requests and accepts are counted (in buckets of a tenth of it). With
+   * `recovery: 'book'` it also sets how slowly an upstream that healed gets its traffic back
+   * (about `windowMs × ln(requests in a window) / k`).
    * @default 120000
    */
   readonly windowMs?: number;
+  /**
+   * When local refusals count as requests. `'accepting'`: only while the calls actually
+   * sent in the window are accepted less than `1/k` of the time — an upstream rejecting most
+   * of them gets the book's bound, and one that healed gets all its traffic back as soon as
+   * the window's sent calls are accepted at least `1/k` of the time (within the window).
+   * `'book'`: always, as in the SRE book — the same bound, but the refusals the outage
+   * caused keep refusing after it ends, and full traffic comes back only after several
+   * windows.
+   * @default 'accepting'
+   */
+  readonly recovery?: AdaptiveThrottleRecovery;
   /**
    * The failure kinds that count as the upstream rejecting a request for overload. Any
    * other answer (a success, a 4xx, an unparsable body) is an accept; failures that are no
@@ -39,6 +54,7 @@ export interface AdaptiveThrottleOptions {
 export const defaultAdaptiveThrottleOptions = {
   k: 2,
   windowMs: 120_000,
+  recovery: 'accepting',
   rejectOn: ['throttled', 'server', 'timeout'],
   perRoute: false,
   random: Math.random,
@@ -58,6 +74,8 @@ export function resolveAdaptiveThrottleOptions(options: AdaptiveThrottleOptions)
     throw new ConfigError('adaptiveThrottle.k', o.k, 'is out of range', 'a finite number, 1 or more');
   if (typeof o.windowMs !== 'number' || !Number.isFinite(o.windowMs) || o.windowMs <= 0)
     throw new ConfigError('adaptiveThrottle.windowMs', o.windowMs, 'is out of range', 'a finite number of ms above 0');
+  if (o.recovery !== 'accepting' && o.recovery !== 'book')
+    throw new ConfigError('adaptiveThrottle.recovery', o.recovery, 'is not a recovery', "'accepting' or 'book'");
   const kinds: unknown = o.rejectOn;
   if (!Array.isArray(kinds) || kinds.length === 0 || !kinds.every((k) => isFailureKind(k) && !NEVER_ANSWERS.has(k)))
     throw new ConfigError(

@@ -9,15 +9,22 @@ import {
 } from '../../types/policy.js';
 import { memoryStore, type StateStore } from '../stateStore.js';
 import { emptyCounts, slideCounts, type SlidingCounts, sumOf } from '../slidingCounts.js';
-import { type AdaptiveThrottleOptions, resolveAdaptiveThrottleOptions } from './AdaptiveThrottleOptions.js';
+import {
+  type AdaptiveThrottleOptions,
+  type AdaptiveThrottleRecovery,
+  resolveAdaptiveThrottleOptions,
+} from './AdaptiveThrottleOptions.js';
 
-export type { AdaptiveThrottleOptions };
+export type { AdaptiveThrottleOptions, AdaptiveThrottleRecovery };
 
 /** Failure code of a call refused locally by {@link adaptiveThrottle} (kind `load_shed`). */
 export const ADAPTIVE_THROTTLE = 'ADAPTIVE_THROTTLE';
 
-/** The counts of one upstream (or route): requests (local refusals included) and accepts. */
-export type AdaptiveRecord = SlidingCounts<'requests' | 'accepts'>;
+/**
+ * The counts of one upstream (or route): requests (local refusals included), the requests
+ * sent (that the upstream answered, accepting or rejecting them), and accepts.
+ */
+export type AdaptiveRecord = SlidingCounts<'requests' | 'accepts' | 'sent'>;
 
 /** An adaptive throttle, which also says how likely it is to refuse a request now. */
 export interface AdaptiveThrottlePolicy extends Policy {
@@ -29,12 +36,16 @@ export interface AdaptiveThrottlePolicy extends Policy {
 }
 
 const BUCKETS = 10;
-const FIELDS = ['requests', 'accepts'] as const;
+const FIELDS = ['requests', 'accepts', 'sent'] as const;
 
 /**
  * The SRE book's rejection probability: `max(0, (requests − k·accepts) / (requests + 1))`.
+ * Given `sent` (recovery `'accepting'`), 0 while the sent requests are accepted at least
+ * `1/k` of the time (`k·accepts ≥ sent`, none sent included): local refusals then stop
+ * counting, so an upstream that heals is not refused for the outage's refusals.
  */
-export function rejectionProbability(requests: number, accepts: number, k: number): number {
+export function rejectionProbability(requests: number, accepts: number, k: number, sent?: number): number {
+  if (sent !== undefined && k * accepts >= sent) return 0;
   return Math.max(0, (requests - k * accepts) / (requests + 1));
 }
 
@@ -56,6 +67,7 @@ export function rejectionProbability(requests: number, accepts: number, k: numbe
 export function adaptiveThrottle(options: AdaptiveThrottleOptions = {}): AdaptiveThrottlePolicy {
   const o = resolveAdaptiveThrottleOptions(options);
   const { k, random, perRoute } = o;
+  const book = o.recovery === 'book';
   const rejectOn: ReadonlySet<FailureKind> = new Set(o.rejectOn);
   const own = memoryStore<AdaptiveRecord>();
   const fleetRequest: StoreRequest = { kind: 'adaptiveThrottle', settings: { windowMs: o.windowMs, buckets: BUCKETS } };
@@ -73,7 +85,7 @@ export function adaptiveThrottle(options: AdaptiveThrottleOptions = {}): Adaptiv
     },
     rejectionProbability: (upstream, route = '') => built.get(upstream)?.(keyOf(upstream, route)) ?? 0,
     describe: () =>
-      `adaptiveThrottle(k=${k}, windowMs=${o.windowMs}, rejectOn=${o.rejectOn.join('|')}${perRoute ? ', perRoute' : ''})`,
+      `adaptiveThrottle(k=${k}, windowMs=${o.windowMs}, recovery=${o.recovery}, rejectOn=${o.rejectOn.join('|')}${perRoute ? ', perRoute' : ''})`,
   };
 
   function buildThrottle(
@@ -94,13 +106,15 @@ export function adaptiveThrottle(options: AdaptiveThrottleOptions = {}): Adaptiv
       const { fleet } = record;
       const requests = sumOf(record.requests) + (fleet?.requests ?? 0);
       const accepts = sumOf(record.accepts) + (fleet?.accepts ?? 0);
-      return rejectionProbability(requests, accepts, k);
+      if (book) return rejectionProbability(requests, accepts, k);
+      return rejectionProbability(requests, accepts, k, sumOf(record.sent) + (fleet?.sent ?? 0));
     };
-    const count = (key: string, accepted: boolean): void => {
+    const count = (key: string, outcome: Outcome): void => {
       const record = recordOf(key);
       const index = slide(record);
       record.requests[index] = (record.requests[index] ?? 0) + 1;
-      if (accepted) record.accepts[index] = (record.accepts[index] ?? 0) + 1;
+      if (outcome !== 'refused') record.sent[index] = (record.sent[index] ?? 0) + 1;
+      if (outcome === 'accepted') record.accepts[index] = (record.accepts[index] ?? 0) + 1;
       store.set(key, record);
     };
     const hooks: PolicyHooks = {
@@ -109,11 +123,11 @@ export function adaptiveThrottle(options: AdaptiveThrottleOptions = {}): Adaptiv
         const p = probabilityOf(recordOf(key));
         if (p === 0 || random() >= p) return undefined;
         // The book counts a local refusal as a request: the less the upstream accepts, the fewer are sent.
-        count(key, false);
+        count(key, 'refused');
         return refusal(attempt.upstream, p);
       },
       onSuccess(succeeded) {
-        count(keyOf(succeeded.upstream, succeeded.route), true);
+        count(keyOf(succeeded.upstream, succeeded.route), 'accepted');
       },
       afterFailure(failed: FailedAttempt, verdict: Verdict): Verdict {
         const { failure } = failed;
@@ -122,13 +136,15 @@ export function adaptiveThrottle(options: AdaptiveThrottleOptions = {}): Adaptiv
         if (failure.code === ADAPTIVE_THROTTLE)
           return verdict.delayMs === null && verdict !== UNDECIDED ? verdict : LOAD_SHED_STOP;
         const answer = answerOf(failure, rejectOn);
-        if (answer !== undefined) count(keyOf(failed.upstream, failed.route), answer === 'accepted');
+        if (answer !== undefined) count(keyOf(failed.upstream, failed.route), answer);
         return verdict;
       },
     };
     return { hooks, probability: (key) => probabilityOf(recordOf(key)) };
   }
 }
+
+type Outcome = 'accepted' | 'rejected' | 'refused';
 
 const LOAD_SHED_STOP: Verdict = Object.freeze({ delayMs: null, reason: 'load_shed' });
 

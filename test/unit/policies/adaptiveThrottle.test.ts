@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { adaptiveThrottle, ConfigError, retry } from '../../../src/index.js';
-import { rejectionProbability } from '../../../src/policies/adaptiveThrottle/adaptiveThrottle.js';
+import { ADAPTIVE_THROTTLE, rejectionProbability } from '../../../src/policies/adaptiveThrottle/adaptiveThrottle.js';
 import type { Failure } from '../../../src/types/failure.js';
 import { UNDECIDED, type FailedAttempt, type Verdict } from '../../../src/types/policy.js';
 import { attemptInfo, buildPolicy, serverError } from './policyHarness.js';
@@ -27,6 +27,68 @@ describe('adaptiveThrottle: the SRE book’s client-side throttling', () => {
     assert.equal(rejectionProbability(9, 0, 2), 0.9);
     assert.equal(rejectionProbability(99, 10, 2), 0.79);
     assert.equal(rejectionProbability(99, 10, 1.5), 0.84);
+  });
+
+  it('recovery accepting: 0 while the sent requests are accepted at least 1/k of the time, else the book’s', () => {
+    // 99 requests of which 20 sent, 10 of these accepted: k·accepts = sent.
+    assert.equal(rejectionProbability(99, 10, 2, 20), 0);
+    assert.equal(rejectionProbability(99, 10, 2, 21), 0.79);
+    assert.equal(rejectionProbability(99, 10, 1.5, 15), 0);
+    assert.equal(rejectionProbability(99, 10, 1.5, 16), 0.84);
+    assert.equal(rejectionProbability(9, 0, 2, 0), 0, 'nothing sent in the window: nothing to judge, send');
+  });
+
+  it('recovery accepting switches both ways: refusals stop counting once the sent calls are accepted ≥ 1/k, count again below', () => {
+    const draws: number[] = [];
+    const policy = adaptiveThrottle({ random: () => draws.shift() ?? 0 });
+    const book = adaptiveThrottle({ recovery: 'book', random: () => 0 });
+    const { hooks } = buildPolicy(policy);
+    const { hooks: bookHooks } = buildPolicy(book);
+    const both = (act: (h: typeof hooks) => unknown) => [act(hooks), act(bookHooks)];
+    // Sick: 4 sent, all rejected; then 6 refusals (a draw of 0 refuses at any probability above 0).
+    for (let i = 0; i < 4; i++) both((h) => h.afterFailure!(failed(serverError), UNDECIDED));
+    for (let i = 0; i < 6; i++)
+      assert.deepEqual(
+        both((h) => h.beforeAttempt!(attemptInfo())?.code),
+        [ADAPTIVE_THROTTLE, ADAPTIVE_THROTTLE],
+      );
+    assert.deepEqual(
+      [policy.rejectionProbability('upstream'), book.rejectionProbability('upstream')],
+      [10 / 11, 10 / 11],
+    );
+    // Healed: sent calls accepted. 4 sent 1 accepted: 2 < 4, still the book's (11 − 2) / 12.
+    both((h) => h.onSuccess!(succeeded()));
+    assert.deepEqual([policy.rejectionProbability('upstream'), book.rejectionProbability('upstream')], [0.75, 0.75]);
+    // 6 sent 2 accepted: 4 < 6, the book's (12 − 4) / 13; then 8 sent 4 accepted: 8 ≥ 8, 0.
+    both((h) => h.onSuccess!(succeeded()));
+    assert.equal(policy.rejectionProbability('upstream'), 8 / 13);
+    for (let i = 0; i < 2; i++) both((h) => h.onSuccess!(succeeded()));
+    assert.equal(policy.rejectionProbability('upstream'), 0, 'the six refusals no longer count');
+    assert.equal(book.rejectionProbability('upstream'), (14 - 8) / 15, 'the book still counts them');
+    draws.push(0);
+    assert.equal(hooks.beforeAttempt!(attemptInfo()), undefined, 'sent, whatever the draw');
+    assert.equal(draws.length, 1, 'no random number drawn at 0');
+    // Sick again: one rejection makes 9 sent 4 accepted: 8 < 9, the refusals count again: (15 − 8) / 16.
+    hooks.afterFailure!(failed(serverError), UNDECIDED);
+    assert.equal(policy.rejectionProbability('upstream'), 7 / 16);
+    assert.equal(hooks.beforeAttempt!(attemptInfo())?.code, ADAPTIVE_THROTTLE, 'a draw of 0 is under 7/16');
+  });
+
+  it('recovery accepting: the window forgetting every sent call lets the next one through (fake clock)', () => {
+    const policy = adaptiveThrottle({ windowMs: 10_000, random: () => 0 });
+    const book = adaptiveThrottle({ windowMs: 10_000, recovery: 'book', random: () => 0 });
+    const built = [buildPolicy(policy), buildPolicy(book)];
+    for (const { hooks } of built) hooks.afterFailure!(failed(serverError), UNDECIDED);
+    for (const { clock } of built) clock.advance(1_000);
+    // Refused over the next 9 s: the rejection stays in the window.
+    for (const { hooks, clock } of built)
+      for (let i = 0; i < 9; i++) {
+        assert.equal(hooks.beforeAttempt!(attemptInfo())?.code, ADAPTIVE_THROTTLE);
+        clock.advance(1_000);
+      }
+    // The rejection's bucket is out: only refusals are left.
+    assert.equal(policy.rejectionProbability('upstream'), 0, 'nothing sent in the window: a probe goes');
+    assert.equal(book.rejectionProbability('upstream'), 0.9, 'the book refuses on its own refusals');
   });
 
   it('counts successes as accepts and overload failures as rejections; refuses with the injected randomness', () => {
@@ -152,6 +214,7 @@ describe('adaptiveThrottle: the SRE book’s client-side throttling', () => {
       [{ rejectOn: ['load_shed'] }, 'adaptiveThrottle.rejectOn'],
       [{ perRoute: 'yes' }, 'adaptiveThrottle.perRoute'],
       [{ random: 0.5 }, 'adaptiveThrottle.random'],
+      [{ recovery: 'fast' }, 'adaptiveThrottle.recovery'],
     ];
     for (const [options, variable] of cases)
       assert.throws(
@@ -161,7 +224,7 @@ describe('adaptiveThrottle: the SRE book’s client-side throttling', () => {
       );
     assert.equal(
       adaptiveThrottle().describe?.(),
-      'adaptiveThrottle(k=2, windowMs=120000, rejectOn=throttled|server|timeout)',
+      'adaptiveThrottle(k=2, windowMs=120000, recovery=accepting, rejectOn=throttled|server|timeout)',
     );
   });
 });
