@@ -55,7 +55,9 @@ export function rejectionProbability(requests: number, accepts: number, k: numbe
  * refused locally, unsent, with probability `max(0, (requests − k·accepts) / (requests + 1))`.
  * An upstream rejecting most requests for overload then receives about `k` times what it
  * accepts instead of everything; the refusals count as requests, so the less it accepts
- * the fewer are sent. A refusal fails as `load_shed` (`LoadShedError`, code
+ * the fewer are sent — with `recovery: 'accepting'` (the default) only while the sent
+ * requests are accepted less than `1/k` of the time, so an upstream that heals gets its
+ * traffic back within the window (`'book'`: after several windows). A refusal fails as `load_shed` (`LoadShedError`, code
  * `ADAPTIVE_THROTTLE`) and stops the call: no `retry` sends it again. Shared by the fleet
  * with shared state (every replica's counts add up).
  *
