@@ -58,6 +58,12 @@ export {
   type AdaptiveConcurrencyPolicy,
 } from './policies/adaptiveConcurrency/adaptiveConcurrency.js';
 export type { AdaptiveConcurrencyOptions } from './policies/adaptiveConcurrency/AdaptiveConcurrencyOptions.js';
+export {
+  type AdaptiveThrottleOptions,
+  type AdaptiveThrottlePolicy,
+  type AdaptiveThrottleRecovery,
+  adaptiveThrottle,
+} from './policies/adaptiveThrottle/adaptiveThrottle.js';
 export { hedge } from './policies/hedging/hedge.js';
 export type { HedgeOptions } from './policies/hedging/HedgeOptions.js';
 export { fallback } from './policies/fallback/fallback.js';

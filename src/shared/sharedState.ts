@@ -8,7 +8,7 @@ import { outageOf } from './outageOf.js';
 import type { Participant } from './participant.js';
 import { connectRedis, type RedisTarget } from './connectRedis.js';
 import { type AppRedisClient, backendOf, type RedisBackend, type RedisCommand } from './redisBackend.js';
-import { sharedBudget } from './sharedBudget.js';
+import { ADAPTIVE_LAYOUT, BUDGET_LAYOUT, sharedCounts } from './sharedCounts.js';
 import { type FleetCap, sharedCap } from './sharedCap.js';
 import { sharedCircuit } from './sharedCircuit.js';
 import { sharedThrottle } from './sharedThrottle.js';
@@ -223,10 +223,13 @@ export function sharedStateTo(
       let store = stores.get(request);
       if (store === undefined) {
         const { kind, settings } = request;
+        const window = { windowMs: settings['windowMs'] ?? 10_000, buckets: settings['buckets'] ?? 10 };
         const made =
           kind === 'budget'
-            ? sharedBudget(prefix, settings['windowMs'] ?? 10_000, settings['buckets'] ?? 10)
-            : sharedCircuit(prefix, replicaId, fleetCircuitSettings(settings, options));
+            ? sharedCounts(prefix, { ...BUDGET_LAYOUT, ...window })
+            : kind === 'adaptiveThrottle'
+              ? sharedCounts(prefix, { ...ADAPTIVE_LAYOUT, ...window })
+              : sharedCircuit(prefix, replicaId, fleetCircuitSettings(settings, options));
         participants.push(made.participant);
         stores.set(request, (store = made.store));
       }

@@ -41,7 +41,7 @@ export interface LimiterInfo {
 
 /** Which state a policy keeps, so a shared (Redis) store can keep it for the fleet. */
 export interface StoreRequest {
-  readonly kind: 'budget' | 'circuit' | 'throttle';
+  readonly kind: 'budget' | 'circuit' | 'throttle' | 'adaptiveThrottle';
   /** The settings a shared store needs to sum the fleet's counts (windows, thresholds), in ms and counts. */
   readonly settings: Readonly<Record<string, number>>;
 }

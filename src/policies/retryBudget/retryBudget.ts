@@ -5,6 +5,7 @@ import { memoryStore, type StateStore } from '../stateStore.js';
 import { rejectRemoved } from '../rejectRemoved.js';
 import type { StoreRequest } from '../../types/policy.js';
 import { THROTTLE_HOLD } from '../throttle/throttleHold.js';
+import { emptyCounts, slideCounts, type SlidingCounts, sumOf } from '../slidingCounts.js';
 
 /** Options of {@link retryBudget}. */
 export interface RetryBudgetOptions {
@@ -39,20 +40,11 @@ export const defaultRetryBudgetOptions = {
   windowMs: 10_000,
 } as const satisfies Required<Omit<RetryBudgetOptions, 'store'>>;
 
-/** A budget's counts for one upstream, as its store keeps them. */
-export interface BudgetRecord {
-  /** First attempts per bucket of the sliding window. */
-  readonly requests: number[];
-  /** Retries per bucket. */
-  readonly retries: number[];
-  /** The bucket the window ends in. */
-  currentBucket: number;
-  /**
-   * The other replicas' first attempts and retries over the same window, kept current by
-   * shared state in the background; absent without it (or while Redis is unreachable).
-   */
-  fleet?: { readonly requests: number; readonly retries: number } | undefined;
-}
+/**
+ * A budget's counts for one upstream, as its store keeps them: first attempts (`requests`)
+ * and `retries` per bucket of the sliding window, and the fleet's with shared state.
+ */
+export type BudgetRecord = SlidingCounts<'requests' | 'retries'>;
 
 /** A retry budget policy, which also says how much of its budget is left. */
 export interface RetryBudgetPolicy extends Policy {
@@ -61,6 +53,7 @@ export interface RetryBudgetPolicy extends Policy {
 }
 
 const BUCKETS = 10;
+const FIELDS = ['requests', 'retries'] as const;
 
 /**
  * Keeps retries (and hedges) within a budget per upstream, as Finagle, gRPC and Envoy do:
@@ -107,28 +100,13 @@ function buildBudget(
   const recordOf = (upstream: string): BudgetRecord => {
     let record = store.get(upstream);
     if (record === undefined) {
-      record = {
-        requests: new Array<number>(BUCKETS).fill(0),
-        retries: new Array<number>(BUCKETS).fill(0),
-        currentBucket: Math.floor(now() / bucketMs),
-      };
+      record = emptyCounts(FIELDS, BUCKETS, Math.floor(now() / bucketMs));
       store.set(upstream, record);
     }
     return record;
   };
-  // Moves the window forward, emptying the buckets that fell out of it.
-  const advance = (record: BudgetRecord): number => {
-    const bucket = Math.floor(now() / bucketMs);
-    const steps = Math.min(BUCKETS, bucket - record.currentBucket);
-    for (let i = 1; i <= steps; i++) {
-      const index = (record.currentBucket + i) % BUCKETS;
-      record.requests[index] = 0;
-      record.retries[index] = 0;
-    }
-    if (bucket > record.currentBucket) record.currentBucket = bucket;
-    return record.currentBucket % BUCKETS;
-  };
-  const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+  const advance = (record: BudgetRecord): number => slideCounts(record, FIELDS, BUCKETS, Math.floor(now() / bucketMs));
+  const sum = sumOf;
   // With shared state the ratio and the one floor are the fleet's: every replica's counts add up.
   const availableIn = (record: BudgetRecord, fleet = record.fleet): number => {
     advance(record);

@@ -94,6 +94,23 @@ describe('the examples run as documented', () => {
       ],
     ],
   ];
+  it('adaptive-throttle (one seed)', () => {
+    const { code, stdout, stderr } = run('adaptive-throttle', {
+      ADAPTIVE_THROTTLE_SEEDS: '1',
+      ADAPTIVE_THROTTLE_WINDOWS: '30000',
+      ADAPTIVE_THROTTLE_SHARES: '',
+    });
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /without the policy: 1200 calls in 120 s, upstream received 1200, accepted 120/);
+    assert.match(
+      stdout,
+      /adaptiveThrottle\(k=2, windowMs=30000, recovery=accepting\) seed 1: sick 1200 calls, upstream received 16 .*last refusal 9 s after healing/,
+    );
+    assert.match(
+      stdout,
+      /adaptiveThrottle\(k=2, windowMs=30000, recovery=book\) seed 1: sick 1200 calls, upstream received 13 .*last refusal 134.9 s after healing/,
+    );
+  });
   for (const [name, expectations] of cases) {
     it(name, () => {
       const { code, stdout, stderr } = run(name);
