@@ -15,7 +15,14 @@ const child = fileURLToPath(new URL('./fixtures/sentryIsolationChild.js', import
 function run(args: string[]): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [child, ...args], {
-      env: { PATH: process.env['PATH'] ?? '', NODE_NO_WARNINGS: '1' },
+      // No OTLP collector here: the app's NodeSDK would export its logs and metrics to one,
+      // and each shutdown would wait out the export timeout (16 s a child, for nothing).
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        NODE_NO_WARNINGS: '1',
+        OTEL_LOGS_EXPORTER: 'none',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 30_000,
     });
