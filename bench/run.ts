@@ -45,8 +45,8 @@ const value = (flag: string, fallback: number): number => {
 };
 const options = {
   rounds: value('--rounds', quick ? 5 : 7),
-  requests: value('--requests', quick ? 400 : 20_000),
-  warmup: value('--warmup', quick ? 200 : 2_000),
+  requests: value('--requests', quick ? 800 : 20_000),
+  warmup: value('--warmup', quick ? 2_000 : 2_000),
   concurrency: value('--concurrency', 16),
   only: argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '').split(',') : undefined,
   sampling: argv.includes('--sampling') && argv[argv.indexOf('--sampling') + 1] === 'off' ? 'off' : 'on',
