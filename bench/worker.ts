@@ -1,6 +1,7 @@
 // One phase of the benchmark in its own process: `plain` (no telemetry SDK loaded) or
 // `signals` (the OpenTelemetry SDK, winston and Sentry set up). Prints JSON results.
 import { type Contender, contenders } from './contenders.js';
+import { measure } from './measure.js';
 import { signalContenders } from './signalContenders.js';
 
 interface Args {
@@ -16,28 +17,6 @@ interface Args {
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
-
-/** Sends `count` requests, `concurrency` at a time; returns CPU µs/request and req/s. */
-async function measure(
-  contender: Contender,
-  path: string,
-  count: number,
-  concurrency: number,
-): Promise<{ cpuUs: number; rps: number }> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      next++;
-      await contender.send(path);
-    }
-  };
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const wallNs = Number(process.hrtime.bigint() - start);
-  const used = process.cpuUsage(cpu);
-  return { cpuUs: (used.user + used.system) / count, rps: count / (wallNs / 1e9) };
-}
 
 /**
  * FAULTLINE_BENCH_SLOWDOWN_US (the bench's only, never read by faultline): µs of busy CPU

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Agent, request } from 'undici';
 import { type Contender, expectFailure } from '../contenders.js';
+import { measure as measureRun } from '../measure.js';
 import { signalContenders } from '../signalContenders.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -77,19 +78,9 @@ const floor: Contender = {
 };
 const floorSafe: Contender = { ...floor, send: (path) => floor.send(path).catch(expectFailure) };
 
-async function measure(contender: Contender, path: string, count: number): Promise<number> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      next++;
-      await contender.send(path);
-    }
-  };
-  const cpu = process.cpuUsage();
-  await Promise.all(Array.from({ length: 16 }, worker));
-  const used = process.cpuUsage(cpu);
-  return (used.user + used.system) / count;
-}
+/** CPU µs per request at concurrency 16 (the bench's own measure). */
+const measure = async (contender: Contender, path: string, count: number): Promise<number> =>
+  (await measureRun(contender, path, count, 16)).cpuUs;
 
 const requests = Number(requestsArg);
 if (mode === 'ok' || mode === 'fail') {
