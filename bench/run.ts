@@ -1,5 +1,5 @@
 // npm run bench [-- --rounds 7 --requests 20000 --warmup 2000 --concurrency 16 --only NAME,... --quick
-//                  --sampling off --phase plain|signals --no-check --write-reference]
+//                  --sampling off --phase plain|libraries|signals --no-check --write-reference]
 //
 // Compares faultline with bare undici, fetch, got, axios and ky. The server runs in its
 // own process (pinned to core 1 where taskset exists) and the clients in another
@@ -54,7 +54,7 @@ const options = {
 };
 const check = !argv.includes('--no-check');
 const writeReference = argv.includes('--write-reference');
-const phases = argv.includes('--phase') ? [argv[argv.indexOf('--phase') + 1]] : ['plain', 'signals'];
+const phases = argv.includes('--phase') ? [argv[argv.indexOf('--phase') + 1]] : ['plain', 'libraries', 'signals'];
 /** The row the "× hand-rolled" ratios are taken against. */
 const HAND_ROLLED = 'hand-rolled undici.request stack';
 const taskset = existsSync('/usr/bin/taskset') ? '/usr/bin/taskset' : undefined;
@@ -75,7 +75,7 @@ async function startServer(): Promise<{ port: number; stop: () => void }> {
   return { port, stop: () => child.kill('SIGTERM') };
 }
 
-async function runPhase(phase: 'plain' | 'signals', baseUrl: string): Promise<PhaseResult> {
+async function runPhase(phase: 'plain' | 'libraries' | 'signals', baseUrl: string): Promise<PhaseResult> {
   const child = pinned(0, 'worker.js', [JSON.stringify({ phase, baseUrl, ...options })]);
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -94,17 +94,22 @@ try {
   const baseUrl = `http://127.0.0.1:${server.port}`;
   const none: PhaseResult = { order: [], results: {} };
   const plain = phases.includes('plain') ? await runPhase('plain', baseUrl) : none;
+  const libraries = phases.includes('libraries') ? await runPhase('libraries', baseUrl) : none;
   const signals = phases.includes('signals') ? await runPhase('signals', baseUrl) : none;
-  const baseline = (path: string): number => median(plain.results[`undici.request\t${path}`]?.cpu ?? [Number.NaN]);
+  const undiciIn = (phase: PhaseResult, path: string): number =>
+    median(phase.results[`undici.request\t${path}`]?.cpu ?? [Number.NaN]);
   const sameProcess = (path: string): number => median(signals.results[`undici.request\t${path}`]?.cpu ?? [Number.NaN]);
   const handRolled = (path: string): number => median(signals.results[`${HAND_ROLLED}\t${path}`]?.cpu ?? [Number.NaN]);
   const lines = [
-    `Node ${process.version}; ${options.rounds} rounds × ${options.requests} requests after ${options.warmup} warm-up; concurrency ${options.concurrency}; log sampling ${options.sampling}; medians of CPU per request. "× undici" is against undici.request in the clean phase; "× same-process undici" against undici.request in the signals phase's process; "× hand-rolled" against the ${HAND_ROLLED} in that process.`,
+    `Node ${process.version}; ${options.rounds} rounds × ${options.requests} requests after ${options.warmup} warm-up; concurrency ${options.concurrency}; log sampling ${options.sampling}; medians of CPU per request. "× undici" is against undici.request in the clean phase (for got, axios and ky: in their own process, the libraries phase); "× same-process undici" against undici.request in the signals phase's process; "× hand-rolled" against the ${HAND_ROLLED} in that process.`,
     '',
     '| client | CPU µs/req, 200 | req/s, 200 | CPU µs/req, 503 | req/s, 503 | × undici, 200 | × undici, 503 | × same-process undici, 200 | × same-process undici, 503 | × hand-rolled, 200 | × hand-rolled, 503 |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  const add = (label: string, results: PhaseResult['results'], name: string, inSignalsPhase: boolean): void => {
+  /** A row of `phase`; its "× undici" is against undici.request in `cleanPhase` (plain, or libraries for got, axios and ky). */
+  const add = (label: string, phase: PhaseResult, name: string, inSignalsPhase: boolean, cleanPhase = plain): void => {
+    const { results } = phase;
+    const baseline = (path: string): number => undiciIn(cleanPhase, path);
     const ok = results[`${name}\t/ok`];
     const fail = results[`${name}\t/fail`] ?? { cpu: [], rps: [] };
     if (ok === undefined) return;
@@ -119,17 +124,13 @@ try {
       `| ${label} | ${okCpu.toFixed(0)} | ${median(ok.rps).toFixed(0)} | ${Number.isNaN(failCpu) ? '—' : failCpu.toFixed(0)} | ${Number.isNaN(failCpu) ? '—' : median(fail.rps).toFixed(0)} | ${ratio(okCpu, baseline('/ok'))} | ${ratio(failCpu, baseline('/fail'))} | ${own} |`,
     );
   };
-  for (const name of plain.order) add(name, plain.results, name, false);
+  for (const name of plain.order) add(name, plain, name, false);
+  for (const name of libraries.order) if (name !== 'undici.request') add(name, libraries, name, false, libraries);
   for (const name of signals.order)
-    add(
-      name === 'undici.request' ? 'undici.request (signals phase, same process as SDKs)' : name,
-      signals.results,
-      name,
-      true,
-    );
-  const legend = { ...plain.describe, ...signals.describe };
+    add(name === 'undici.request' ? 'undici.request (signals phase, same process as SDKs)' : name, signals, name, true);
+  const legend = { ...plain.describe, ...libraries.describe, ...signals.describe };
   lines.push('', 'What each row is:');
-  for (const name of new Set([...plain.order, ...signals.order]))
+  for (const name of new Set([...plain.order, ...libraries.order, ...signals.order]))
     if (legend[name] !== undefined) lines.push(`- ${name}: ${legend[name]}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   measured = { plain, signals };

@@ -1,11 +1,13 @@
-// One phase of the benchmark in its own process: `plain` (no telemetry SDK loaded) or
-// `signals` (the OpenTelemetry SDK, winston and Sentry set up). Prints JSON results.
+// One phase of the benchmark in its own process: `plain` (faultline without signals, undici
+// and fetch; no telemetry SDK loaded), `libraries` (got, axios and ky, with undici for their
+// ratios: their garbage and JIT state stay out of the plain rows' process) or `signals`
+// (the OpenTelemetry SDK, winston and Sentry set up). Prints JSON results.
 import { type Contender, contenders } from './contenders.js';
 import { measure } from './measure.js';
 import { signalContenders } from './signalContenders.js';
 
 interface Args {
-  phase: 'plain' | 'signals';
+  phase: 'plain' | 'libraries' | 'signals';
   baseUrl: string;
   rounds: number;
   requests: number;
@@ -17,6 +19,9 @@ interface Args {
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
+
+/** The rows measured in the `libraries` phase. */
+const LIBRARIES = ['got', 'axios', 'ky'];
 
 /**
  * FAULTLINE_BENCH_SLOWDOWN_US (the bench's only, never read by faultline): µs of busy CPU
@@ -37,7 +42,13 @@ function slowedDown(contender: Contender): Contender {
 }
 
 const signals = args.phase === 'signals' ? await signalContenders(args.baseUrl, args.sampling) : undefined;
-const plain = contenders(args.baseUrl).filter((c) => (args.phase === 'signals' ? c.name === 'undici.request' : true));
+const plain = contenders(args.baseUrl).filter((c) =>
+  c.name === 'undici.request'
+    ? true
+    : args.phase === 'plain'
+      ? !LIBRARIES.includes(c.name)
+      : args.phase === 'libraries' && LIBRARIES.includes(c.name),
+);
 const all = [...(signals?.contenders ?? []), ...plain]
   .filter((c) => !args.quick || c.quick === true)
   .filter(

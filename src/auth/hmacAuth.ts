@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { nodeCrypto } from '../core/nodeBuiltins.js';
 import type { AuthStrategy } from '../types/auth.js';
 
 /** Options of {@link hmacAuth}. */
@@ -54,7 +54,7 @@ export function hmacAuth(options: HmacAuthOptions): AuthStrategy {
 }
 
 function hashOf(body: string | Uint8Array, algorithm: string): string {
-  return createHash(algorithm).update(body).digest('hex');
+  return nodeCrypto().createHash(algorithm).update(body).digest('hex');
 }
 
 /**
@@ -77,5 +77,5 @@ export function hmacSignature(
   algorithm: 'sha256' | 'sha512' = 'sha256',
 ): string {
   const text = `${canonical.method}\n${canonical.pathWithQuery}\n${canonical.timestamp}\n${canonical.bodyDigest}`;
-  return createHmac(algorithm, secret).update(text).digest('hex');
+  return nodeCrypto().createHmac(algorithm, secret).update(text).digest('hex');
 }

@@ -89,13 +89,13 @@ const MAX_CAUSE_DEPTH = 6;
  * unrecognised error is `network` with its code or name.
  */
 export function classifyError(error: unknown, now: number = Date.now()): Failure {
-  return classifyAt(error, now, 0) ?? fallback(error);
+  return classifyAt(error, now, 0) ?? unrecognised(error);
 }
 
 function classifyAt(error: unknown, now: number, depth: number): Failure | undefined {
   if (error === null || typeof error !== 'object') return undefined;
   const e = error as Record<string, unknown>;
-  const message = describe(e);
+  const message = messageOf(e);
 
   // One of ours (or a Failure itself), possibly from another realm.
   if (isFailureKind(e['kind']) && typeof e['code'] === 'string' && typeof e['message'] === 'string') {
@@ -170,12 +170,12 @@ function copyFailure(e: Record<string, unknown>, original: object): Failure {
   return failure;
 }
 
-function describe(e: Record<string, unknown>): string {
+function messageOf(e: Record<string, unknown>): string {
   const message = e['message'];
   return typeof message === 'string' && message !== '' ? message : 'Request failed';
 }
 
-function fallback(error: unknown): Failure {
+function unrecognised(error: unknown): Failure {
   let code = 'UNKNOWN';
   let message = 'Request failed';
   try {

@@ -2,6 +2,7 @@ import { FAILURE_KINDS, isFailureKind } from '../core/failureKinds.js';
 import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import type { FailureKind } from '../types/failure.js';
+import { type Env, envValue } from './envValue.js';
 import { type ProxySettings, readProxySettings } from './proxySettings.js';
 import { readClusterNodes, readRedisTls, readRedisUrl, type RedisNode, type RedisTlsFiles } from './redisSettings.js';
 import {
@@ -90,8 +91,6 @@ export const FAULTLINE_VARIABLES = {
 /** The largest value of either log sampling variable: a million lines a second is no sampling at all. */
 export const MAX_LOG_SAMPLE = 1_000_000;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /** The settings read, and a `ConfigError` for every variable whose value is wrong. */
 export interface EnvConfigResult {
   readonly config: EnvConfig;
@@ -158,12 +157,12 @@ export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
     const proxy = readChoice(env, 'FAULTLINE_PROXY', ['on', 'off', 'true', 'false'] as const);
     return proxy === undefined ? undefined : proxy === 'on' || proxy === 'true';
   });
-  set('redisUrl', () => readRedisUrl(env, present(env, 'FAULTLINE_REDIS_CLUSTER_NODES') !== undefined));
+  set('redisUrl', () => readRedisUrl(env, envValue(env, 'FAULTLINE_REDIS_CLUSTER_NODES') !== undefined));
   set('redisClusterNodes', () => readClusterNodes(env));
   // Against the URL as written, valid or not: a wrong URL must not also make the TLS files wrong.
-  set('redisTls', () => readRedisTls(env, present(env, 'FAULTLINE_REDIS_URL')));
+  set('redisTls', () => readRedisTls(env, envValue(env, 'FAULTLINE_REDIS_URL')));
   set('redisPrefix', () => {
-    const prefix = present(env, 'FAULTLINE_REDIS_PREFIX');
+    const prefix = envValue(env, 'FAULTLINE_REDIS_PREFIX');
     if (prefix === undefined || /^\S{1,64}$/.test(prefix)) return prefix;
     throw new ConfigError('FAULTLINE_REDIS_PREFIX', prefix, 'is not a key prefix', 'up to 64 characters, no spaces');
   });
@@ -175,15 +174,8 @@ export function checkEnvConfig(env: Env = process.env): EnvConfigResult {
   return { config, problems };
 }
 
-function present(env: Env, name: string): string | undefined {
-  const value = env[name];
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
 function readInteger(env: Env, name: string, min: number, max: number): number | undefined {
-  const raw = present(env, name);
+  const raw = envValue(env, name);
   if (raw === undefined) return undefined;
   const accepted = `a whole number from ${min} to ${max}`;
   if (!/^[+]?\d+$/.test(raw)) {
@@ -198,7 +190,7 @@ function readInteger(env: Env, name: string, min: number, max: number): number |
 }
 
 function readKinds(env: Env, name: string): FailureKind[] | undefined {
-  const raw = present(env, name);
+  const raw = envValue(env, name);
   if (raw === undefined) return undefined;
   const kinds: FailureKind[] = [];
   for (const part of raw.split(',')) {
@@ -218,7 +210,7 @@ function readKinds(env: Env, name: string): FailureKind[] | undefined {
 }
 
 function readNames(env: Env, name: string, pattern: RegExp, accepted: string): string[] | undefined {
-  const raw = present(env, name);
+  const raw = envValue(env, name);
   if (raw === undefined) return undefined;
   const names: string[] = [];
   for (const part of raw.split(',')) {
@@ -244,14 +236,14 @@ const LOG_LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {
  * levels: map the common ones and ignore what we do not know rather than refuse to start.
  */
 function readSharedLogLevel(env: Env): LogLevel | undefined {
-  const raw = present(env, 'LOG_LEVEL')?.toLowerCase();
+  const raw = envValue(env, 'LOG_LEVEL')?.toLowerCase();
   if (raw === undefined) return undefined;
   if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
   return Object.hasOwn(LOG_LEVEL_ALIASES, raw) ? LOG_LEVEL_ALIASES[raw] : undefined;
 }
 
 function readChoice<T extends string>(env: Env, name: string, choices: readonly T[]): T | undefined {
-  const raw = present(env, name);
+  const raw = envValue(env, name);
   if (raw === undefined) return undefined;
   const value = raw.toLowerCase();
   if (!(choices as readonly string[]).includes(value)) {

@@ -3,6 +3,7 @@ import { REDACTED } from '../redaction/Redactor.js';
 import { maskCredentials } from '../core/maskCredentials.js';
 import { withoutUndefined } from '../core/withoutUndefined.js';
 import type { ProxySettings } from '../transport/ProxySettings.js';
+import type { Env } from './envValue.js';
 
 export type { ProxySettings };
 
@@ -15,8 +16,6 @@ export const PROXY_VARIABLES = {
 
 const PROXY_PROTOCOLS = ['http:', 'https:', 'socks5:', 'socks:'];
 const ACCEPTED = 'a proxy URL such as http://proxy.internal:3128 (http:, https:, socks5:; user:password@ allowed)';
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * The variable undici would take a setting from, and its value: the first one set, lower

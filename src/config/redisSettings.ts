@@ -1,9 +1,7 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { nodeCrypto, nodeFs } from '../core/nodeBuiltins.js';
 import { maskCredentials } from '../core/maskCredentials.js';
 import { ConfigError } from '../errors/ConfigError.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { type Env, envValue } from './envValue.js';
 
 /** A cluster seed node. */
 export interface RedisNode {
@@ -37,11 +35,6 @@ export function maskRedisUrl(url: string): string {
   return maskCredentials(url, '****', true);
 }
 
-function present(env: Env, name: string): string | undefined {
-  const trimmed = env[name]?.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
 /**
  * Reads `FAULTLINE_REDIS_URL`. With cluster nodes, a database other than 0 is refused: a
  * cluster has no other.
@@ -50,7 +43,7 @@ function present(env: Env, name: string): string | undefined {
  */
 export function readRedisUrl(env: Env, clustered: boolean): string | undefined {
   const name = 'FAULTLINE_REDIS_URL';
-  const raw = present(env, name);
+  const raw = envValue(env, name);
   if (raw === undefined) return undefined;
   let url: URL | undefined;
   try {
@@ -80,7 +73,7 @@ export function readRedisUrl(env: Env, clustered: boolean): string | undefined {
  */
 export function readClusterNodes(env: Env): RedisNode[] | undefined {
   const name = 'FAULTLINE_REDIS_CLUSTER_NODES';
-  const raw = present(env, name);
+  const raw = envValue(env, name);
   if (raw === undefined) return undefined;
   const shown = maskCredentials(raw, '****');
   const nodes: RedisNode[] = [];
@@ -110,9 +103,9 @@ export function readClusterNodes(env: Env): RedisNode[] | undefined {
  */
 export function readRedisTls(env: Env, url: string | undefined): RedisTlsFiles | undefined {
   const paths = {
-    ca: present(env, TLS_VARIABLES.ca),
-    cert: present(env, TLS_VARIABLES.cert),
-    key: present(env, TLS_VARIABLES.key),
+    ca: envValue(env, TLS_VARIABLES.ca),
+    cert: envValue(env, TLS_VARIABLES.cert),
+    key: envValue(env, TLS_VARIABLES.key),
   };
   const set = (Object.keys(paths) as (keyof typeof paths)[]).filter((part) => paths[part] !== undefined);
   const [first] = set;
@@ -143,6 +136,7 @@ export function readRedisTls(env: Env, url: string | undefined): RedisTlsFiles |
   if (paths.cert !== undefined && paths.key !== undefined) {
     const cert = readPem(TLS_VARIABLES.cert, paths.cert, 'certificate');
     const key = readPem(TLS_VARIABLES.key, paths.key, 'key');
+    const { createPrivateKey, X509Certificate } = nodeCrypto();
     let matches = false;
     try {
       matches = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
@@ -167,7 +161,7 @@ export function readRedisTls(env: Env, url: string | undefined): RedisTlsFiles |
 function readPem(name: string, path: string, what: 'certificate' | 'key'): string {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = nodeFs().readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     throw new ConfigError(
@@ -180,6 +174,7 @@ function readPem(name: string, path: string, what: 'certificate' | 'key'): strin
   const blocks = [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g)];
   const accepted =
     what === 'certificate' ? 'a PEM file of certificates (BEGIN CERTIFICATE)' : 'a PEM private key file, not encrypted';
+  const { createPrivateKey, X509Certificate } = nodeCrypto();
   if (what === 'certificate') {
     const certs = blocks.filter((block) => block[1] === 'CERTIFICATE');
     if (certs.length === 0) throw new ConfigError(name, path, 'holds no PEM certificate', accepted);

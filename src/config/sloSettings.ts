@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/ConfigError.js';
+import type { Env } from './envValue.js';
 
 /** An availability objective for one upstream, e.g. `{ upstream: 'payments', objective: 0.9995 }`. */
 export interface UpstreamObjective {
@@ -7,8 +8,6 @@ export interface UpstreamObjective {
   /** The share of calls that must not fail, strictly between 0 and 1. */
   readonly objective: number;
 }
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 const ACCEPTED = 'a share strictly between 0 and 1 (0.999) or a percentage (99.9%)';
 

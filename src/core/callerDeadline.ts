@@ -1,4 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import { nodeAsyncHooks } from './nodeBuiltins.js';
 
 /**
  * The deadline of the incoming request being handled, set by the service side
@@ -18,16 +19,20 @@ export interface CallerDeadline {
 // One store per process, not per copy of this module: an app whose service side and
 // clients come from two copies of faultline (two versions in node_modules, or a bundle
 // beside the unbundled modules) still carries the deadline from one to the other.
+// The store is made by the first deadline set, so an app without the service side never
+// loads async_hooks for it.
 const STORAGE = Symbol.for('faultline.callerDeadline');
-const storage = ((globalThis as { [STORAGE]?: AsyncLocalStorage<CallerDeadline> })[STORAGE] ??=
-  new AsyncLocalStorage<CallerDeadline>());
+const holder = globalThis as { [STORAGE]?: AsyncLocalStorage<CallerDeadline> };
+let storage = holder[STORAGE];
 
 /** The deadline of the request being handled, if any. */
 export function currentCallerDeadline(): CallerDeadline | undefined {
-  return storage.getStore();
+  storage ??= holder[STORAGE];
+  return storage?.getStore();
 }
 
 /** Runs `fn` (and everything it starts) under the caller's deadline. */
 export function runWithCallerDeadline<T>(deadline: CallerDeadline, fn: () => T): T {
+  storage ??= holder[STORAGE] ??= new (nodeAsyncHooks().AsyncLocalStorage)<CallerDeadline>();
   return storage.run(deadline, fn);
 }

@@ -1,4 +1,4 @@
-import type { Acquire, Admission } from '../policies/composeAdmission.js';
+import { type Acquire, type Admission, isPermit } from '../policies/composeAdmission.js';
 import type { Failure } from '../types/failure.js';
 import type { AttemptEnd, AttemptInfo, Permit } from '../types/policy.js';
 import { scrubberOf, withoutSecrets } from './callSecrets.js';
@@ -44,10 +44,6 @@ function unlessAborted(call: Call, admission: Admission): Admission {
   if (!control.aborted) return admission;
   if (isPermit(admission)) admission.release(DROPPED);
   return withoutSecrets(call, control.failureOf(control.reason, call.config.clock.now()));
-}
-
-export function isPermit(admission: unknown): admission is Permit {
-  return admission !== undefined && typeof (admission as Permit).release === 'function';
 }
 
 /** How an attempt ended, for its permit: a success, a failure (its time and kind), or dropped. */

@@ -53,15 +53,15 @@ export function fallbackAnswer(
   };
   const given = answer(failed, scrub, limit);
   // Nothing was armed for a sync answer: only an async one has a limit to keep.
-  if (!isPromiseLike(given)) return given === undefined ? undefined : shaped(call, given, scrub);
-  return given.then((settled) => (settled === undefined ? undefined : shaped(call, settled, scrub)));
+  if (!isPromiseLike(given)) return given === undefined ? undefined : shapedAnswer(call, given, scrub);
+  return given.then((settled) => (settled === undefined ? undefined : shapedAnswer(call, settled, scrub)));
 }
 
 /**
  * `json()` gets the value as it is (or a returned Response's body, parsed); the Response
  * methods get a returned Response as it is, or the value as a JSON Response.
  */
-function shaped(
+function shapedAnswer(
   call: Call,
   { value: answer, by }: Answered,
   scrub: Scrub,

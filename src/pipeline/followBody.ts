@@ -30,7 +30,7 @@ export function followBody(call: Call, body: Readable, owner: object, ended: (en
   // Without a deadline, only the collector can tell that a Response was dropped unread.
   const token = call.deadline === Number.POSITIVE_INFINITY ? {} : undefined;
   let settled = false;
-  const settle = (end: BodyEnd): void => {
+  const settleBody = (end: BodyEnd): void => {
     if (settled) return;
     settled = true;
     // Nothing the upstream does can fail the call now: the deadline lets go.
@@ -40,14 +40,14 @@ export function followBody(call: Call, body: Readable, owner: object, ended: (en
   };
   const abandon = (): void => {
     if (settled) return;
-    settle('abandoned');
+    settleBody('abandoned');
     body.destroy();
   };
   // Its last byte arriving ends the call, whether the caller has read it yet or not.
-  whenComplete(body, () => settle(null));
-  body.once('error', (error) => settle(bodyFailure(call, error)));
+  whenComplete(body, () => settleBody(null));
+  body.once('error', (error) => settleBody(bodyFailure(call, error)));
   // Closed before its end without an error: the caller cancelled or destroyed it.
-  body.once('close', () => settle(CANCELLED));
+  body.once('close', () => settleBody(CANCELLED));
   // The total deadline cuts a body in flight (its 'error' tells the timeout); one that was
   // never read is abandoned instead: no upstream fault, and no failure to report.
   if (token !== undefined) dropped.register(owner, abandon, token);

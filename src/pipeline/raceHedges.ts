@@ -1,16 +1,16 @@
 import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 import type { Failure } from '../types/failure.js';
 import type { HedgePlan, Permit } from '../types/policy.js';
-import { isPermit, releasePlace } from './acquirePlace.js';
+import { isPermit } from '../policies/composeAdmission.js';
+import { releasePlace } from './acquirePlace.js';
 import type { AttemptOutcome, AttemptScope, HedgeMark } from '../types/observers.js';
 import { AttemptLane } from './AttemptLane.js';
 import { attemptOnce, type AttemptResult } from './attemptOnce.js';
 import type { Call } from './prepareCall.js';
+import { noop } from '../core/noop.js';
 
 /** What a losing attempt is aborted with (it is told as `lost`, never as a failure). */
 const LOST = new DOMException('Another attempt of the call answered first (hedging)', 'AbortError');
-
-const ignore = (): void => undefined;
 
 /**
  * One attempt, hedged: sent, and if it has not answered (response headers) after the
@@ -38,7 +38,7 @@ export function raceHedges(
   const timer = new AbortController();
   let inFlight = 0;
   let settled = false;
-  let resolveRace: (result: AttemptResult) => void = ignore;
+  let resolveRace: (result: AttemptResult) => void = noop;
 
   const end = (lane: AttemptLane, result: AttemptResult, outcome: HedgeMark['outcome']): AttemptResult => {
     const hedges = lanes.length - 1;
@@ -47,13 +47,13 @@ export function raceHedges(
     return { ...result, scope: markedScope(result.scope, lane, mark), lastAttempt: attempt + hedges, hedges };
   };
 
-  const finish = (result: AttemptResult): void => {
+  const finishRace = (result: AttemptResult): void => {
     settled = true;
     timer.abort();
     resolveRace(result);
   };
 
-  const settle = (lane: AttemptLane, result: AttemptResult, held: Permit | undefined): void => {
+  const settleLane = (lane: AttemptLane, result: AttemptResult, held: Permit | undefined): void => {
     inFlight--;
     if (held !== undefined)
       releasePlace(
@@ -75,12 +75,12 @@ export function raceHedges(
     if (result.failure === null) {
       for (const other of lanes) if (other !== lane) other.abort(LOST);
       plan.answered?.((lane.answeredAt || performance.now()) - (lanes[0]?.startedAt ?? 0));
-      finish(end(lane, result, 'won'));
+      finishRace(end(lane, result, 'won'));
       return;
     }
     const { failure, response } = result;
     if (inFlight === 0) {
-      finish(end(lane, result, 'failed'));
+      finishRace(end(lane, result, 'failed'));
       return;
     }
     // Another attempt is still in flight: this one's failure is told, and the race goes on.
@@ -97,7 +97,7 @@ export function raceHedges(
     const lane = new AttemptLane(lanes.length, attempt + lanes.length, control);
     lanes.push(lane);
     inFlight++;
-    void attemptOnce(call, lane.attempt, lane).then((result) => settle(lane, result, held));
+    void attemptOnce(call, lane.attempt, lane).then((result) => settleLane(lane, result, held));
   };
 
   const hedgeLater = (): void => {
@@ -111,7 +111,7 @@ export function raceHedges(
       lanes[0]?.scope?.hedged?.();
       launch(admitted);
       hedgeLater();
-    }, ignore);
+    }, noop);
   };
 
   return new Promise<AttemptResult>((resolve) => {
@@ -124,7 +124,7 @@ export function raceHedges(
 /** A loser's end: its span ends unmarked as an error, its unread body is let go. */
 function endLoser(lane: AttemptLane, result: AttemptResult): void {
   const body = result.response?.body;
-  if (body !== undefined && !body.destroyed) body.on('error', ignore).destroy();
+  if (body !== undefined && !body.destroyed) body.on('error', noop).destroy();
   const outcome: AttemptOutcome = {
     attempt: lane.attempt,
     durationMs: performance.now() - lane.startedAt,

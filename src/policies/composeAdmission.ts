@@ -3,6 +3,7 @@ import { isPromiseLike, untilAborted } from '../core/promises.js';
 import type { Failure } from '../types/failure.js';
 import type { AdmissionRequest, AttemptEnd, Permit, PolicyHooks } from '../types/policy.js';
 import { FAILURE_OR_NOTHING } from './policyContracts.js';
+import { noop } from '../core/noop.js';
 
 /** What the composed admission answers: a refusal, the places taken, or neither. */
 export type Admission = Failure | Permit | undefined;
@@ -35,9 +36,9 @@ export function composeAdmission(gates: readonly Gate[], diagnostics: Diagnostic
       const { name, hooks } = gates[i]!;
       if (hooks.acquire === undefined) {
         const what = `${name} (beforeAttempt)`;
-        const refusal = guarded(diagnostics, what, scrub, () => hooks.beforeAttempt!(request));
-        if (refusal === undefined || refusal === null) continue;
-        if (FAILURE_OR_NOTHING.accepts(refusal)) return refused(held, refusal);
+        const answer = guarded(diagnostics, what, scrub, () => hooks.beforeAttempt!(request));
+        if (answer === undefined || answer === null) continue;
+        if (FAILURE_OR_NOTHING.accepts(answer)) return refused(held, answer);
         diagnostics.report(what, new TypeError(`returned something outside the contract`), scrub);
         continue;
       }
@@ -108,7 +109,8 @@ function combined(held: Permit[]): Permit {
   return { release: (end) => release(held, end) };
 }
 
-function isPermit(value: unknown): value is Permit {
+/** A permit to send: what `acquire` returns when it admits. */
+export function isPermit(value: unknown): value is Permit {
   return typeof value === 'object' && value !== null && typeof (value as Permit).release === 'function';
 }
 
@@ -135,8 +137,4 @@ function guarded<T>(diagnostics: Diagnostics, what: string, scrub: Scrub, fn: ()
     diagnostics.report(what, error, scrub);
     return undefined;
   }
-}
-
-function noop(): undefined {
-  return undefined;
 }

@@ -1,4 +1,5 @@
 import { type Diagnostics, guard, type Scrub } from '../core/diagnostics.js';
+import { contractBreach } from '../core/callHook.js';
 import { isPromiseLike, untilAborted } from '../core/promises.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import type { Failure } from '../types/failure.js';
@@ -91,7 +92,7 @@ export function composePolicies(list: readonly Policy[], setup: Omit<PolicyConte
       const refusal = guardedCall(diagnostics, `${name} (beforeAttempt)`, scrub, () => hooks.beforeAttempt!(attempt));
       if (refusal !== undefined && refusal !== null) {
         if (FAILURE_OR_NOTHING.accepts(refusal)) return refusal;
-        diagnostics.report(`${name} (beforeAttempt)`, breach(refusal, FAILURE_OR_NOTHING.expected), scrub);
+        diagnostics.report(`${name} (beforeAttempt)`, contractBreach(refusal, FAILURE_OR_NOTHING.expected), scrub);
       }
     }
     return undefined;
@@ -167,7 +168,7 @@ function hedgeOf(only: Built, diagnostics: Diagnostics): (attempt: AttemptInfo, 
   return (attempt, scrub) => {
     const plan = guardedCall(diagnostics, what, scrub, () => only.hooks.hedge!(attempt));
     if (!HEDGE_PLAN_OR_NOTHING.accepts(plan)) {
-      diagnostics.report(what, breach(plan, HEDGE_PLAN_OR_NOTHING.expected), scrub);
+      diagnostics.report(what, contractBreach(plan, HEDGE_PLAN_OR_NOTHING.expected), scrub);
       return undefined;
     }
     if (plan === undefined || plan === null || plan.answered === undefined) return plan ?? undefined;
@@ -211,7 +212,8 @@ function firstAnswer(
         (settled) => {
           if (settled !== undefined && ANSWER_OR_NOTHING.accepts(settled))
             return { value: (settled as Answer).value, by: name };
-          if (settled !== undefined) diagnostics.report(what, breach(settled, ANSWER_OR_NOTHING.expected), scrub);
+          if (settled !== undefined)
+            diagnostics.report(what, contractBreach(settled, ANSWER_OR_NOTHING.expected), scrub);
           return firstAnswer(answering, i + 1, failed, asking);
         },
         (error: unknown) => {
@@ -224,7 +226,7 @@ function firstAnswer(
     }
     if (answer === undefined) continue;
     if (ANSWER_OR_NOTHING.accepts(answer)) return { value: (answer as Answer).value, by: name };
-    diagnostics.report(what, breach(answer, ANSWER_OR_NOTHING.expected), scrub);
+    diagnostics.report(what, contractBreach(answer, ANSWER_OR_NOTHING.expected), scrub);
   }
   return undefined;
 }
@@ -274,12 +276,6 @@ function policyError(
   if (failed.signal.aborted) return { delayMs: null, reason: 'deadline' };
   diagnostics.report(what, error, scrub);
   return { delayMs: null, reason: 'policy_error' };
-}
-
-function breach(value: unknown, expected: string): TypeError {
-  return new TypeError(
-    `returned ${typeof value === 'object' ? 'an object outside the contract' : String(value)}; expected ${expected}`,
-  );
 }
 
 function describeEntry(value: unknown): string {

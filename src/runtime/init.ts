@@ -83,13 +83,13 @@ const OTEL_WANTED = /^OTEL_EXPORTER_OTLP_/;
 function wantsOpenTelemetry(env: Readonly<Record<string, string | undefined>>): boolean {
   if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return false;
   const choices = OTEL_EXPORTER_CHOICES.map((name) => (env[name] ?? '').trim().toLowerCase());
-  const names = (choice: string): string[] =>
+  const exportersIn = (choice: string): string[] =>
     choice
       .split(',')
       .map((part) => part.trim())
       .filter((part) => part !== '');
-  if (choices.some((choice) => names(choice).some((exporter) => exporter !== 'none'))) return true;
-  const allNone = choices.every((choice) => names(choice).length > 0);
+  if (choices.some((choice) => exportersIn(choice).some((exporter) => exporter !== 'none'))) return true;
+  const allNone = choices.every((choice) => exportersIn(choice).length > 0);
   return !allNone && Object.keys(env).some((key) => OTEL_WANTED.test(key) && (env[key] ?? '').trim() !== '');
 }
 

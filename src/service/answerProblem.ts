@@ -1,7 +1,7 @@
-import { STATUS_CODES } from 'node:http';
-import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { nodeHttp } from '../core/nodeBuiltins.js';
 import type { FailureKind } from '../core/failureKinds.js';
 import { isRequestFailure, type RequestFailure } from '../errors/RequestFailure.js';
+import { otelApi } from '../signals/otelApi.js';
 import { DEFAULT_PROBLEM_STATUS, defaultDetail, KIND_TITLES } from './defaultProblems.js';
 import type { ProblemMapping, ProblemOptions, ProblemRule } from './ProblemOptions.js';
 
@@ -50,7 +50,7 @@ export function answerProblem(error: unknown, request: IncomingRequest, options:
   const { status } = chosen;
   const document: ProblemDocument = {
     type: 'about:blank',
-    title: STATUS_CODES[status] ?? 'Error',
+    title: nodeHttp().STATUS_CODES[status] ?? 'Error',
     status,
     instance: pathOf(request.url),
   };
@@ -127,6 +127,7 @@ export function pathOf(url: string): string {
 }
 
 function activeTraceId(): string | undefined {
+  const { isSpanContextValid, trace } = otelApi();
   const context = trace.getActiveSpan()?.spanContext();
   return context !== undefined && isSpanContextValid(context) ? context.traceId : undefined;
 }
@@ -155,7 +156,7 @@ export function answerSafely(error: unknown, request: IncomingRequest, options: 
       headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store' },
       body: JSON.stringify({
         type: 'about:blank',
-        title: STATUS_CODES[500],
+        title: nodeHttp().STATUS_CODES[500],
         status: 500,
         instance: pathOf(request.url),
       }),

@@ -1,11 +1,13 @@
-import { context, createContextKey, type Span, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import { otelApi } from '../signals/otelApi.js';
 
 /**
  * The key OpenTelemetry's HTTP server instrumentation keeps the request's SERVER span under
- * (`@opentelemetry/core`'s RPC metadata, `{ type: 'http', span }`). The API builds context
- * keys with Symbol.for, so the same key is made from the API alone.
+ * (`@opentelemetry/core`'s RPC metadata, `{ type: 'http', span }`). The API's
+ * `createContextKey` is `Symbol.for`, so the same key is made here without loading the API
+ * when `faultline` is imported.
  */
-const RPC_METADATA_KEY = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
+const RPC_METADATA_KEY = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
 
 /**
  * The SERVER span of the request being handled. The active span is often not it: the
@@ -15,6 +17,7 @@ const RPC_METADATA_KEY = createContextKey('OpenTelemetry SDK Context Key RPC_MET
  * there, and fall back to the active span without it.
  */
 export function serverSpan(): Span | undefined {
+  const { context, trace } = otelApi();
   const active = context.active();
   const metadata = active.getValue(RPC_METADATA_KEY) as { type?: unknown; span?: unknown } | undefined;
   const span = metadata?.type === 'http' ? metadata.span : undefined;

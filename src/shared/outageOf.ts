@@ -18,10 +18,10 @@ export function outageOf(replies: readonly unknown[]): Error | undefined {
   for (const reply of replies) {
     if (reply instanceof Error && !FOREIGN_DATA.test(reply.message)) return reply;
   }
-  if (replies[0] !== 'PONG') return new Error(`PING was answered ${describe(replies[0])}, not PONG`);
+  if (replies[0] !== 'PONG') return new Error(`PING was answered ${describeReply(replies[0])}, not PONG`);
   return undefined;
 }
 
-function describe(reply: unknown): string {
+function describeReply(reply: unknown): string {
   return typeof reply === 'string' ? JSON.stringify(reply.slice(0, 40)) : typeof reply;
 }

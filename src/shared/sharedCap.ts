@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../core/nodeBuiltins.js';
 import { fleetTag, numberOf, type Participant, RecentMap } from './participant.js';
 import type { RedisCommand } from './redisBackend.js';
 
@@ -30,7 +30,7 @@ export function sharedCap(prefix: string): { cap: FleetCap; participant: Partici
   let down = false;
   let reads: { fingerprint: string; index: number; pushed: number }[] = [];
   const keyOf = (fingerprint: string, minute: number) =>
-    `${fleetTag(prefix, 'sentry')}:cap:${createHash('sha1').update(fingerprint).digest('hex').slice(0, 20)}:${minute}`;
+    `${fleetTag(prefix, 'sentry')}:cap:${nodeCrypto().createHash('sha1').update(fingerprint).digest('hex').slice(0, 20)}:${minute}`;
   return {
     cap: {
       othersSent(fingerprint, minute) {

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { nodeOs } from '../core/nodeBuiltins.js';
 import { type Diagnostics, processDiagnostics } from '../core/diagnostics.js';
 import type { StoreRequest } from '../types/policy.js';
 import type { StateStore } from '../policies/stateStore.js';
@@ -106,7 +106,8 @@ export function sharedStateTo(
   const intervalMs = options.syncIntervalMs ?? 100;
   const timeoutMs = options.timeoutMs ?? 500;
   const now = options.now ?? Date.now;
-  const replicaId = options.replicaId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`;
+  const replicaId =
+    options.replicaId ?? `${nodeOs().hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`;
   let diagnostics: Diagnostics = processDiagnostics;
   let backend: RedisBackend | undefined;
   try {
@@ -136,10 +137,10 @@ export function sharedStateTo(
       const commands: RedisCommand[] = [['PING'], ...batches.flat()];
       const sent = backend.exec(commands);
       unsettled = sent;
-      const settle = () => {
+      const clearUnsettled = () => {
         if (unsettled === sent) unsettled = undefined;
       };
-      sent.then(settle, settle);
+      sent.then(clearUnsettled, clearUnsettled);
       const replies = await Promise.race([
         sent,
         new Promise<never>((_, reject) => {

@@ -1,4 +1,3 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Context } from '@opentelemetry/api';
 import type { AttemptOutcome, AttemptScope, CallInfo } from '../types/observers.js';
 import { type Diagnostics, enterGuarded, guard } from '../core/diagnostics.js';
@@ -10,6 +9,7 @@ import type { SentrySignal } from './sentry/sentrySignal.js';
 import type { AttemptSpan, SpanSignal } from './spans/spanSignal.js';
 import { propagateToSentry } from './propagateToSentry.js';
 import { sentryTraceIds, traceIdsOf } from './traceIdsOf.js';
+import { undiciRequestChannel } from './undiciRequestChannel.js';
 
 /** What a call's failed attempts leave for the attempts after them and for its end. */
 export interface FailedCallState {
@@ -37,9 +37,6 @@ export interface Signals {
   readonly withContext: <T>(context: Context, fn: () => T) => T;
 }
 
-/** The channel OpenTelemetry's and Sentry's undici instrumentations subscribe to. */
-const undiciRequestChannel = diagnosticsChannel.channel('undici:request:create');
-
 /** One attempt as the signals see it. */
 export class SignalsScope implements AttemptScope {
   /** True once `send` suppressed Sentry's tracing of this attempt's request. */
@@ -54,6 +51,7 @@ export class SignalsScope implements AttemptScope {
   ) {}
 
   run<T>(fn: () => T): T {
+    if (this.attemptSpan.untraced === true) return fn();
     return enterGuarded(
       this.signals.diagnostics,
       'context (run)',
@@ -66,7 +64,7 @@ export class SignalsScope implements AttemptScope {
     this.sent = true;
     // Only an instrumentation listening to undici's requests could add a second span;
     // with none subscribed there is nothing to suppress and no context to enter.
-    if (!undiciRequestChannel.hasSubscribers) return fn();
+    if (!undiciRequestChannel().hasSubscribers) return fn();
     const { sentry } = this.signals;
     // Sentry's span is suppressed only where faultline's stands in for it (a valid attempt
     // span, whose ids the headers carry): with none, Sentry's own span, headers and
@@ -87,6 +85,7 @@ export class SignalsScope implements AttemptScope {
   }
 
   inject(headers: Record<string, string>): void {
+    if (this.attemptSpan.untraced === true) return;
     try {
       this.signals.propagate(this.attemptSpan.context, headers);
       // Sentry's instrumentation adds its headers only to a request without `sentry-trace`.

@@ -6,3 +6,22 @@ import { lazyRequire } from '../core/lazyRequire.js';
  * copy sees the tracer and meter providers the application registered.
  */
 export const otelApi = lazyRequire<typeof import('@opentelemetry/api')>('@opentelemetry/api');
+
+/** Where every copy of API 1.x registers the app's providers (the API's own global key). */
+const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/**
+ * True once the app has registered a tracer provider, context manager or propagator.
+ * Until then every span is a no-op, the active context is always the root, and nothing
+ * is injected: a call can skip all three. Read per attempt, as an SDK started after the
+ * client counts from its next call.
+ */
+export function tracingRegistered(): boolean {
+  const registered = (globalThis as { [API_GLOBAL]?: { trace?: unknown; context?: unknown; propagation?: unknown } })[
+    API_GLOBAL
+  ];
+  return (
+    registered !== undefined &&
+    (registered.trace !== undefined || registered.context !== undefined || registered.propagation !== undefined)
+  );
+}

@@ -1,19 +1,33 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import * as nodeStream from 'node:stream';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { nodeStream } from '../core/nodeBuiltins.js';
 
 /** Node's own test of a web stream having been read or cancelled (Node 16.8+; untyped in @types/node 20). */
-const { isDisturbed } = nodeStream as unknown as { isDisturbed(stream: ReadableStream): boolean };
+function isDisturbed(stream: ReadableStream): boolean {
+  return (nodeStream() as unknown as { isDisturbed(stream: ReadableStream): boolean }).isDisturbed(stream);
+}
 
 /** Statuses whose responses never carry a body (the Fetch standard's null body statuses). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 type Source = Readable | Uint8Array | null;
 
+/** undici's response body: a Node stream with the fetch body methods (`BodyReadable`). */
+interface UndiciBody {
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+function isUndiciBody(source: Readable): source is Readable & UndiciBody {
+  return typeof (source as Partial<UndiciBody>).text === 'function';
+}
+
+type HeadersSource = Headers | IncomingHttpHeaders;
+
 type LazyResponseClass = new (
   status: number,
   statusText: string,
-  headers: Headers,
+  headers: HeadersSource,
   source: Source,
   url: string,
   toError: (error: unknown) => unknown,
@@ -25,8 +39,9 @@ let lazyResponseClass: LazyResponseClass | undefined;
  * A WHATWG `Response` whose body stays undici's Node stream until someone asks for a web
  * stream. Building a ReadableStream costs more than the whole undici request (about 12 µs
  * on Node 20), so `json()`, `text()`, `arrayBuffer()` and `bytes()` read the Node stream
- * directly, and `body` converts only when touched. It is a real Response subclass:
- * `instanceof Response`, `headers`, `status`, `ok` and `clone()` work as usual.
+ * directly, and `body` converts only when touched. Its `headers` are built on first read
+ * too: most callers never look. It is a real Response subclass: `instanceof Response`,
+ * `headers`, `status`, `ok` and `clone()` work as usual.
  */
 function defineLazyResponse(): LazyResponseClass {
   // Typed as a bare constructor: Node's type definitions declare Response's methods as
@@ -42,18 +57,18 @@ function defineLazyResponse(): LazyResponseClass {
     readonly #url: string;
     readonly #status: number;
     readonly #statusText: string;
-    readonly #headers: Headers;
+    #headers: HeadersSource;
     readonly #toError: (error: unknown) => unknown;
 
     constructor(
       status: number,
       statusText: string,
-      headers: Headers,
+      headers: HeadersSource,
       source: Source,
       url: string,
       toError: (error: unknown) => unknown,
     ) {
-      super(null, { status, statusText, headers });
+      super(null, { status, statusText });
       this.#status = status;
       this.#statusText = statusText;
       this.#headers = headers;
@@ -64,6 +79,13 @@ function defineLazyResponse(): LazyResponseClass {
 
     get url(): string {
       return this.#url;
+    }
+
+    get headers(): Headers {
+      const headers = this.#headers;
+      if (headers instanceof Headers) return headers;
+      this.#headers = toHeaders(headers);
+      return this.#headers;
     }
 
     get bodyUsed(): boolean {
@@ -87,7 +109,19 @@ function defineLazyResponse(): LazyResponseClass {
     }
 
     async text(): Promise<string> {
-      return Buffer.from((await this.#readAll()) as Uint8Array).toString('utf8');
+      const source = this.#source;
+      if (source !== null && !(source instanceof Uint8Array) && isUndiciBody(source) && this.#stream === undefined) {
+        if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
+        this.#used = true;
+        this.#source = null;
+        try {
+          return await source.text();
+        } catch (error) {
+          throw this.#toError(error);
+        }
+      }
+      const bytes = await this.#readAll();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     }
 
     async json(): Promise<unknown> {
@@ -97,7 +131,7 @@ function defineLazyResponse(): LazyResponseClass {
 
     async blob(): Promise<Blob> {
       return new Blob([await this.arrayBuffer()], {
-        type: this.#headers.get('content-type') ?? '',
+        type: this.headers.get('content-type') ?? '',
       });
     }
 
@@ -112,7 +146,7 @@ function defineLazyResponse(): LazyResponseClass {
         return new LazyResponse(
           this.#status,
           this.#statusText,
-          this.#headers,
+          this.headers,
           null,
           this.#url,
           this.#toError,
@@ -122,8 +156,8 @@ function defineLazyResponse(): LazyResponseClass {
       return new LazyResponse(
         this.#status,
         this.#statusText,
-        this.#headers,
-        Readable.fromWeb(theirs as never),
+        this.headers,
+        nodeStream().Readable.fromWeb(theirs as never),
         this.#url,
         this.#toError,
       ) as unknown as Response;
@@ -134,7 +168,7 @@ function defineLazyResponse(): LazyResponseClass {
       return new Response(this.body, {
         status: this.#status,
         statusText: this.#statusText,
-        headers: this.#headers,
+        headers: this.headers,
       });
     }
 
@@ -149,6 +183,13 @@ function defineLazyResponse(): LazyResponseClass {
       this.#source = null;
       if (source === null) return new Uint8Array(0);
       if (source instanceof Uint8Array) return source;
+      if (isUndiciBody(source)) {
+        try {
+          return new Uint8Array(await source.arrayBuffer());
+        } catch (error) {
+          throw this.#toError(error);
+        }
+      }
       const chunks: Buffer[] = [];
       try {
         for await (const chunk of source) chunks.push(chunk as Buffer);
@@ -202,9 +243,21 @@ export function hasNullBody(method: string, status: number): boolean {
   return method === 'HEAD' || NULL_BODY_STATUSES.has(status);
 }
 
+/** undici's header object as WHATWG Headers. */
+function toHeaders(rawHeaders: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const name in rawHeaders) {
+    const value = rawHeaders[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') headers.append(name, value);
+    else for (const item of value) headers.append(name, item);
+  }
+  return headers;
+}
+
 /**
- * Wraps undici's response: headers copied into WHATWG Headers, the body left as it is (or
- * already read, for failures). A null-body status or HEAD gets no body and its stream is
+ * Wraps undici's response: its headers become WHATWG Headers when first read, the body is
+ * left as it is (or already read, for failures). A null-body status or HEAD gets no body and its stream is
  * drained so the connection goes back to the pool.
  */
 export function createLazyResponse(
@@ -216,18 +269,11 @@ export function createLazyResponse(
   url: string,
   toError: (error: unknown) => unknown,
 ): Response {
-  const headers = new Headers();
-  for (const name in rawHeaders) {
-    const value = rawHeaders[name];
-    if (value === undefined) continue;
-    if (typeof value === 'string') headers.append(name, value);
-    else for (const item of value) headers.append(name, item);
-  }
   let source: Source = body;
   if (hasNullBody(method, status)) {
-    if (body instanceof Readable) body.resume();
+    if (!(body instanceof Uint8Array)) body.resume();
     source = null;
   }
   lazyResponseClass ??= defineLazyResponse();
-  return new lazyResponseClass(status, statusText, headers, source, url, toError);
+  return new lazyResponseClass(status, statusText, rawHeaders, source, url, toError);
 }

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { nodeStream } from '../core/nodeBuiltins.js';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { RequestBody } from '../types/client.js';
 
@@ -49,17 +49,17 @@ export async function prepareBody(body: RequestBody | undefined, json: unknown):
   }
   if (isWebStream(body)) {
     return {
-      body: Readable.fromWeb(body as WebReadableStream<Uint8Array>),
+      body: nodeStream().Readable.fromWeb(body as WebReadableStream<Uint8Array>),
       signable: null,
       replayable: false,
     };
   }
-  if (body instanceof Readable || isNodeStream(body)) {
+  if (body instanceof nodeStream().Readable || isNodeStream(body)) {
     return { body: body as NodeJS.ReadableStream, signable: null, replayable: false };
   }
   if (Symbol.asyncIterator in body) {
     return {
-      body: Readable.from(body as AsyncIterable<Uint8Array>),
+      body: nodeStream().Readable.from(body as AsyncIterable<Uint8Array>),
       signable: null,
       replayable: false,
     };

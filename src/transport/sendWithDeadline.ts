@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { lazyRequire } from '../core/lazyRequire.js';
 import { markComplete } from './bodyCompletion.js';
 import { type Deadline, type DeadlineSweep, deadlineSweep } from './deadlineSweep.js';
+import { noop } from '../core/noop.js';
 
 type Callback = (error: Error | null, data: Dispatcher.ResponseData<null>) => void;
 
@@ -38,8 +39,6 @@ type DeadlineHandlerClass = new (
 ) => RequestHandlerBase & Deadline;
 
 let deadlineHandlerClass: DeadlineHandlerClass | undefined;
-
-const noop = (): void => undefined;
 
 /**
  * undici's request handler with the attempt's deadline kept on the shared sweep instead

@@ -122,27 +122,32 @@ const ACCEPTED = {
  */
 export function settleConcurrency(options: AdaptiveConcurrencyOptions): ConcurrencySettings {
   if (typeof options !== 'object' || options === null)
-    throw new ConfigError('adaptiveConcurrency', shown(options), 'is not an object', 'an options object');
+    throw new ConfigError('adaptiveConcurrency', shownSetting(options), 'is not an object', 'an options object');
   const d = defaultAdaptiveConcurrencyOptions;
   const queue = options.queue ?? {};
   if (typeof queue !== 'object' || queue === null)
-    throw new ConfigError('adaptiveConcurrency.queue', shown(queue), 'is not an object', '{ size?, maxWaitMs? }');
+    throw new ConfigError(
+      'adaptiveConcurrency.queue',
+      shownSetting(queue),
+      'is not an object',
+      '{ size?, maxWaitMs? }',
+    );
   const perRoute = options.perRoute ?? d.perRoute;
   if (typeof perRoute !== 'boolean')
-    throw new ConfigError('adaptiveConcurrency.perRoute', shown(perRoute), 'is not a boolean', 'true or false');
+    throw new ConfigError('adaptiveConcurrency.perRoute', shownSetting(perRoute), 'is not a boolean', 'true or false');
   const settings: ConcurrencySettings = {
-    initialLimit: check('initialLimit', options.initialLimit ?? d.initialLimit, 'count'),
-    minLimit: check('minLimit', options.minLimit ?? d.minLimit, 'count'),
-    maxLimit: check('maxLimit', options.maxLimit ?? d.maxLimit, 'count'),
+    initialLimit: checkSetting('initialLimit', options.initialLimit ?? d.initialLimit, 'count'),
+    minLimit: checkSetting('minLimit', options.minLimit ?? d.minLimit, 'count'),
+    maxLimit: checkSetting('maxLimit', options.maxLimit ?? d.maxLimit, 'count'),
     perRoute,
-    sampleWindowMs: check('sampleWindowMs', options.sampleWindowMs ?? d.sampleWindowMs, 'ms'),
-    percentile: check('percentile', options.percentile ?? d.percentile, 'percentile'),
-    rttTolerance: check('rttTolerance', options.rttTolerance ?? d.rttTolerance, 'share'),
-    smoothing: check('smoothing', options.smoothing ?? d.smoothing, 'percentile'),
-    minRttIntervalMs: check('minRttIntervalMs', options.minRttIntervalMs ?? d.minRttIntervalMs, 'ms'),
-    minRttSamples: check('minRttSamples', options.minRttSamples ?? d.minRttSamples, 'count'),
-    queueSize: check('queue.size', queue.size ?? d.queue.size, 'size'),
-    maxWaitMs: check('queue.maxWaitMs', queue.maxWaitMs ?? d.queue.maxWaitMs, 'ms'),
+    sampleWindowMs: checkSetting('sampleWindowMs', options.sampleWindowMs ?? d.sampleWindowMs, 'ms'),
+    percentile: checkSetting('percentile', options.percentile ?? d.percentile, 'percentile'),
+    rttTolerance: checkSetting('rttTolerance', options.rttTolerance ?? d.rttTolerance, 'share'),
+    smoothing: checkSetting('smoothing', options.smoothing ?? d.smoothing, 'percentile'),
+    minRttIntervalMs: checkSetting('minRttIntervalMs', options.minRttIntervalMs ?? d.minRttIntervalMs, 'ms'),
+    minRttSamples: checkSetting('minRttSamples', options.minRttSamples ?? d.minRttSamples, 'count'),
+    queueSize: checkSetting('queue.size', queue.size ?? d.queue.size, 'size'),
+    maxWaitMs: checkSetting('queue.maxWaitMs', queue.maxWaitMs ?? d.queue.maxWaitMs, 'ms'),
   };
   if (settings.minLimit > settings.maxLimit)
     throw new ConfigError(
@@ -161,7 +166,7 @@ export function settleConcurrency(options: AdaptiveConcurrencyOptions): Concurre
   return settings;
 }
 
-function check(name: string, value: unknown, kind: keyof typeof ACCEPTED): number {
+function checkSetting(name: string, value: unknown, kind: keyof typeof ACCEPTED): number {
   const n = value as number;
   const ok =
     typeof value === 'number' &&
@@ -174,12 +179,12 @@ function check(name: string, value: unknown, kind: keyof typeof ACCEPTED): numbe
           : kind === 'share'
             ? n >= 0 && n <= 1
             : n > 0 && n <= 1);
-  if (!ok) throw new ConfigError(`adaptiveConcurrency.${name}`, shown(value), 'is out of range', ACCEPTED[kind]);
+  if (!ok) throw new ConfigError(`adaptiveConcurrency.${name}`, shownSetting(value), 'is out of range', ACCEPTED[kind]);
   return n;
 }
 
 /** The value as an error shows it: a number or boolean as it is, anything else by its type. */
-function shown(value: unknown): unknown {
+function shownSetting(value: unknown): unknown {
   if (value === null) return null;
   return typeof value === 'number' || typeof value === 'boolean' ? value : typeof value;
 }

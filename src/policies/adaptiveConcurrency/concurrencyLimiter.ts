@@ -4,6 +4,7 @@ import type { AdmissionRequest, AttemptEnd, LimiterInfo, Permit } from '../../ty
 import type { ConcurrencySettings } from './AdaptiveConcurrencyOptions.js';
 import { CANNOT_MEET_DEADLINE, LIMIT_REACHED, WAITED_TOO_LONG } from './concurrencyRefusal.js';
 import { GradientLimit } from './gradientLimit.js';
+import { noop } from '../../core/noop.js';
 
 type Admission = Permit | Failure;
 
@@ -15,8 +16,6 @@ interface Waiter {
   /** Ends the `maxWaitMs` wait once the call leaves the queue. */
   readonly timer: AbortController;
 }
-
-const ignore = (): void => undefined;
 
 /**
  * One upstream's (or route's) limit: the attempts in flight, the FIFO queue of calls
@@ -96,7 +95,7 @@ export class ConcurrencyLimiter implements LimiterInfo {
       signal.addEventListener('abort', waiter.onAbort, { once: true });
       this.clock.sleep(this.settings.maxWaitMs, timer.signal).then(() => {
         if (this.leave(waiter)) resolve(WAITED_TOO_LONG);
-      }, ignore);
+      }, noop);
     });
   }
 

@@ -126,7 +126,7 @@ export function adaptiveThrottle(options: AdaptiveThrottleOptions = {}): Adaptiv
         if (p === 0 || random() >= p) return undefined;
         // The book counts a local refusal as a request: the less the upstream accepts, the fewer are sent.
         count(key, 'refused');
-        return refusal(attempt.upstream, p);
+        return throttleRefusal(attempt.upstream, p);
       },
       onSuccess(succeeded) {
         count(keyOf(succeeded.upstream, succeeded.route), 'accepted');
@@ -163,7 +163,7 @@ function answerOf(failure: Failure, rejectOn: ReadonlySet<FailureKind>): 'reject
   return status !== undefined || kind === 'invalid_response' ? 'accepted' : undefined;
 }
 
-function refusal(upstream: string, probability: number): Failure {
+function throttleRefusal(upstream: string, probability: number): Failure {
   return {
     kind: 'load_shed',
     code: ADAPTIVE_THROTTLE,

@@ -125,7 +125,7 @@ export function circuits(setup: CircuitsSetup): PolicyHooks {
     moveTo(key, record, 'closed');
   };
   const consecutively = `${failureThreshold ?? 0} consecutive failures`;
-  const refusal = (record: CircuitRecord): Failure => ({
+  const openRefusal = (record: CircuitRecord): Failure => ({
     kind: 'circuit_open',
     code: 'CIRCUIT_OPEN',
     message: `Circuit open: ${record.openedBecause ?? consecutively}; retrying after ${breakDurationMs} ms`,
@@ -215,13 +215,13 @@ export function circuits(setup: CircuitsSetup): PolicyHooks {
       const at = now();
       if (record.fleetOpenedAt !== undefined || record.fleetClosedAt !== undefined) followFleet(key, record);
       if (record.state === 'open') {
-        if (withinBreak(at, record.openedAt)) return refusal(record);
+        if (withinBreak(at, record.openedAt)) return openRefusal(record);
         record.trials = { started: 0, reported: 0, failed: 0, slow: 0 };
         moveTo(key, record, 'half-open');
       }
       if (record.state === 'half-open') {
         // Trials probe a recovering upstream one call each: a race of hedges is not one.
-        if (attempt.hedge === true || !admitsTrial(record, at)) return refusal(record);
+        if (attempt.hedge === true || !admitsTrial(record, at)) return openRefusal(record);
         store.set(key, record);
       }
       return undefined;

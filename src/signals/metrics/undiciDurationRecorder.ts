@@ -1,7 +1,4 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
-
-/** The channel every undici request is announced on, whichever copy of undici sends it. */
-const requestCreate = diagnosticsChannel.channel('undici:request:create');
+import { undiciRequestChannel } from '../undiciRequestChannel.js';
 
 /**
  * The name of `@opentelemetry/instrumentation-undici`'s subscriber (its bound
@@ -21,6 +18,7 @@ let recorded = false;
  * replaces on every (un)subscribe, so the answer is worked out again only when it changed.
  */
 export function undiciRecordsDurations(): boolean {
+  const requestCreate = undiciRequestChannel();
   if (!requestCreate.hasSubscribers) return false;
   const subscribers = (requestCreate as unknown as { _subscribers?: unknown })._subscribers;
   if (subscribers === seen) return recorded;

@@ -6,7 +6,7 @@ import type { ReportOptions } from '../../types/client.js';
 import type { FailureKind } from '../../types/failure.js';
 import type { AttemptOutcome, CallInfo, CallOutcome } from '../../types/observers.js';
 import { markReported } from '../../errors/reportedFailures.js';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../core/nodeBuiltins.js';
 import { addFailureAttributes, ATTR } from '../attributes.js';
 import type { TraceIds } from '../logs/logSignal.js';
 import type { FleetCap } from '../../shared/sharedCap.js';
@@ -247,7 +247,7 @@ function levelOf({ status, failure }: AttemptOutcome): 'info' | 'warning' | 'err
 }
 
 function randomSpanId(): string {
-  return randomBytes(8).toString('hex');
+  return nodeCrypto().randomBytes(8).toString('hex');
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   INSTRUMENTATION_VERSION,
   spanNameOf,
 } from '../attributes.js';
-import { otelApi } from '../otelApi.js';
+import { otelApi, tracingRegistered } from '../otelApi.js';
 import { ATTRIBUTES_OR_NOTHING, NOT_A_PROMISE } from './spanHookContracts.js';
 
 /** One attempt's CLIENT span and the contexts it runs in. */
@@ -24,6 +24,8 @@ export interface AttemptSpan {
   readonly context: Context;
   /** True when the caller had no active span, so this attempt's span roots the trace. */
   readonly root: boolean;
+  /** True when no tracing is set up: no span was made, and there is no context to enter or inject. */
+  readonly untraced?: true;
 }
 
 /** Starts and ends the CLIENT span of each attempt, per the HTTP client semantic conventions. */
@@ -62,6 +64,15 @@ export function createSpanSignal(tracer?: Tracer, hooks?: SpanHooks, diagnostics
   const ignoreHook = diagnostics && hooks?.ignore;
   /** Calls the ignore hook answered true for: their retries and hedges have no span either. */
   const ignored = new WeakSet<CallInfo>();
+  // With no tracing set up and no tracer of the app's, an attempt has nothing to start,
+  // enter or inject: one shared no-op span stands for all of them.
+  const untracedRoot: AttemptSpan = {
+    span: trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT),
+    context: api.ROOT_CONTEXT,
+    root: true,
+    untraced: true,
+  };
+  const untracedRetry: AttemptSpan = { ...untracedRoot, root: false };
 
   /** Whether `call` has spans: the ignore hook is asked once, at the first attempt. */
   const skips = (call: CallInfo, attempt: number): boolean => {
@@ -74,6 +85,8 @@ export function createSpanSignal(tracer?: Tracer, hooks?: SpanHooks, diagnostics
 
   return {
     start(call, attempt, parentContext) {
+      if (tracer === undefined && !tracingRegistered())
+        return parentContext === undefined ? untracedRoot : untracedRetry;
       const parent = parentContext ?? context.active();
       if (skips(call, attempt)) {
         // No span of faultline's: the request carries the caller's context as it is.
