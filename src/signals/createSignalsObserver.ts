@@ -14,7 +14,7 @@ import {
   type MetricSignal,
   type SharedStateHealth,
 } from './metrics/metricSignal.js';
-import { otelApi } from './otelApi.js';
+import { metricsRegistered, otelApi } from './otelApi.js';
 import { breadcrumbOf } from './sentry/breadcrumbOf.js';
 import type { FleetCap } from '../shared/sharedCap.js';
 import { createSentrySignal, type FailedCall } from './sentry/sentrySignal.js';
@@ -71,8 +71,12 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
   const signals: Signals = {
     spans: createSpanSignal(options.tracer, options.spanHooks, diagnostics),
     get metrics() {
-      // Instruments are made lazily so a meter provider registered after the client is used.
-      metrics ??= createMetricSignal(options.meter, options.circuits, options.sharedState, options.limiters);
+      // Instruments are made once a meter provider is there (the app's own meter, or a
+      // provider registered before or after the client was made): until then every record
+      // would go to a no-op instrument for good, and the attributes built for it be wasted.
+      if (metrics !== undefined) return metrics;
+      if (options.meter === undefined && !metricsRegistered()) return NO_METRICS;
+      metrics = createMetricSignal(options.meter, options.circuits, options.sharedState, options.limiters);
       return metrics;
     },
     logs:
@@ -165,6 +169,16 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
   };
   return observer;
 }
+
+const NO_COUNT = { add: () => undefined };
+
+/** The metrics while no meter provider is registered: nothing to record into. */
+const NO_METRICS: MetricSignal = {
+  attemptEnded: () => undefined,
+  callEnded: () => undefined,
+  sentrySuppressed: () => undefined,
+  logSuppressed: () => NO_COUNT,
+};
 
 /** What the Sentry signal is told of a failed call; the breadcrumbs are built only if an event is sent. */
 function failedCallOf(

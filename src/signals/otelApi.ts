@@ -10,6 +10,12 @@ export const otelApi = lazyRequire<typeof import('@opentelemetry/api')>('@opente
 /** Where every copy of API 1.x registers the app's providers (the API's own global key). */
 const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 
+type ApiGlobal = { trace?: unknown; context?: unknown; propagation?: unknown; metrics?: unknown };
+
+function apiGlobal(): ApiGlobal | undefined {
+  return (globalThis as { [API_GLOBAL]?: ApiGlobal })[API_GLOBAL];
+}
+
 /**
  * True once the app has registered a tracer provider, context manager or propagator.
  * Until then every span is a no-op, the active context is always the root, and nothing
@@ -17,11 +23,17 @@ const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
  * client counts from its next call.
  */
 export function tracingRegistered(): boolean {
-  const registered = (globalThis as { [API_GLOBAL]?: { trace?: unknown; context?: unknown; propagation?: unknown } })[
-    API_GLOBAL
-  ];
+  const registered = apiGlobal();
   return (
     registered !== undefined &&
     (registered.trace !== undefined || registered.context !== undefined || registered.propagation !== undefined)
   );
+}
+
+/**
+ * True once the app has registered a meter provider. Before that the API's meters are
+ * no-ops for good (it hands out no proxy), so instruments are made only after it.
+ */
+export function metricsRegistered(): boolean {
+  return apiGlobal()?.metrics !== undefined;
 }
