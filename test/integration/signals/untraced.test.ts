@@ -1,13 +1,14 @@
 // A process with no OpenTelemetry set up (issue 25): an attempt makes no span, enters no
 // context and injects no trace headers; an SDK the app starts after the client was made
-// counts from the next call. This file's process registers nothing before its first test.
+// counts from the next call, its meter provider too. This file's process registers nothing
+// before its first test.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
 import { createClient } from '../../../src/index.js';
-import { type OtelHarness, startOtel } from '../../helpers/otel.js';
+import { type OtelHarness, pointsOf, startOtel } from '../../helpers/otel.js';
 
 describe('no OpenTelemetry registered', () => {
   const seen: IncomingHttpHeaders[] = [];
@@ -27,7 +28,7 @@ describe('no OpenTelemetry registered', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it('a call makes no span and sends no trace headers; an SDK started later traces the next call', async () => {
+  it('a call makes no span and sends no trace headers; an SDK started later traces and measures the next call', async () => {
     let starts = 0;
     const client = createClient({
       name: 'orders',
@@ -57,6 +58,14 @@ describe('no OpenTelemetry registered', () => {
       assert.equal(span?.attributes['app.hooked'], true);
       assert.equal(String(traceparent).split('-')[2], span?.spanContext().spanId);
       assert.equal(starts, 1);
+      // The first call met no meter provider: only the second is in the histogram.
+      const durations = pointsOf<{ count: number }>((await otel.collect()).get('http.client.request.duration'), {
+        'faultline.upstream': 'orders',
+      });
+      assert.deepEqual(
+        durations.map((point) => point.value.count),
+        [1],
+      );
     } finally {
       await client.close();
     }
