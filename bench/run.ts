@@ -46,7 +46,7 @@ const value = (flag: string, fallback: number): number => {
 const options = {
   rounds: value('--rounds', quick ? 5 : 7),
   requests: value('--requests', quick ? 800 : 20_000),
-  warmup: value('--warmup', quick ? 2_000 : 2_000),
+  warmup: value('--warmup', 2_000),
   concurrency: value('--concurrency', 16),
   only: argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '').split(',') : undefined,
   sampling: argv.includes('--sampling') && argv[argv.indexOf('--sampling') + 1] === 'off' ? 'off' : 'on',

@@ -42,12 +42,9 @@ function slowedDown(contender: Contender): Contender {
 }
 
 const signals = args.phase === 'signals' ? await signalContenders(args.baseUrl, args.sampling) : undefined;
-const plain = contenders(args.baseUrl).filter((c) =>
-  c.name === 'undici.request'
-    ? true
-    : args.phase === 'plain'
-      ? !LIBRARIES.includes(c.name)
-      : args.phase === 'libraries' && LIBRARIES.includes(c.name),
+// undici.request runs in every phase: each phase's ratios are taken against its own.
+const plain = contenders(args.baseUrl).filter(
+  (c) => c.name === 'undici.request' || args.phase === (LIBRARIES.includes(c.name) ? 'libraries' : 'plain'),
 );
 const all = [...(signals?.contenders ?? []), ...plain]
   .filter((c) => !args.quick || c.quick === true)

@@ -4,6 +4,7 @@ import type { Redactor } from '../redaction/Redactor.js';
 import type { ReportOptions } from '../types/client.js';
 import type { FaultlineLogger } from '../types/logger.js';
 import type { CallInfo, CallOutcome, RequestObserver } from '../types/observers.js';
+import { noop } from '../core/noop.js';
 import { asDiagnostics, type Diagnostics, type DiagnosticsSinkLike, guard } from '../core/diagnostics.js';
 import { logWriterFor } from './logs/logWriter.js';
 import { createLogSignal, type LogSamplingRule, type TraceIds } from './logs/logSignal.js';
@@ -170,13 +171,13 @@ export function createSignalsObserver(options: SignalsOptions): RequestObserver 
   return observer;
 }
 
-const NO_COUNT = { add: () => undefined };
+const NO_COUNT = { add: noop };
 
 /** The metrics while no meter provider is registered: nothing to record into. */
 const NO_METRICS: MetricSignal = {
-  attemptEnded: () => undefined,
-  callEnded: () => undefined,
-  sentrySuppressed: () => undefined,
+  attemptEnded: noop,
+  callEnded: noop,
+  sentrySuppressed: noop,
   logSuppressed: () => NO_COUNT,
 };
 

@@ -109,9 +109,9 @@ function defineLazyResponse(): LazyResponseClass {
     }
 
     async text(): Promise<string> {
+      // A source still held is unread (reading or touching `body` takes it): undici reads it best.
       const source = this.#source;
-      if (source !== null && !(source instanceof Uint8Array) && isUndiciBody(source) && this.#stream === undefined) {
-        if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
+      if (source !== null && !(source instanceof Uint8Array) && isUndiciBody(source)) {
         this.#used = true;
         this.#source = null;
         try {
