@@ -143,7 +143,8 @@ try {
   server.stop();
 }
 
-const times = importTimes(7);
+// A full run takes 21 pairs: the import is the figure a burst of load moves most.
+const times = importTimes(quick ? 7 : 21);
 const ratios: Ratio[] = [...tableRatios(measured), importRatio(times)];
 const spread = (r: Ratio): string => (Number.isNaN(r.min) ? '—' : `${r.min.toFixed(2)}–${r.max.toFixed(2)}`);
 const out = [

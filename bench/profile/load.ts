@@ -1,7 +1,8 @@
 // Private profiling load for issue 25 (not part of `npm run bench`): the signals phase's
 // set-up (bench/signalContenders.ts) in this process, the bench server in another.
-//   node [--cpu-prof] dist/bench/profile/load.js <ok|fail|ab> [requests] [rounds]
-// `ok`/`fail` run faultline json() alone (for a profile); `ab` prints CPU µs/req of
+//   node [--cpu-prof] dist/bench/profile/load.js <ok|fail|floor-ok|floor-fail|ab> [requests] [rounds]
+// `ok`/`fail` run faultline json() alone (for a profile), `floor-ok`/`floor-fail` the floor
+// alone (the same profile of what faultline is measured against); `ab` prints CPU µs/req of
 // undici.request, a hand-written floor and faultline json(), interleaved over rounds.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -83,9 +84,10 @@ const measure = async (contender: Contender, path: string, count: number): Promi
   (await measureRun(contender, path, count, 16)).cpuUs;
 
 const requests = Number(requestsArg);
-if (mode === 'ok' || mode === 'fail') {
-  const path = mode === 'ok' ? '/ok' : '/fail';
-  await measure(json, path, 2000);
+if (['ok', 'fail', 'floor-ok', 'floor-fail'].includes(mode)) {
+  const path = mode.endsWith('ok') ? '/ok' : '/fail';
+  const target = mode.startsWith('floor') ? floorSafe : json;
+  await measure(target, path, 2000);
   // Profiles only the measured requests (not the SDKs' start-up): PROFILE=<file prefix>.
   const prefix = process.env['PROFILE'];
   const session = prefix === undefined ? undefined : new Session();
@@ -100,7 +102,7 @@ if (mode === 'ok' || mode === 'fail') {
       includeObjectsCollectedByMinorGC: true,
     });
   }
-  const us = await measure(json, path, requests);
+  const us = await measure(target, path, requests);
   if (session !== undefined && prefix !== undefined) {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(`${prefix}.cpuprofile`, JSON.stringify(profile));
