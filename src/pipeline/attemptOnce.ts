@@ -1,5 +1,6 @@
 import { classifyStatus } from '../classification/classifyStatus.js';
 import { followRedirects, redirectLocation, unexpectedRedirect } from '../transport/followRedirects.js';
+import type { BufferedResponse } from '../transport/bufferWithDeadline.js';
 import type { TransportRequest, TransportResponse } from '../transport/undiciTransport.js';
 import type { Failure } from '../types/failure.js';
 import type { AttemptScope } from '../types/observers.js';
@@ -15,7 +16,8 @@ const MAX_FAILURE_BODY_BYTES = 1024 * 1024;
 /** The outcome of one attempt. */
 export interface AttemptResult {
   readonly failure: Failure | null;
-  readonly response?: TransportResponse;
+  /** The response: read whole in json mode (where the transport can), else with undici's stream body. */
+  readonly response?: TransportResponse | BufferedResponse;
   /** The parsed body, in json mode. */
   readonly value?: unknown;
   /** The observers' hold on this attempt. */
@@ -75,12 +77,19 @@ export async function attemptOnce(call: Call, attempt: number, lane?: AttemptLan
       dispatcher: call.dispatcher,
     };
     const { transport } = config;
-    let response = await sendThrough(scope, () => transport.send(request));
+    // json() has the body read whole, with no stream, where the transport can. A hedge
+    // race's attempts keep the stream: the race lets a lane go when its body closes.
+    const buffered = call.mode === 'json' && lane === undefined ? transport.sendBuffered : undefined;
+    const send = (next: TransportRequest): Promise<TransportResponse | BufferedResponse> =>
+      buffered === undefined
+        ? transport.send(next)
+        : buffered.call(transport, next, { success: config.maxJsonBytes, other: MAX_FAILURE_BODY_BYTES });
+    let response = await sendThrough(scope, () => send(request));
     let href = call.target.href;
     if (call.followRedirects && redirectLocation(response) !== undefined) {
       const first = response;
       ({ response, href } = await sendThrough(scope, () =>
-        followRedirects(transport, request, first, href, config.maxRedirects, config.redactor.isSecretHeader),
+        followRedirects(send, request, first, href, config.maxRedirects, config.redactor.isSecretHeader),
       ));
     }
     lane?.markAnswered();
@@ -103,11 +112,7 @@ export async function attemptOnce(call: Call, attempt: number, lane?: AttemptLan
     }
     if (call.mode !== 'json') return { failure, response, href, scope };
     const limit = config.maxJsonBytes;
-    // A declared length within the limit takes undici's fast path.
-    const text =
-      Number(response.headers['content-length']) <= limit
-        ? await response.body.text()
-        : await readJsonText(response, limit);
+    const text = await readJsonText(response, limit);
     if (text === undefined) {
       return {
         failure: {

@@ -1,6 +1,7 @@
 import { createRequestFailure } from '../errors/createRequestFailure.js';
 import type { RequestFailure } from '../errors/RequestFailure.js';
 import { createLazyResponse } from '../transport/LazyResponse.js';
+import { streamOf } from '../transport/bufferWithDeadline.js';
 import type { Failure } from '../types/failure.js';
 import type { AttemptResult } from './attemptOnce.js';
 import { bodyFailure } from './followBody.js';
@@ -12,7 +13,8 @@ import type { Call } from './prepareCall.js';
  */
 export function responseOf(call: Call, result: AttemptResult, attempts: number): Response {
   const response = result.response!;
-  const body = result.failureBody ?? response.body;
+  // A body read whole was read for a failure: only then is a Response made of it.
+  const body = result.failureBody ?? streamOf(response) ?? new Uint8Array(0);
   return createLazyResponse(
     response.statusCode,
     response.statusText,

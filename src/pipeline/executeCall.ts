@@ -10,6 +10,7 @@ import { raceHedges } from './raceHedges.js';
 import { failureError, responseOf } from './callResults.js';
 import { followBody } from './followBody.js';
 import { hasNullBody } from '../transport/LazyResponse.js';
+import { streamOf } from '../transport/bufferWithDeadline.js';
 import { scrubberOf, withoutSecrets } from './callSecrets.js';
 import { type CallState, decideNext } from './decideNext.js';
 import { type FallbackAnswered, fallbackAnswer } from './fallbackAnswer.js';
@@ -214,7 +215,8 @@ function handOver(
   times: { attemptStarted: number; started: number; hedges: number },
 ): Response {
   const response = responseOf(call, result, last.attempt);
-  const { body } = result.response!;
+  // A call that hands a Response over never has its body read whole.
+  const body = streamOf(result.response)!;
   const headersCallMs = performance.now() - times.started;
   if (hasNullBody(call.method, last.status ?? 0)) {
     body.once('close', () => call.control.finish());

@@ -1,3 +1,4 @@
+import { streamOf } from '../transport/bufferWithDeadline.js';
 import { MAX_TIMER_MS } from '../core/timerCeiling.js';
 import type { Failure } from '../types/failure.js';
 import type { HedgePlan, Permit } from '../types/policy.js';
@@ -62,7 +63,7 @@ export function raceHedges(
         performance.now() - lane.startedAt,
         settled || lane.aborted ? true : undefined,
       );
-    const body = result.response?.body;
+    const body = streamOf(result.response);
     // A winner's body still streaming to the caller (Response mode) goes on through this
     // lane: it must keep following the call's abort and total deadline until it closes.
     if (!settled && result.failure === null && body !== undefined && !body.closed)
@@ -123,7 +124,7 @@ export function raceHedges(
 
 /** A loser's end: its span ends unmarked as an error, its unread body is let go. */
 function endLoser(lane: AttemptLane, result: AttemptResult): void {
-  const body = result.response?.body;
+  const body = streamOf(result.response);
   if (body !== undefined && !body.destroyed) body.on('error', noop).destroy();
   const outcome: AttemptOutcome = {
     attempt: lane.attempt,

@@ -1,13 +1,17 @@
 import type { Failure } from '../types/failure.js';
-import type { Transport, TransportRequest, TransportResponse } from './undiciTransport.js';
+import type { BufferedResponse } from './bufferWithDeadline.js';
+import type { TransportRequest, TransportResponse } from './undiciTransport.js';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Headers that describe a body, dropped when a redirect turns the request into a GET. */
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
 
+/** A response as either exchange hands it over: with undici's stream body, or read whole. */
+type AnyResponse = TransportResponse | BufferedResponse;
+
 /** The final response and the URL it came from. */
-export interface FollowedResponse {
-  readonly response: TransportResponse;
+export interface FollowedResponse<R extends AnyResponse> {
+  readonly response: R;
   readonly href: string;
 }
 
@@ -32,7 +36,7 @@ export function unexpectedRedirect(status: number): Failure | null {
 }
 
 /** Where `response` redirects to, when it is a redirect to follow (a redirect status with a Location). */
-export function redirectLocation(response: TransportResponse): string | undefined {
+export function redirectLocation(response: AnyResponse): string | undefined {
   const location = response.headers['location'];
   return REDIRECT_STATUSES.has(response.statusCode) && typeof location === 'string' && location !== ''
     ? location
@@ -49,14 +53,14 @@ export function redirectLocation(response: TransportResponse): string | undefine
  * request, redirected or not; the caller sends the first request itself, so a call that
  * is not redirected pays one status check and no promise for it.
  */
-export async function followRedirects(
-  transport: Transport,
+export async function followRedirects<R extends AnyResponse>(
+  send: (request: TransportRequest) => Promise<R>,
   request: TransportRequest,
-  response: TransportResponse,
+  response: R,
   href: string,
   maxRedirects: number,
   isSecretHeader: (name: string) => boolean,
-): Promise<FollowedResponse> {
+): Promise<FollowedResponse<R>> {
   let current = request;
   let currentHref = href;
   let currentResponse = response;
@@ -93,6 +97,6 @@ export async function followRedirects(
       headers,
     };
     currentHref = next.href;
-    currentResponse = await transport.send(current);
+    currentResponse = await send(current);
   }
 }

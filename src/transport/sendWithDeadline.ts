@@ -4,6 +4,7 @@ import { lazyRequire } from '../core/lazyRequire.js';
 import { markComplete } from './bodyCompletion.js';
 import { type Deadline, type DeadlineSweep, deadlineSweep } from './deadlineSweep.js';
 import { noop } from '../core/noop.js';
+import { attemptTimeoutError } from './attemptTimeoutError.js';
 
 type Callback = (error: Error | null, data: Dispatcher.ResponseData<null>) => void;
 
@@ -26,10 +27,7 @@ declare class RequestHandlerBase {
   onError(error: Error): void;
 }
 
-const undiciErrors = lazyRequire<typeof import('undici').errors>('undici/lib/core/errors.js');
 const requestModule = lazyRequire<{ RequestHandler: typeof RequestHandlerBase }>('undici/lib/api/api-request.js');
-
-type Phase = 'connect' | 'headers' | 'body';
 
 type DeadlineHandlerClass = new (
   options: Dispatcher.RequestOptions,
@@ -110,35 +108,22 @@ function defineDeadlineHandler(): DeadlineHandlerClass {
         }
         // Whoever reads the body (now or later) gets the error; an unread body must not
         // turn it into an uncaught 'error' event.
-        res.on('error', noop).destroy(this.timeoutError('body'));
+        res.on('error', noop).destroy(attemptTimeoutError('body', this.timeoutMs));
         return;
       }
       // `abort` is set once the request is on a socket.
       if (this.abort !== null) {
-        this.abort(this.timeoutError('headers'));
+        this.abort(attemptTimeoutError('headers', this.timeoutMs));
         return;
       }
       // Still queued or connecting: undici aborts it when it reaches a socket (before
       // writing a byte); the caller hears now.
-      const error = this.timeoutError('connect');
+      const error = attemptTimeoutError('connect', this.timeoutMs);
       this.reason = error;
       const { callback } = this;
       if (callback === null) return;
       this.callback = null;
       this.runInAsyncScope(callback, null, error, { opaque: this.opaque });
-    }
-
-    private timeoutError(phase: Phase): Error {
-      const errors = undiciErrors();
-      const ms = this.timeoutMs;
-      switch (phase) {
-        case 'connect':
-          return new errors.ConnectTimeoutError(`The request did not reach a connection within ${ms} ms`);
-        case 'headers':
-          return new errors.HeadersTimeoutError(`No response headers within ${ms} ms`);
-        case 'body':
-          return new errors.BodyTimeoutError(`No response body data for ${ms} ms`);
-      }
     }
   }
 

@@ -4,6 +4,7 @@ import type { DispatcherLike } from '../types/client.js';
 import { appGlobalDispatcher } from './appGlobalDispatcher.js';
 import type { ProxySettings } from './ProxySettings.js';
 import { proxyRefusal } from './proxyRefusal.js';
+import { type BodyLimits, type BufferedResponse, bufferWithDeadline } from './bufferWithDeadline.js';
 import { sendWithDeadline } from './sendWithDeadline.js';
 
 const undici = lazyRequire<typeof import('undici')>('undici');
@@ -55,6 +56,11 @@ export type TransportResponse = Dispatcher.ResponseData<null>;
 export interface Transport {
   send(request: TransportRequest): Promise<TransportResponse>;
   /**
+   * Sends `request` and reads its body whole, with no stream (what `json()` needs). A
+   * transport without it has its responses read through `send`'s stream.
+   */
+  sendBuffered?(request: TransportRequest, limits: BodyLimits): Promise<BufferedResponse>;
+  /**
    * The HTTP version a request with the call's `dispatcher` would be sent with, when the
    * transport knows it without sending (`network.protocol.version`); undefined when it
    * goes through a dispatcher that is not the transport's own.
@@ -103,29 +109,28 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
         })
       : undefined;
 
-  /** `dispatcher.request` as our undici does it, with the attempt deadline on the shared sweep. */
-  const requestVia = (
-    dispatcher: Dispatcher,
-    options: Dispatcher.RequestOptions,
-    timeoutMs: number,
-  ): Promise<TransportResponse> => sendWithDeadline(dispatcher, options, timeoutMs) as Promise<TransportResponse>;
+  /** An exchange of one request: sendWithDeadline (a stream body), or bufferWithDeadline with its limits. */
+  type Exchange<R> = (dispatcher: Dispatcher, options: Dispatcher.RequestOptions, timeoutMs: number) => Promise<R>;
 
-  /** Through a dispatcher that is not our own Agent: any undici version's, via its `dispatch`. */
-  const sendVia = (dispatcher: DispatcherLike, request: TransportRequest): Promise<TransportResponse> => {
+  /** Sends `request` where it goes (see above) with `exchange`. */
+  const dispatch = <R>(request: TransportRequest, exchange: Exchange<R>): Promise<R> => {
     const timeout = backstopOf(request.timeoutMs);
+    const dispatcher = request.dispatcher ?? fixed ?? appGlobalDispatcher() ?? proxied;
     const options: Dispatcher.RequestOptions = {
       origin: request.origin,
       path: request.path,
       method: request.method as Dispatcher.HttpMethod,
-      // A copy: undici's ProxyAgent writes a host header into the object it is given,
-      // which would then follow a redirect to another origin.
-      headers: { ...request.headers },
+      // Through another dispatcher, a copy: undici's ProxyAgent writes a host header into
+      // the object it is given, which would then follow a redirect to another origin.
+      headers: dispatcher === undefined ? request.headers : { ...request.headers },
       body: (request.body ?? null) as Exclude<Dispatcher.DispatchOptions['body'], undefined>,
       signal: request.signal as AbortSignal,
       headersTimeout: timeout,
       bodyTimeout: timeout,
     };
-    return requestVia(dispatcher as unknown as Dispatcher, options, request.timeoutMs).catch((error: unknown) => {
+    if (dispatcher === undefined) return exchange(agent, options, request.timeoutMs);
+    // Any undici version's dispatcher, through its `dispatch`.
+    return exchange(dispatcher as unknown as Dispatcher, options, request.timeoutMs).catch((error: unknown) => {
       throw proxyRefusal(error);
     });
   };
@@ -135,25 +140,9 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
     // proxy agent are built without `allowH2`, so they only ever speak HTTP/1.1.
     protocolVersion: (dispatcher) =>
       dispatcher === undefined && fixed === undefined && appGlobalDispatcher() === undefined ? '1.1' : undefined,
-    send(request) {
-      const dispatcher = request.dispatcher ?? fixed ?? appGlobalDispatcher() ?? proxied;
-      if (dispatcher !== undefined) return sendVia(dispatcher, request);
-      const timeout = backstopOf(request.timeoutMs);
-      return requestVia(
-        agent,
-        {
-          origin: request.origin,
-          path: request.path,
-          method: request.method as Dispatcher.HttpMethod,
-          headers: request.headers,
-          body: (request.body ?? null) as Exclude<Dispatcher.DispatchOptions['body'], undefined>,
-          signal: request.signal as AbortSignal,
-          headersTimeout: timeout,
-          bodyTimeout: timeout,
-        },
-        request.timeoutMs,
-      );
-    },
+    send: (request) => dispatch(request, sendWithDeadline as Exchange<TransportResponse>),
+    sendBuffered: (request, limits) =>
+      dispatch(request, (dispatcher, options, timeoutMs) => bufferWithDeadline(dispatcher, options, timeoutMs, limits)),
     // The client's and the app's dispatchers belong to the app: only ours are closed.
     close: async () => {
       await Promise.all([agent.close(), proxied?.close()]);
