@@ -45,9 +45,10 @@ export function followBody(call: Call, body: Readable, owner: object, ended: (en
   };
   // Its last byte arriving ends the call, whether the caller has read it yet or not.
   whenComplete(body, () => settleBody(null));
-  body.once('error', (error) => settleBody(bodyFailure(call, error)));
+  // `on`, not `once`: settleBody runs once anyway, and once's wrappers cost every call.
+  body.on('error', (error) => settleBody(bodyFailure(call, error)));
   // Closed before its end without an error: the caller cancelled or destroyed it.
-  body.once('close', () => settleBody(CANCELLED));
+  body.on('close', () => settleBody(CANCELLED));
   // The total deadline cuts a body in flight (its 'error' tells the timeout); one that was
   // never read is abandoned instead: no upstream fault, and no failure to report.
   if (token !== undefined) dropped.register(owner, abandon, token);

@@ -44,13 +44,14 @@ let lazyResponseClass: LazyResponseClass | undefined;
  * `headers`, `status`, `ok` and `clone()` work as usual.
  */
 function defineLazyResponse(): LazyResponseClass {
-  // Typed as a bare constructor: Node's type definitions declare Response's methods as
-  // properties, which a subclass may not override as methods. At run time this is Response.
-  // Defined on first use: touching the global Response loads Node's bundled undici (~15 ms),
-  // which `import 'faultline'` must not pay.
-  const ResponseBase: new (body: null, init: ResponseInit) => object = Response;
-
-  class LazyResponse extends ResponseBase {
+  // Response's prototype is put under this class's rather than extended: Response's own
+  // constructor (its WebIDL conversions and internal state) would cost every call, and
+  // sharing its allocations with global fetch's responses moves them to the old heap
+  // once fetch has run in the process. Every member of Response.prototype is answered
+  // here, so none of its methods reaches for the state it never got. Defined on first use:
+  // touching the global Response loads Node's bundled undici (~15 ms), which
+  // `import 'faultline'` must not pay.
+  class LazyResponse {
     #source: Source;
     #stream: ReadableStream<Uint8Array> | null | undefined;
     #used = false;
@@ -68,7 +69,6 @@ function defineLazyResponse(): LazyResponseClass {
       url: string,
       toError: (error: unknown) => unknown,
     ) {
-      super(null, { status, statusText });
       this.#status = status;
       this.#statusText = statusText;
       this.#headers = headers;
@@ -79,6 +79,27 @@ function defineLazyResponse(): LazyResponseClass {
 
     get url(): string {
       return this.#url;
+    }
+
+    get status(): number {
+      return this.#status;
+    }
+
+    get statusText(): string {
+      return this.#statusText;
+    }
+
+    get ok(): boolean {
+      return this.#status >= 200 && this.#status <= 299;
+    }
+
+    /** As a Response built with `new Response()`: 'default', never redirected. */
+    get type(): Response['type'] {
+      return 'default';
+    }
+
+    get redirected(): boolean {
+      return false;
     }
 
     get headers(): Headers {
@@ -235,6 +256,7 @@ function defineLazyResponse(): LazyResponseClass {
     }
   }
 
+  Object.setPrototypeOf(LazyResponse.prototype, Response.prototype);
   return LazyResponse as unknown as LazyResponseClass;
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
+import { inspect } from 'node:util';
 import { describe, it } from 'node:test';
 import { createLazyResponse } from '../../../src/transport/LazyResponse.js';
 
@@ -60,6 +61,19 @@ describe('createLazyResponse', () => {
     assert.equal(res.url, URL_);
     assert.equal(res.redirected, false);
     assert.equal(response(streamOf(''), { status: 503 }).ok, false);
+  });
+
+  it('answers every getter of Response.prototype itself, and prints and tags as a Response', () => {
+    const res = response(streamOf('{}'), { headers: { 'content-type': 'application/json' } });
+    // Response's constructor never ran: a getter left to Response.prototype would throw.
+    const getters = Object.entries(Object.getOwnPropertyDescriptors(Response.prototype)).filter(
+      ([, descriptor]) => descriptor.get !== undefined,
+    );
+    assert.ok(getters.length >= 9, 'status, ok, headers, body... are getters');
+    for (const [name] of getters) assert.doesNotThrow(() => (res as unknown as Record<string, unknown>)[name], name);
+    assert.equal(res.type, 'default');
+    assert.equal(Object.prototype.toString.call(res), '[object Response]');
+    assert.match(inspect(res), /^Response \{\n? *status: 200,/);
   });
 
   it('headers: WHATWG Headers, case-insensitive, repeated values kept (set-cookie apart)', () => {
