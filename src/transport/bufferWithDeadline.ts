@@ -20,9 +20,12 @@ const undiciErrors = lazyRequire<typeof import('undici').errors>('undici/lib/cor
 
 /** How much of a body is kept. */
 export interface BodyLimits {
-  /** A 2xx body over this many bytes is not read on: the body is `overflowed`. */
+  /**
+   * The body of a status under 400 (what `json()` parses, a redirect it does not follow
+   * included) is not read on past this many bytes: it is `overflowed`.
+   */
   readonly success: number;
-  /** Any other status's body is kept up to this many bytes; the rest is not read. */
+  /** A failure's body (400 and over) is kept up to this many bytes; the rest is not read. */
   readonly other: number;
 }
 
@@ -34,7 +37,10 @@ export interface BufferedBody {
   bytes(): Promise<Buffer>;
   /** What arrived, once the body has ended whichever way (a cut body reads as what arrived). */
   received(): Promise<Buffer>;
-  /** Waits for the end, whichever way it comes (undici's `dump()`, for a redirect's body). */
+  /**
+   * Waits for the end, whichever way it comes; as undici's `dump()` (for a redirect's
+   * body), a body declared or grown over 128 KiB is cut rather than read on.
+   */
   dump(): Promise<void>;
 }
 
@@ -64,6 +70,9 @@ interface AbortState {
 
 const EMPTY = Buffer.alloc(0);
 
+/** What `dump()` reads before it cuts a body: undici's own `dump()` limit. */
+const DUMP_BYTES = 128 * 1024;
+
 // The body's progress: no final headers yet; receiving the body; ended (complete, cut or overflowed).
 const AWAITING = 0;
 const RECEIVING = 1;
@@ -90,6 +99,7 @@ class BufferingHandler implements Deadline, BufferedBody {
   private chunks: Buffer[] = [];
   private size = 0;
   private limit = 0;
+  private declaredLength = Number.NaN;
   private failure: Error | null = null;
   private waiting: { resolve: (bytes: Buffer) => void; reject: (error: Error) => void; whole: boolean }[] | null = null;
   private removeAbortListener: (() => void) | null = null;
@@ -130,13 +140,14 @@ class BufferingHandler implements Deadline, BufferedBody {
     if (statusCode < 200 || this.answer === null) return true;
     const headers = undiciUtil().parseHeaders(rawHeaders);
     this.state = RECEIVING;
-    this.limit = statusCode < 300 ? this.limits.success : this.limits.other;
+    this.limit = statusCode < 400 ? this.limits.success : this.limits.other;
+    this.declaredLength = Number(headers['content-length']);
     this.expiresAt = this.sweep.now() + this.timeoutMs;
     const { answer } = this;
     this.answer = this.refuse = null;
     answer({ statusCode, statusText, headers, buffered: true, body: this });
-    // A success declared too large is not read at all (a failure's beginning is kept).
-    if (statusCode < 300 && Number(headers['content-length']) > this.limit) this.overflow();
+    // A body to parse declared too large is not read at all (a failure's beginning is kept).
+    if (statusCode < 400 && this.declaredLength > this.limit) this.overflow();
     return true;
   }
 
@@ -184,6 +195,10 @@ class BufferingHandler implements Deadline, BufferedBody {
   }
 
   dump(): Promise<void> {
+    if (this.state === RECEIVING) {
+      if (this.declaredLength > DUMP_BYTES || this.size >= DUMP_BYTES) this.overflow();
+      else this.limit = Math.min(this.limit, DUMP_BYTES);
+    }
     return this.settled(false).then(noop);
   }
 
@@ -272,8 +287,9 @@ export function bufferWithDeadline(
       handler = new BufferingHandler(options, resolve, reject, limits, timeoutMs, sweep);
       dispatcher.dispatch(options, handler as unknown as Dispatcher.DispatchHandler);
     } catch (error) {
-      if (handler !== undefined) sweep.disarm(handler);
-      reject(error as Error);
+      // undici's dispatchers report their errors through onError; another may throw instead.
+      if (handler !== undefined) handler.onError(error as Error);
+      else reject(error as Error);
     }
   });
 }

@@ -139,6 +139,56 @@ describe('bufferWithDeadline', () => {
     assert.equal(sweep.size, 0);
   });
 
+  it("a redirect's body is read under the success limit; dump() cuts one over 128 KiB, as undici's does", async (t) => {
+    const { sweep } = fakeSweep(t);
+    const kept = scriptedDispatcher();
+    const sentKept = bufferWithDeadline(kept, OPTIONS, 300, LIMITS, sweep);
+    kept.connect();
+    kept.handler().onHeaders(302, HEADERS, () => undefined, 'Found');
+    const { body: small } = await sentKept;
+    kept.handler().onData(Buffer.alloc(40, 97)); // over `other` (16), within `success` (64)
+    kept.handler().onComplete([]);
+    assert.equal(small.overflowed, false);
+    assert.equal((await small.bytes()).byteLength, 40);
+
+    const dumped = scriptedDispatcher();
+    const big = { ...LIMITS, success: 1024 * 1024 };
+    const sentBig = bufferWithDeadline(dumped, OPTIONS, 300, big, sweep);
+    dumped.connect();
+    const declared = [Buffer.from('content-length'), Buffer.from(String(200 * 1024))];
+    dumped.handler().onHeaders(301, declared, () => undefined, 'Moved');
+    const { body } = await sentBig;
+    await body.dump();
+    await microtasks();
+    assert.equal(codeOf(dumped.aborts[0]), 'UND_ERR_ABORTED');
+
+    const grown = scriptedDispatcher();
+    const sentGrown = bufferWithDeadline(grown, OPTIONS, 300, big, sweep);
+    grown.connect();
+    grown.handler().onHeaders(307, HEADERS, () => undefined, 'Temporary Redirect');
+    const { body: growing } = await sentGrown;
+    const done = growing.dump();
+    for (let i = 0; i < 3; i++) grown.handler().onData(Buffer.alloc(64 * 1024));
+    await done;
+    await microtasks();
+    assert.equal(grown.aborts.length, 1, 'cut once it passed 128 KiB');
+    assert.equal(sweep.size, 0);
+  });
+
+  it('a dispatcher that throws instead of calling onError: the error rejects, nothing stays armed or listening', async (t) => {
+    const { sweep } = fakeSweep(t);
+    const signal = Object.assign(new EventEmitter(), { aborted: false, reason: undefined as unknown });
+    const broken = new Error('dispatcher broke');
+    const dispatcher = {
+      dispatch: () => {
+        throw broken;
+      },
+    };
+    await assert.rejects(bufferWithDeadline(dispatcher, { ...OPTIONS, signal }, 300, LIMITS, sweep), broken);
+    assert.equal(signal.listenerCount('abort'), 0);
+    assert.equal(sweep.size, 0);
+  });
+
   it('an EventEmitter signal fired mid-body ends the body with its reason; once ended, the listener is gone', async (t) => {
     const { sweep } = fakeSweep(t);
     const signal = Object.assign(new EventEmitter(), { aborted: false, reason: undefined as unknown });
